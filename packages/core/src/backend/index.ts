@@ -1,0 +1,11 @@
+export type {
+  Backend,
+  InferenceSession,
+  ModelFiles,
+  SessionOptions,
+  Tensor,
+  TensorDataMap,
+  TensorType,
+  ValueInfo,
+} from "./session.js";
+export { elementCount, expectTensor, float16ToFloat32, tensor, toFloat32 } from "./tensor.js";

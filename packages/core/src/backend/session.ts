@@ -1,0 +1,83 @@
+/**
+ * The seam between clipkit's model logic (in core) and an inference runtime (in a backend package).
+ * A backend implements {@link Backend}; everything else — tokenising, preprocessing, batching,
+ * generation — is written once against these types. Keep this file small.
+ */
+
+/** Element types clipkit exchanges with runtimes. */
+export type TensorType = "float32" | "float16" | "int64" | "int32" | "int8" | "uint8" | "bool";
+
+/** Typed-array storage for each {@link TensorType}. `float16` travels as raw bits in a Uint16Array. */
+export interface TensorDataMap {
+  float32: Float32Array;
+  float16: Uint16Array;
+  int64: BigInt64Array;
+  int32: Int32Array;
+  int8: Int8Array;
+  uint8: Uint8Array;
+  bool: Uint8Array;
+}
+
+/** A dense, row-major tensor that does not depend on any runtime's classes. */
+export interface Tensor<T extends TensorType = TensorType> {
+  readonly type: T;
+  readonly dims: readonly number[];
+  readonly data: TensorDataMap[T];
+}
+
+/** Declared shape of a graph input or output; symbolic dimensions are strings (e.g. "batch_size"). */
+export interface ValueInfo {
+  readonly name: string;
+  /** Element type where the runtime reports it. */
+  readonly type?: TensorType | string;
+  /** Dimensions where the runtime reports them: numbers are fixed, strings symbolic, -1 unknown. */
+  readonly dims?: readonly (number | string)[];
+}
+
+/** A loaded graph ready to run. */
+export interface InferenceSession {
+  readonly inputs: readonly ValueInfo[];
+  readonly outputs: readonly ValueInfo[];
+  /**
+   * Runs the graph. `outputNames` limits what is computed/returned (all outputs when omitted).
+   * Implementations must wrap runtime failures in `ClipkitError("INFERENCE_FAILED")` and remain
+   * usable after a failed run.
+   */
+  run(feeds: Readonly<Record<string, Tensor>>, outputNames?: readonly string[]): Promise<Record<string, Tensor>>;
+  /** Frees native resources. Further runs fail. */
+  release(): Promise<void>;
+}
+
+/** Options every backend understands; backends may accept more. */
+export interface SessionOptions {
+  /** Execution providers in preference order, e.g. `["cuda", "cpu"]` or `["webgpu", "wasm"]`. */
+  executionProviders?: readonly string[];
+  /** Threads for one operator (0 or undefined = runtime default). */
+  intraOpThreads?: number;
+  /** Graph optimisation level. */
+  graphOptimization?: "disabled" | "basic" | "extended" | "all";
+  /** External-data files (`X.onnx_data`) keyed by the file name the graph references. */
+  externalData?: ReadonlyArray<{ path: string; data: Uint8Array }>;
+}
+
+/** A runtime adapter: the only object a user passes to swap Node for the browser. */
+export interface Backend {
+  /** Short name for messages, e.g. `"onnxruntime-node"`. */
+  readonly name: string;
+  /** Creates a session from ONNX bytes. `label` names the model file in errors. */
+  createSession(model: Uint8Array, options?: SessionOptions & { label?: string }): Promise<InferenceSession>;
+}
+
+/**
+ * Read access to a model folder, whatever stores it (disk, HTTP, a map of uploaded files).
+ * Paths are relative, with `/` separators, e.g. `"onnx/text_model.onnx"`.
+ */
+export interface ModelFiles {
+  /** Human-readable location for error messages (a directory path or base URL). */
+  readonly location: string;
+  exists(path: string): Promise<boolean>;
+  /** Reads a file; throws `ClipkitError("MODEL_FILE_MISSING")` naming the path when absent. */
+  read(path: string): Promise<Uint8Array>;
+  /** Reads and decodes a UTF-8 text file. */
+  readText(path: string): Promise<string>;
+}

@@ -1,0 +1,18 @@
+/**
+ * @module
+ * `@clipkit/core`: the runtime-independent half of clipkit — embedding maths, the backend seam,
+ * tokenizers, image preprocessing, zero-shot heads, vector indexes and generation.
+ */
+export { ClipkitError, type ClipkitErrorCode, type ClipkitErrorOptions, isClipkitError, wrapError } from "./errors.js";
+export {
+  assertSameSpace,
+  concatEmbeddings,
+  createEmbeddings,
+  describeSpace,
+  type EmbeddingSpace,
+  type Embeddings,
+  row,
+  sameSpace,
+} from "./embeddings.js";
+export * from "./math/index.js";
+export * from "./backend/index.js";
