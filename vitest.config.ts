@@ -6,7 +6,12 @@ export default defineConfig({
     conditions: ["@clipkit/source"],
   },
   test: {
-    include: ["packages/*/src/**/*.test.ts", "examples/**/*.test.ts", "tools/**/*.test.ts", "bench/**/*.test.ts"],
+    include: [
+      "packages/*/src/**/*.test.ts",
+      "examples/**/*.test.ts",
+      "tools/**/*.test.ts",
+      "bench/**/*.test.ts",
+    ],
     exclude: ["**/node_modules/**", "**/dist/**"],
     testTimeout: 60_000,
     hookTimeout: 120_000,

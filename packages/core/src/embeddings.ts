@@ -71,7 +71,8 @@ export function describeSpace(s: EmbeddingSpace): string {
 export function concatEmbeddings(parts: readonly Embeddings[], space?: EmbeddingSpace): Embeddings {
   const first = parts[0];
   const target = space ?? first?.space;
-  if (!target) throw new ClipkitError("INVALID_ARGUMENT", "concatEmbeddings needs at least one batch or a space");
+  if (!target)
+    throw new ClipkitError("INVALID_ARGUMENT", "concatEmbeddings needs at least one batch or a space");
   let count = 0;
   for (const p of parts) {
     assertSameSpace(target, p.space, "concatEmbeddings");

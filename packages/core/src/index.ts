@@ -3,7 +3,8 @@
  * `@clipkit/core`: the runtime-independent half of clipkit — embedding maths, the backend seam,
  * tokenizers, image preprocessing, zero-shot heads, vector indexes and generation.
  */
-export { ClipkitError, type ClipkitErrorCode, type ClipkitErrorOptions, isClipkitError, wrapError } from "./errors.js";
+
+export * from "./backend/index.js";
 export {
   assertSameSpace,
   concatEmbeddings,
@@ -14,5 +15,12 @@ export {
   row,
   sameSpace,
 } from "./embeddings.js";
+export {
+  ClipkitError,
+  type ClipkitErrorCode,
+  type ClipkitErrorOptions,
+  isClipkitError,
+  wrapError,
+} from "./errors.js";
 export * from "./math/index.js";
-export * from "./backend/index.js";
+export * from "./model/index.js";

@@ -43,7 +43,10 @@ export interface InferenceSession {
    * Implementations must wrap runtime failures in `ClipkitError("INFERENCE_FAILED")` and remain
    * usable after a failed run.
    */
-  run(feeds: Readonly<Record<string, Tensor>>, outputNames?: readonly string[]): Promise<Record<string, Tensor>>;
+  run(
+    feeds: Readonly<Record<string, Tensor>>,
+    outputNames?: readonly string[],
+  ): Promise<Record<string, Tensor>>;
   /** Frees native resources. Further runs fail. */
   release(): Promise<void>;
 }

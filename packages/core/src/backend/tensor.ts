@@ -9,10 +9,17 @@ export function elementCount(dims: readonly number[]): number {
 }
 
 /** Creates a tensor after checking that `data` has exactly as many elements as `dims` says. */
-export function tensor<T extends TensorType>(type: T, data: TensorDataMap[T], dims: readonly number[]): Tensor<T> {
+export function tensor<T extends TensorType>(
+  type: T,
+  data: TensorDataMap[T],
+  dims: readonly number[],
+): Tensor<T> {
   for (const d of dims) {
     if (!Number.isInteger(d) || d < 0) {
-      throw new ClipkitError("SHAPE_MISMATCH", `tensor dims must be non-negative integers, got [${dims.join(", ")}]`);
+      throw new ClipkitError(
+        "SHAPE_MISMATCH",
+        `tensor dims must be non-negative integers, got [${dims.join(", ")}]`,
+      );
     }
   }
   const n = elementCount(dims);
@@ -74,5 +81,7 @@ export function float16ToFloat32(bits: Uint16Array): Float32Array {
 export function toFloat32(t: Tensor): Float32Array {
   if (t.type === "float32") return t.data as Float32Array;
   if (t.type === "float16") return float16ToFloat32(t.data as Uint16Array);
-  throw new ClipkitError("DTYPE_MISMATCH", `expected a floating tensor, got ${t.type}`, { details: { dims: t.dims } });
+  throw new ClipkitError("DTYPE_MISMATCH", `expected a floating tensor, got ${t.type}`, {
+    details: { dims: t.dims },
+  });
 }

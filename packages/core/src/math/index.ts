@@ -1,7 +1,3 @@
-export { cosine, dot, norm, normalize, normalizeRows } from "./vector.js";
-export { similarity, similarityMatrix } from "./similarity.js";
-export { logSigmoid, logSoftmax, logSumExp, scaledSigmoid, sigmoid, softmax } from "./softmax.js";
-export { type ScoredIndex, TopKHeap, topK } from "./topk.js";
 export { ensembleMean } from "./ensemble.js";
 export {
   type ContrastiveLossResult,
@@ -9,3 +5,7 @@ export {
   sigmoidLoss,
   symmetricInfoNce,
 } from "./losses.js";
+export { similarity, similarityMatrix } from "./similarity.js";
+export { logSigmoid, logSoftmax, logSumExp, scaledSigmoid, sigmoid, softmax } from "./softmax.js";
+export { type ScoredIndex, TopKHeap, topK } from "./topk.js";
+export { cosine, dot, norm, normalize, normalizeRows } from "./vector.js";

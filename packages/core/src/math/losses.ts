@@ -30,7 +30,14 @@ function pairShape(images: Float32Array, texts: Float32Array, dim: number, name:
 }
 
 /** g (n×n) → scale · g · B (n×dim), or with `transpose` scale · gᵀ · B. */
-function matmulScaled(g: Float64Array, b: Float32Array, n: number, dim: number, scale: number, transpose: boolean) {
+function matmulScaled(
+  g: Float64Array,
+  b: Float32Array,
+  n: number,
+  dim: number,
+  scale: number,
+  transpose: boolean,
+) {
   const out = new Float32Array(n * dim);
   const acc = new Float64Array(dim);
   for (let i = 0; i < n; i++) {

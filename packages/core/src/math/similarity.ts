@@ -20,7 +20,10 @@ export function similarityMatrix(
   const ni = items.length / dim;
   const result = out ?? new Float32Array(nq * ni);
   if (result.length !== nq * ni) {
-    throw new ClipkitError("SHAPE_MISMATCH", `similarityMatrix: out has ${result.length} slots, need ${nq * ni}`);
+    throw new ClipkitError(
+      "SHAPE_MISMATCH",
+      `similarityMatrix: out has ${result.length} slots, need ${nq * ni}`,
+    );
   }
   for (let q = 0; q < nq; q++) {
     const qo = q * dim;

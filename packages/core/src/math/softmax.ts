@@ -2,7 +2,9 @@ import { ClipkitError } from "../errors.js";
 
 function checkScale(scale: number): void {
   if (!Number.isFinite(scale)) {
-    throw new ClipkitError("INVALID_ARGUMENT", `scale must be finite, got ${scale}`, { details: { argument: "scale" } });
+    throw new ClipkitError("INVALID_ARGUMENT", `scale must be finite, got ${scale}`, {
+      details: { argument: "scale" },
+    });
   }
 }
 
@@ -66,7 +68,9 @@ export function logSigmoid(z: number): number {
 export function scaledSigmoid(x: ArrayLike<number>, scale: number, bias: number): Float32Array {
   checkScale(scale);
   if (!Number.isFinite(bias)) {
-    throw new ClipkitError("INVALID_ARGUMENT", `bias must be finite, got ${bias}`, { details: { argument: "bias" } });
+    throw new ClipkitError("INVALID_ARGUMENT", `bias must be finite, got ${bias}`, {
+      details: { argument: "bias" },
+    });
   }
   const out = new Float32Array(x.length);
   for (let i = 0; i < x.length; i++) out[i] = sigmoid(scale * x[i]! + bias);

@@ -57,7 +57,9 @@ function normalizeInto(v: ArrayLike<number>, out: Float32Array, what: string, of
   assertFinite(v, what);
   const n = norm(v);
   if (n === 0 || !Number.isFinite(n)) {
-    throw new ClipkitError("ZERO_VECTOR", `cannot normalise ${what}: its norm is ${n}`, { details: { what } });
+    throw new ClipkitError("ZERO_VECTOR", `cannot normalise ${what}: its norm is ${n}`, {
+      details: { what },
+    });
   }
   const inv = 1 / n;
   for (let i = 0; i < v.length; i++) out[offset + i] = v[i]! * inv;
@@ -66,9 +68,13 @@ function normalizeInto(v: ArrayLike<number>, out: Float32Array, what: string, of
 /** Normalises each row of a row-major `count × dim` batch; returns a new buffer. */
 export function normalizeRows(data: Float32Array, dim: number): Float32Array {
   if (!Number.isInteger(dim) || dim <= 0 || data.length % dim !== 0) {
-    throw new ClipkitError("SHAPE_MISMATCH", `buffer of ${data.length} floats is not a whole number of rows of ${dim}`, {
-      details: { length: data.length, dim },
-    });
+    throw new ClipkitError(
+      "SHAPE_MISMATCH",
+      `buffer of ${data.length} floats is not a whole number of rows of ${dim}`,
+      {
+        details: { length: data.length, dim },
+      },
+    );
   }
   const out = new Float32Array(data.length);
   const count = data.length / dim;

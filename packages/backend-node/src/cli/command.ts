@@ -1,0 +1,21 @@
+import type { Writable } from "node:stream";
+
+/** What a CLI command receives: raw argv after the command name and the streams to write to. */
+export interface CommandContext {
+  readonly argv: readonly string[];
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  /** True when stdout is a terminal (progress bars and colours only then). */
+  readonly isTTY: boolean;
+}
+
+/** One `clipkit <name>` sub-command. Each lives in its own file under `commands/`. */
+export interface Command {
+  readonly name: string;
+  /** One line for `clipkit --help`. */
+  readonly summary: string;
+  /** Full usage text for `clipkit <name> --help`. */
+  readonly usage: string;
+  /** Returns the process exit code. Throw `ClipkitError` for bad input; main() prints it. */
+  run(ctx: CommandContext): Promise<number>;
+}

@@ -1,0 +1,41 @@
+import { isClipkitError } from "@clipkit/core";
+import type { CommandContext } from "./command.js";
+import { commands } from "./commands/index.js";
+
+function help(): string {
+  const width = Math.max(0, ...commands.map((c) => c.name.length));
+  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return `Usage: clipkit <command> [options]\n\nCommands:\n${lines.join("\n")}\n\nRun 'clipkit <command> --help' for a command's options.\n`;
+}
+
+/** Runs the CLI with `argv` (without node and script path); returns the exit code. Never throws. */
+export async function main(argv: readonly string[], io?: Partial<CommandContext>): Promise<number> {
+  const stdout = io?.stdout ?? process.stdout;
+  const stderr = io?.stderr ?? process.stderr;
+  const isTTY = io?.isTTY ?? Boolean(process.stdout.isTTY);
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    stdout.write(help());
+    return name ? 0 : 1;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    stderr.write(`clipkit: unknown command '${name}'\n\n${help()}`);
+    return 2;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    stdout.write(`${command.usage.trimEnd()}\n`);
+    return 0;
+  }
+  try {
+    return await command.run({ argv: rest, stdout, stderr, isTTY });
+  } catch (error) {
+    if (isClipkitError(error)) {
+      stderr.write(`clipkit ${name}: error [${error.code}]: ${error.message}\n`);
+      return 1;
+    }
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    stderr.write(`clipkit ${name}: unexpected error: ${message}\n`);
+    return 70;
+  }
+}

@@ -1,0 +1,8 @@
+/**
+ * @module
+ * `@clipkit/backend-node`: clipkit on Node.js — onnxruntime-node sessions, sharp decoding,
+ * model folders on disk, native ANN and database retrievers, and the `clipkit` CLI.
+ */
+
+export type { Command, CommandContext } from "./cli/command.js";
+export { main as runCli } from "./cli/main.js";

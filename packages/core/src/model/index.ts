@@ -1,0 +1,1 @@
+export type { ClipModel, EmbedOptions, ImageEmbedder, Scoring, TextEmbedder } from "./types.js";
