@@ -24,3 +24,4 @@ export {
 } from "./errors.js";
 export * from "./math/index.js";
 export * from "./model/index.js";
+export * from "./tokenizer/index.js";

@@ -1,0 +1,7 @@
+export type {
+  BatchEncodeOptions,
+  BatchEncoding,
+  DecodeOptions,
+  EncodeOptions,
+  Tokenizer,
+} from "./types.js";
