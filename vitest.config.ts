@@ -5,6 +5,8 @@ export default defineConfig({
     // Tests run against sources: each package's exports map has an "@clipkit/source" condition.
     conditions: ["@clipkit/source"],
   },
+  // Tests run in Vite's SSR environment, which takes its conditions from here, not from `resolve`.
+  ssr: { resolve: { conditions: ["@clipkit/source"], externalConditions: ["@clipkit/source"] } },
   test: {
     include: [
       "packages/*/src/**/*.test.ts",
