@@ -1,0 +1,185 @@
+import { ClipkitError } from "../errors.js";
+import { outputSize } from "./config.js";
+import { premultiply, unpremultiply } from "./convert.js";
+import { resample } from "./resample.js";
+import type { CropRounding, PreprocessConfig, PreprocessedBatch, RawImage, ResizeSpec } from "./types.js";
+
+/**
+ * Checks that `image` is a well-formed {@link RawImage}: positive integer sizes, 1–4 channels and
+ * exactly `width * height * channels` bytes.
+ *
+ * @throws ClipkitError `IMAGE_INVALID` naming the bad field.
+ */
+export function validateRawImage(image: RawImage, name = "image"): void {
+  const fail = (message: string, field: string): never => {
+    throw new ClipkitError("IMAGE_INVALID", `${name}: ${message}`, { details: { argument: name, field } });
+  };
+  if (typeof image !== "object" || image === null) fail("expected a RawImage object", "");
+  const { data, width, height, channels } = image;
+  if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray)) {
+    fail("data must be a Uint8Array or Uint8ClampedArray", "data");
+  }
+  if (!Number.isInteger(width) || width < 1) fail(`width must be a positive integer, got ${width}`, "width");
+  if (!Number.isInteger(height) || height < 1)
+    fail(`height must be a positive integer, got ${height}`, "height");
+  if (channels !== 1 && channels !== 2 && channels !== 3 && channels !== 4) {
+    fail(`channels must be 1, 2, 3 or 4, got ${channels}`, "channels");
+  }
+  const expected = width * height * channels;
+  if (data.length !== expected) {
+    fail(`data has ${data.length} bytes, expected ${width}×${height}×${channels} = ${expected}`, "data");
+  }
+}
+
+/**
+ * The size an image of `width × height` is resized to. Shortest-edge resizing keeps the short side
+ * at `size` and truncates the long side, `int(size * long / short)`, which is what both
+ * torchvision's `Resize(int)` and HF's `get_resize_output_image_size` compute.
+ */
+export function resizeTarget(
+  width: number,
+  height: number,
+  spec: ResizeSpec,
+): { width: number; height: number } {
+  if (spec.mode === "none") return { width, height };
+  if (spec.mode === "squash") return { width: spec.width, height: spec.height };
+  const short = Math.min(width, height);
+  const long = Math.max(width, height);
+  const newLong = Math.trunc((spec.size * long) / short);
+  return width <= height ? { width: spec.size, height: newLong } : { width: newLong, height: spec.size };
+}
+
+/** Python's `round()`: half to even. */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * Offset of the crop window inside a side of length `size` (negative = zero padding before).
+ * torchvision pads by `floor(pad / 2)` first and then crops at offset 0, HF's numpy crop floors
+ * `(size - target) / 2` in both cases.
+ */
+export function cropOffset(size: number, target: number, rounding: CropRounding): number {
+  const half = (size - target) / 2;
+  if (rounding === "floor") return Math.floor(half);
+  return size >= target ? roundHalfEven(half) : Math.ceil(half);
+}
+
+/** Per-channel lookup of `(v * rescale - mean) / std` in float32, the order and precision torch/numpy use. */
+function normalisationTable(config: PreprocessConfig): Float32Array {
+  const lut = new Float32Array(3 * 256);
+  const f = config.rescaleFactor;
+  for (let ch = 0; ch < 3; ch++) {
+    const mean = Math.fround(config.mean[ch]!);
+    const std = Math.fround(config.std[ch]!);
+    for (let v = 0; v < 256; v++) {
+      const x = Math.fround(v * f);
+      lut[ch * 256 + v] = config.doNormalize ? Math.fround(x - mean) / std : x;
+    }
+  }
+  return lut;
+}
+
+/** Resize per the config, in Pillow's mode semantics; returns an image with the source channel layout (or RGB). */
+function resizeStage(image: RawImage, config: PreprocessConfig): RawImage {
+  const target = resizeTarget(image.width, image.height, config.resize);
+  if (target.width === image.width && target.height === image.height) return image;
+  if (config.rgbConversion === "before-resize") {
+    // convert("RGB") first; a grey image stays one channel through the resize (same maths, 3× less work).
+    let src = image;
+    if (image.channels === 2 || image.channels === 4) src = dropAlpha(image);
+    return resample(src, target.width, target.height, config.resample);
+  }
+  // torchvision order: Pillow resizes the source mode. `P` is always nearest, RGBA/LA premultiplied.
+  const filter = image.indexed ? "nearest" : config.resample;
+  if ((image.channels === 2 || image.channels === 4) && filter !== "nearest") {
+    return unpremultiply(resample(premultiply(image), target.width, target.height, filter));
+  }
+  return resample(image, target.width, target.height, filter);
+}
+
+function dropAlpha(image: RawImage): RawImage {
+  const { data, width, height, channels: c } = image;
+  const keep = c === 2 ? 1 : 3;
+  const out = new Uint8Array(width * height * keep);
+  for (let p = 0, o = 0; p < data.length; p += c) for (let ch = 0; ch < keep; ch++) out[o++] = data[p + ch]!;
+  return { width, height, channels: keep, data: out };
+}
+
+function writeChw(
+  image: RawImage,
+  config: PreprocessConfig,
+  lut: Float32Array,
+  out: Float32Array,
+  at: number,
+): void {
+  const { data, width, height, channels: c } = image;
+  const crop = config.crop ?? { height, width };
+  const top = cropOffset(height, crop.height, config.cropRounding);
+  const left = cropOffset(width, crop.width, config.cropRounding);
+  const plane = crop.height * crop.width;
+  for (let ch = 0; ch < 3; ch++) {
+    const table = lut.subarray(ch * 256, ch * 256 + 256);
+    const srcCh = c < 3 ? 0 : ch;
+    let o = at + ch * plane;
+    for (let y = 0; y < crop.height; y++) {
+      const sy = y + top;
+      if (sy < 0 || sy >= height) {
+        out.fill(table[0]!, o, o + crop.width);
+        o += crop.width;
+        continue;
+      }
+      const row = sy * width;
+      for (let x = 0; x < crop.width; x++) {
+        const sx = x + left;
+        out[o++] = sx < 0 || sx >= width ? table[0]! : table[data[(row + sx) * c + srcCh]!]!;
+      }
+    }
+  }
+}
+
+/** Output height and width for one image (the crop, or the resized size when there is no crop). */
+function sizeFor(image: RawImage, config: PreprocessConfig): { height: number; width: number } {
+  if (config.crop) return { height: config.crop.height, width: config.crop.width };
+  return resizeTarget(image.width, image.height, config.resize);
+}
+
+/**
+ * Preprocesses one decoded image for a vision tower: RGB conversion, resize (Pillow-exact
+ * resampling), centre crop, rescale, normalise. Returns CHW float32 of length `3 * H * W`.
+ *
+ * @throws ClipkitError `IMAGE_INVALID` for a malformed image.
+ */
+export function preprocessImage(image: RawImage, config: PreprocessConfig): Float32Array {
+  validateRawImage(image);
+  const resized = resizeStage(image, config);
+  const { height, width } = sizeFor(image, config);
+  const out = new Float32Array(3 * height * width);
+  writeChw(resized, config, normalisationTable(config), out, 0);
+  return out;
+}
+
+/**
+ * Preprocesses images into one NCHW batch. The config must fix the output size (a crop or a
+ * squash resize), since rows of a batch share one shape.
+ *
+ * @throws ClipkitError `INVALID_ARGUMENT` for an empty batch or a config without a fixed size;
+ * `IMAGE_INVALID` naming the index of a malformed image.
+ */
+export function preprocessBatch(images: readonly RawImage[], config: PreprocessConfig): PreprocessedBatch {
+  if (images.length === 0) {
+    throw new ClipkitError("INVALID_ARGUMENT", "preprocessBatch needs at least one image", {
+      details: { argument: "images" },
+    });
+  }
+  const { height, width } = outputSize(config);
+  for (const [i, image] of images.entries()) validateRawImage(image, `images[${i}]`);
+  const per = 3 * height * width;
+  const data = new Float32Array(images.length * per);
+  const lut = normalisationTable(config);
+  for (const [i, image] of images.entries()) {
+    writeChw(resizeStage(image, config), config, lut, data, i * per);
+  }
+  return { data, dims: [images.length, 3, height, width] };
+}
