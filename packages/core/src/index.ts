@@ -25,3 +25,4 @@ export {
 export * from "./math/index.js";
 export * from "./model/index.js";
 export * from "./tokenizer/index.js";
+export * from "./image/index.js";
