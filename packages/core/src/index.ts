@@ -25,4 +25,5 @@ export {
 export * from "./math/index.js";
 export * from "./model/index.js";
 export * from "./tokenizer/index.js";
+export * from "./zeroshot/index.js";
 export * from "./image/index.js";
