@@ -30,9 +30,9 @@ describe("webBackend (onnxruntime-web wasm, in Node)", () => {
     expect(out.y?.dims).toEqual(golden.y!.dims);
     expect(out.g?.dims).toEqual(golden.g!.dims);
     const y = out.y!.data as Float32Array;
-    golden.y!.data.forEach((v, i) => expect(Math.abs(y[i]! - v)).toBeLessThan(1e-6));
+    for (const [i, v] of golden.y!.data.entries()) expect(Math.abs(y[i]! - v)).toBeLessThan(1e-6);
     const g = out.g!.data as Float32Array;
-    golden.g!.data.forEach((v, i) => expect(g[i]).toBe(Math.fround(v)));
+    for (const [i, v] of golden.g!.data.entries()) expect(g[i]).toBe(Math.fround(v));
     await session.release();
   });
 

@@ -1,0 +1,113 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromiumMissing } from "../../../tools/browser-test/chromium.js";
+import { openTestPage, type TestPage } from "../../../tools/browser-test/harness.js";
+
+// Runs the package in Debian's headless Chromium (wasm and SwiftShader WebGPU). Skips only when
+// Chromium is not installed; .ci/run installs it, so CI always runs these.
+const missing = chromiumMissing();
+if (missing) console.warn(`[backend-web] skipping browser tests: ${missing}`);
+
+const testing = fileURLToPath(new URL("./testing/", import.meta.url));
+const golden = JSON.parse(readFileSync(`${testing}affine.golden.json`, "utf8")) as Record<
+  string,
+  { dims: number[]; data: number[] }
+>;
+const pillow = JSON.parse(readFileSync(`${testing}decode/pillow-rgba.json`, "utf8")) as Record<
+  string,
+  { width: number; height: number; rgba: string }
+>;
+
+interface Api {
+  affine(ep: string): Promise<{
+    executionProvider: string;
+    y: { dims: number[]; data: number[] };
+    g: { dims: number[]; data: number[] };
+  }>;
+  decode(
+    name: string,
+    as: string,
+  ): Promise<{ width: number; height: number; channels: number; data: number[] }>;
+  decodeError(kind: string): Promise<{ code: string; message: string }>;
+  crossOriginIsolated: boolean;
+}
+
+function maxAbsDiff(a: readonly number[], b: readonly number[]): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+describe.skipIf(missing !== undefined)("backend-web in Chromium", () => {
+  let t: TestPage;
+  const call = <K extends keyof Api>(name: K, ...args: unknown[]) =>
+    t.page.evaluate(
+      ([n, a]) => {
+        const api = (globalThis as unknown as { clipkitTest: Record<string, (...x: unknown[]) => unknown> })
+          .clipkitTest;
+        return api[n as string]!(...(a as unknown[]));
+      },
+      [name, args] as const,
+    ) as ReturnType<Api[K] extends (...x: never[]) => infer R ? () => R : never>;
+
+  beforeAll(async () => {
+    t = await openTestPage({
+      entry: fileURLToPath(new URL("./testing/browser-entry.ts", import.meta.url)),
+      routes: { "/testing/": testing },
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("is cross-origin isolated, so wasm can use threads", async () => {
+    expect(await t.page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
+  });
+
+  for (const ep of ["wasm", "webgpu"] as const) {
+    it(`runs an ONNX graph on ${ep} and matches numpy`, async () => {
+      const out = await call("affine", ep).catch((e: Error) => {
+        throw new Error(`${e.message}\n${t.log.join("\n")}`);
+      });
+      expect(out.executionProvider).toBe(ep);
+      expect(out.y.dims).toEqual(golden.y!.dims);
+      expect(out.g.dims).toEqual(golden.g!.dims);
+      // WebGPU (SwiftShader) evaluates tanh with its own approximation.
+      expect(maxAbsDiff(out.y.data, golden.y!.data)).toBeLessThan(ep === "wasm" ? 1e-6 : 1e-4);
+      expect(maxAbsDiff(out.g.data, golden.g!.data)).toBeLessThan(1e-6);
+    });
+  }
+
+  for (const [name, via] of [
+    ["rgb.png", "blob"],
+    ["gray.png", "blob"],
+    ["opaque-rgba.png", "blob"],
+    ["palette.png", "blob"],
+    ["rgb.png", "img"],
+    ["rgb.png", "bitmap"],
+    ["rgb.png", "canvas"],
+  ] as const) {
+    it(`decodes ${name} from ${via === "img" ? "an <img>" : `a ${via}`} to Pillow's RGBA bytes`, async () => {
+      const raw = await call("decode", name, via);
+      const want = pillow[name]!;
+      expect([raw.width, raw.height, raw.channels]).toEqual([want.width, want.height, 4]);
+      expect(Buffer.from(raw.data).equals(Buffer.from(want.rgba, "base64"))).toBe(true);
+    });
+  }
+
+  it("decodes a JPEG within ±2 of Pillow (both use libjpeg-turbo; upsampling may differ)", async () => {
+    const raw = await call("decode", "rgb-q95.jpg", "blob");
+    const want = [...Buffer.from(pillow["rgb-q95.jpg"]!.rgba, "base64")];
+    expect(maxAbsDiff(raw.data, want)).toBeLessThanOrEqual(2);
+  });
+
+  it("reports undecodable, unsupported and oversized inputs with stable codes", async () => {
+    expect((await call("decodeError", "garbage")).code).toBe("IMAGE_DECODE_FAILED");
+    const wrong = await call("decodeError", "object");
+    expect(wrong.code).toBe("IMAGE_INVALID");
+    expect(wrong.message).toContain("images[2]");
+    expect((await call("decodeError", "huge")).code).toBe("IMAGE_TOO_LARGE");
+  });
+});

@@ -1,0 +1,120 @@
+import { ClipkitError, type RawImage } from "@clipkit/core";
+
+/** Images the browser backend accepts; each is decoded to RGBA pixels. */
+export type WebImageInput =
+  | HTMLImageElement
+  | ImageBitmap
+  | ImageData
+  | Blob
+  | HTMLCanvasElement
+  | OffscreenCanvas;
+
+/** Options of {@link decodeWebImage}. */
+export interface WebDecodeOptions {
+  /** Refuse images with more pixels than this (`IMAGE_TOO_LARGE`); default 64 megapixels. */
+  maxPixels?: number;
+  /** Names the input in errors, e.g. `"images[3]"`. */
+  label?: string;
+}
+
+const DEFAULT_MAX_PIXELS = 64 * 1024 * 1024;
+
+// Pillow ignores embedded colour profiles and never premultiplies, so the browser must not either:
+// otherwise a JPEG with an ICC profile or a PNG with gAMA decodes to different bytes than in Node.
+const BITMAP_OPTIONS: ImageBitmapOptions = { colorSpaceConversion: "none", premultiplyAlpha: "none" };
+
+function isImageData(input: unknown): input is ImageData {
+  return typeof ImageData !== "undefined" && input instanceof ImageData;
+}
+
+function isImageBitmap(input: unknown): input is ImageBitmap {
+  return typeof ImageBitmap !== "undefined" && input instanceof ImageBitmap;
+}
+
+function isBlob(input: unknown): input is Blob {
+  return typeof Blob !== "undefined" && input instanceof Blob;
+}
+
+function isDrawable(input: unknown): input is HTMLImageElement | HTMLCanvasElement | OffscreenCanvas {
+  return (
+    (typeof HTMLImageElement !== "undefined" && input instanceof HTMLImageElement) ||
+    (typeof HTMLCanvasElement !== "undefined" && input instanceof HTMLCanvasElement) ||
+    (typeof OffscreenCanvas !== "undefined" && input instanceof OffscreenCanvas)
+  );
+}
+
+function checkSize(width: number, height: number, maxPixels: number, label: string): void {
+  if (width === 0 || height === 0) {
+    throw new ClipkitError("IMAGE_INVALID", `${label} is empty (${width}×${height})`, {
+      details: { input: label },
+    });
+  }
+  if (width * height > maxPixels) {
+    throw new ClipkitError(
+      "IMAGE_TOO_LARGE",
+      `${label} is ${width}×${height}, over the ${maxPixels}-pixel limit`,
+      {
+        details: { input: label, width, height, maxPixels },
+      },
+    );
+  }
+}
+
+/** Reads a bitmap's RGBA bytes through an OffscreenCanvas. */
+function readBitmap(bitmap: ImageBitmap, label: string): RawImage {
+  const { width, height } = bitmap;
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext("2d", { willReadFrequently: true });
+  if (!ctx) throw new ClipkitError("IMAGE_DECODE_FAILED", `${label}: no 2D canvas context available`);
+  ctx.drawImage(bitmap, 0, 0);
+  const pixels = ctx.getImageData(0, 0, width, height, { colorSpace: "srgb" });
+  return { width, height, channels: 4, data: pixels.data };
+}
+
+/**
+ * Decodes a browser image to RGBA {@link RawImage} bytes, the input of core's (Pillow-exact)
+ * preprocessing. Encoded files (`Blob`/`File`) are decoded by the browser without colour
+ * management, as Pillow does; opaque pixels then match Pillow byte for byte for PNG.
+ * Semi-transparent pixels can differ by rounding, because 2D canvases store premultiplied alpha.
+ */
+export async function decodeWebImage(
+  input: WebImageInput,
+  options: WebDecodeOptions = {},
+): Promise<RawImage> {
+  const label = options.label ?? "image";
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (isImageData(input)) {
+    checkSize(input.width, input.height, maxPixels, label);
+    return { width: input.width, height: input.height, channels: 4, data: input.data };
+  }
+  if (isImageBitmap(input)) {
+    checkSize(input.width, input.height, maxPixels, label);
+    return readBitmap(input, label);
+  }
+  if (!isBlob(input) && !isDrawable(input)) {
+    throw new ClipkitError(
+      "IMAGE_INVALID",
+      `${label} is not an HTMLImageElement, ImageBitmap, ImageData, Blob, HTMLCanvasElement or OffscreenCanvas`,
+      { details: { input: label, type: Object.prototype.toString.call(input) } },
+    );
+  }
+  if (typeof HTMLImageElement !== "undefined" && input instanceof HTMLImageElement && !input.complete) {
+    await input.decode().catch(() => undefined);
+  }
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(input, BITMAP_OPTIONS);
+  } catch (error) {
+    const type = isBlob(input) && input.type ? ` (${input.type})` : "";
+    throw new ClipkitError("IMAGE_DECODE_FAILED", `${label}${type} could not be decoded by the browser`, {
+      cause: error,
+      details: { input: label },
+    });
+  }
+  try {
+    checkSize(bitmap.width, bitmap.height, maxPixels, label);
+    return readBitmap(bitmap, label);
+  } finally {
+    bitmap.close();
+  }
+}
