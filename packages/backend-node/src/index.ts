@@ -6,3 +6,5 @@
 
 export type { Command, CommandContext } from "./cli/command.js";
 export { main as runCli } from "./cli/main.js";
+export * from "./files/index.js";
+export * from "./session/index.js";

@@ -1,1 +1,17 @@
+export { type BatchPlan, type Rows, runBatches } from "./batches.js";
+export { type ModelConfig, parseModelConfig } from "./config.js";
+export { createClipModel } from "./create.js";
+export { DTYPE_SUFFIXES, MODEL_DTYPES, type ModelDtype, onnxPath, parseDtype } from "./dtype.js";
+export { float32ToFloat16 } from "./fp16.js";
+export type { CreateClipModelOptions, ImagePreparer, LoadedClipModel } from "./options.js";
+export {
+  availableDtypes,
+  type ClipLayout,
+  type GraphFile,
+  type ResolveOptions,
+  resolveClipLayout,
+} from "./resolve.js";
+export { defaultScoring, type ScoringSource, scoringFromGraph } from "./scoring.js";
+export { contentHash } from "./space-id.js";
+export type { PixelBatch, TokenBatch } from "./towers.js";
 export type { ClipModel, EmbedOptions, ImageEmbedder, Scoring, TextEmbedder } from "./types.js";

@@ -1,0 +1,150 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import {
+  type Backend,
+  ClipkitError,
+  type InferenceSession,
+  type SessionOptions,
+  type Tensor,
+  type ValueInfo,
+  wrapError,
+} from "@clipkit/core";
+import * as ort from "onnxruntime-node";
+import { fromOrtTensor, toOrtTensor } from "./tensor.js";
+
+/** Options of {@link nodeBackend}: defaults for every session it creates. */
+export interface NodeBackendOptions extends SessionOptions {
+  /** Threads running independent operators in parallel (0 = runtime default). */
+  interOpThreads?: number;
+}
+
+/** Session options plus the label that names the model file in errors. */
+export type NodeSessionOptions = NodeBackendOptions & { label?: string };
+
+function metadata(list: readonly ort.InferenceSession.ValueMetadata[]): ValueInfo[] {
+  return list.map((m) =>
+    m.isTensor ? { name: m.name, type: m.type, dims: [...m.shape] } : { name: m.name },
+  );
+}
+
+function checkProviders(providers: readonly string[], label: string): void {
+  const supported = ort.listSupportedBackends().map((b) => b.name);
+  for (const p of providers) {
+    if (!supported.includes(p)) {
+      throw new ClipkitError(
+        "BACKEND_UNAVAILABLE",
+        `${label}: execution provider "${p}" is not available in onnxruntime-node (available: ${supported.join(", ")})`,
+        { details: { provider: p, available: supported } },
+      );
+    }
+  }
+}
+
+function ortOptions(options: NodeSessionOptions): ort.InferenceSession.SessionOptions {
+  return {
+    ...(options.executionProviders ? { executionProviders: [...options.executionProviders] } : {}),
+    ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
+    ...(options.interOpThreads ? { interOpNumThreads: options.interOpThreads } : {}),
+    ...(options.graphOptimization ? { graphOptimizationLevel: options.graphOptimization } : {}),
+  };
+}
+
+/**
+ * onnxruntime-node reads external data only from disk next to the model, so a graph with
+ * `X.onnx_data` is written to a private temp folder, loaded by path, and the folder removed.
+ */
+async function createWithExternalData(
+  model: Uint8Array,
+  options: NodeSessionOptions,
+  label: string,
+): Promise<ort.InferenceSession> {
+  const dir = await mkdtemp(join(tmpdir(), "clipkit-ort-"));
+  try {
+    const path = join(dir, basename(label.endsWith(".onnx") ? label : "model.onnx"));
+    await writeFile(path, model);
+    for (const e of options.externalData ?? []) await writeFile(join(dir, basename(e.path)), e.data);
+    return await ort.InferenceSession.create(path, ortOptions(options));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+class NodeSession implements InferenceSession {
+  readonly inputs: readonly ValueInfo[];
+  readonly outputs: readonly ValueInfo[];
+  #session: ort.InferenceSession | undefined;
+
+  constructor(
+    session: ort.InferenceSession,
+    readonly label: string,
+  ) {
+    this.#session = session;
+    this.inputs = metadata(session.inputMetadata);
+    this.outputs = metadata(session.outputMetadata);
+  }
+
+  async run(
+    feeds: Readonly<Record<string, Tensor>>,
+    outputNames?: readonly string[],
+  ): Promise<Record<string, Tensor>> {
+    const session = this.#session;
+    if (!session) throw new ClipkitError("INFERENCE_FAILED", `${this.label}: session was released`);
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = toOrtTensor(t, name);
+    let result: ort.InferenceSession.OnnxValueMapType;
+    try {
+      result = outputNames ? await session.run(ortFeeds, [...outputNames]) : await session.run(ortFeeds);
+    } catch (error) {
+      throw wrapError(error, "INFERENCE_FAILED", `${this.label}: inference failed`, { file: this.label });
+    }
+    const out: Record<string, Tensor> = {};
+    for (const [name, value] of Object.entries(result)) out[name] = fromOrtTensor(value as ort.Tensor, name);
+    return out;
+  }
+
+  async release(): Promise<void> {
+    const s = this.#session;
+    this.#session = undefined;
+    await s?.release();
+  }
+}
+
+/** Creates one onnxruntime-node session from ONNX bytes. */
+export async function createSession(
+  model: Uint8Array,
+  options: NodeSessionOptions = {},
+): Promise<InferenceSession> {
+  const label = options.label ?? "model.onnx";
+  if (options.executionProviders) checkProviders(options.executionProviders, label);
+  let session: ort.InferenceSession;
+  try {
+    session =
+      options.externalData && options.externalData.length > 0
+        ? await createWithExternalData(model, options, label)
+        : await ort.InferenceSession.create(model, ortOptions(options));
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    // ort reports an unusable provider (e.g. CUDA without its libraries) only at creation time.
+    const code = /provider|cuda|tensorrt|dml|coreml/i.test(message)
+      ? "BACKEND_UNAVAILABLE"
+      : "MODEL_LAYOUT_UNSUPPORTED";
+    throw wrapError(error, code, `${label}: onnxruntime-node could not load the graph`, { file: label });
+  }
+  return new NodeSession(session, label);
+}
+
+/**
+ * The onnxruntime-node {@link Backend}. `defaults` apply to every session; per-call options win.
+ *
+ * @example
+ * ```ts
+ * const backend = nodeBackend({ executionProviders: ["cuda", "cpu"], intraOpThreads: 4 });
+ * ```
+ */
+export function nodeBackend(defaults: NodeBackendOptions = {}): Backend {
+  return {
+    name: "onnxruntime-node",
+    createSession: (model, options) => createSession(model, { ...defaults, ...options }),
+  };
+}

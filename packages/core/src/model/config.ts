@@ -1,0 +1,77 @@
+import { ClipkitError } from "../errors.js";
+
+/** What clipkit needs from a hub `config.json` (Hugging Face `CLIPConfig` / `SiglipConfig`). */
+export interface ModelConfig {
+  readonly modelType: "clip" | "siglip";
+  /** `_name_or_path` when the export kept it (e.g. `"openai/clip-vit-base-patch32"`). */
+  readonly nameOrPath?: string;
+  /** Joint-space width: `projection_dim` (CLIP) or the text tower width (SigLIP has no projection). */
+  readonly projectionDim?: number;
+  /** Longest token sequence the text tower accepts (`text_config.max_position_embeddings`). */
+  readonly maxTextLength: number;
+  /** Square input side of the vision tower (`vision_config.image_size`). */
+  readonly imageSize?: number;
+  /**
+   * `logit_scale_init_value`: the value training started from, NOT the trained one (2.6592 for
+   * OpenAI CLIP, whose trained scale is ln 100). Only a last-resort fallback for scoring.
+   */
+  readonly logitScaleInit?: number;
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function positiveInt(obj: Json | undefined, key: string): number | undefined {
+  const v = obj?.[key];
+  return typeof v === "number" && Number.isInteger(v) && v > 0 ? v : undefined;
+}
+
+/**
+ * Parses `config.json`. `file` names the file in errors. Unknown keys are ignored; a missing or
+ * unsupported `model_type` is an error because it decides tokenisation and scoring.
+ */
+export function parseModelConfig(text: string, file = "config.json"): ModelConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ClipkitError("MODEL_CONFIG_INVALID", `${file} is not valid JSON`, {
+      cause: error,
+      details: { file },
+    });
+  }
+  if (!isObject(raw)) {
+    throw new ClipkitError("MODEL_CONFIG_INVALID", `${file} must hold a JSON object`, { details: { file } });
+  }
+  const type = raw.model_type;
+  if (type !== "clip" && type !== "siglip") {
+    const code = typeof type === "string" ? "MODEL_LAYOUT_UNSUPPORTED" : "MODEL_CONFIG_INVALID";
+    throw new ClipkitError(
+      code,
+      `${file}: model_type must be "clip" or "siglip", got ${JSON.stringify(type)}`,
+      { details: { file, key: "model_type", value: type } },
+    );
+  }
+  const textConfig = isObject(raw.text_config) ? raw.text_config : undefined;
+  const visionConfig = isObject(raw.vision_config) ? raw.vision_config : undefined;
+  const projectionDim =
+    positiveInt(raw, "projection_dim") ??
+    (type === "siglip"
+      ? (positiveInt(textConfig, "projection_size") ?? positiveInt(textConfig, "hidden_size"))
+      : undefined);
+  const scale = raw.logit_scale_init_value;
+  const name = raw._name_or_path;
+  return {
+    modelType: type,
+    ...(typeof name === "string" && name.length > 0 ? { nameOrPath: name } : {}),
+    ...(projectionDim !== undefined ? { projectionDim } : {}),
+    maxTextLength: positiveInt(textConfig, "max_position_embeddings") ?? (type === "siglip" ? 64 : 77),
+    ...(positiveInt(visionConfig, "image_size") !== undefined
+      ? { imageSize: positiveInt(visionConfig, "image_size") }
+      : {}),
+    ...(typeof scale === "number" && Number.isFinite(scale) ? { logitScaleInit: scale } : {}),
+  };
+}

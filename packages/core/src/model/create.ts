@@ -1,0 +1,251 @@
+import type { Backend, InferenceSession, ModelFiles, SessionOptions } from "../backend/session.js";
+import { createEmbeddings, type EmbeddingSpace, type Embeddings } from "../embeddings.js";
+import { ClipkitError } from "../errors.js";
+import { normalizeRows } from "../math/vector.js";
+import type { Tokenizer } from "../tokenizer/types.js";
+import { checkBatchSize, type Rows, runBatches } from "./batches.js";
+import type { CreateClipModelOptions, LoadedClipModel } from "./options.js";
+import { type GraphFile, resolveClipLayout } from "./resolve.js";
+import { defaultScoring, type ScoringSource, scoringFromGraph } from "./scoring.js";
+import { contentHash, spaceId } from "./space-id.js";
+import { declaredImageSize, type TokenBatch, textTower, visionTower } from "./towers.js";
+import type { EmbedOptions, Scoring } from "./types.js";
+
+interface LoadedGraph {
+  readonly bytes: Uint8Array[];
+  readonly session: InferenceSession;
+}
+
+async function openGraph(
+  backend: Backend,
+  files: ModelFiles,
+  graph: GraphFile,
+  options: SessionOptions | undefined,
+): Promise<LoadedGraph> {
+  const model = await files.read(graph.path);
+  const externalData = await Promise.all(
+    graph.externalData.map(async (p) => ({
+      path: p.slice(p.lastIndexOf("/") + 1),
+      data: await files.read(p),
+    })),
+  );
+  const session = await backend.createSession(model, {
+    ...options,
+    ...(externalData.length > 0 ? { externalData } : {}),
+    label: `${files.location}/${graph.path}`,
+  });
+  return { bytes: [model, ...externalData.map((e) => e.data)], session };
+}
+
+/** Tokenises with the model's padding rule and flattens into int64 rows. */
+export function tokenize(
+  tokenizer: Tokenizer,
+  texts: readonly string[],
+  padding: "longest" | "max_length",
+  maxLength: number,
+): TokenBatch {
+  texts.forEach((t, i) => {
+    if (typeof t !== "string") {
+      throw new ClipkitError("INVALID_ARGUMENT", `texts[${i}] is not a string`, {
+        details: { argument: "texts", index: i },
+      });
+    }
+  });
+  const enc = tokenizer.encodeBatch(texts, { padding, maxLength, truncation: true });
+  const length = enc.inputIds[0]?.length ?? 0;
+  const ids = new BigInt64Array(texts.length * length);
+  const mask = new BigInt64Array(texts.length * length);
+  enc.inputIds.forEach((row, r) => {
+    if (row.length !== length) {
+      throw new ClipkitError(
+        "TOKENIZER_INVALID",
+        `tokenizer returned ragged rows (${row.length} vs ${length})`,
+      );
+    }
+    row.forEach((v, c) => {
+      ids[r * length + c] = BigInt(v);
+      mask[r * length + c] = BigInt(enc.attentionMask[r]?.[c] ?? 1);
+    });
+  });
+  return { ids, mask, count: texts.length, length };
+}
+
+/**
+ * Builds a {@link ClipModel} from a hub-layout folder (`config.json`, `onnx/*.onnx`) on any backend.
+ * Resolution ({@link resolveClipLayout}) picks the files; this function opens sessions, binds graph
+ * I/O by name, reads the scoring constants and derives the embedding space.
+ *
+ * The space id is `<_name_or_path>@<12 hex of SHA-256 over the graph bytes used>` unless
+ * `spaceId` is given. Vectors are L2-normalised unless `normalize: false` is passed per call (the
+ * combined graph's embeddings are normalised by the graph itself either way).
+ */
+export async function createClipModel<I>(options: CreateClipModelOptions<I>): Promise<LoadedClipModel<I>> {
+  const { backend, files, tokenizer } = options;
+  const defaultBatch = checkBatchSize(options.batchSize, 32);
+  const layout = await resolveClipLayout(files, {
+    ...(options.dtype ? { dtype: options.dtype } : {}),
+    ...(options.layout ? { prefer: options.layout } : {}),
+  });
+  const { config } = layout;
+  const padding = config.modelType === "siglip" ? "max_length" : "longest";
+  const maxLength = config.maxTextLength;
+  const toTokens = (texts: readonly string[]): TokenBatch => tokenize(tokenizer, texts, padding, maxLength);
+  const opened: InferenceSession[] = [];
+  const open = async (g: GraphFile): Promise<LoadedGraph> => {
+    const loaded = await openGraph(backend, files, g, options.session);
+    opened.push(loaded.session);
+    return loaded;
+  };
+  try {
+    const combined = layout.kind === "combined";
+    const textGraph = await open(layout.text);
+    const visionGraph = combined ? textGraph : await open(layout.vision);
+    const imageSize = declaredImageSize(visionGraph.session) ?? config.imageSize;
+    const dummy = combined
+      ? { tokens: toTokens([""]), imageSize: requireSize(imageSize, layout.text.path) }
+      : undefined;
+    const text = textTower(
+      textGraph.session,
+      `${files.location}/${layout.text.path}`,
+      config.modelType,
+      dummy,
+    );
+    const vision = visionTower(
+      visionGraph.session,
+      `${files.location}/${layout.vision.path}`,
+      config.modelType,
+      dummy,
+    );
+
+    let scoring: Scoring;
+    let scoringSource: ScoringSource;
+    if (options.scoring) {
+      scoring = options.scoring;
+      scoringSource = "option";
+    } else if (layout.combined && options.calibrateScoring !== false) {
+      const graph = combined ? textGraph : await open(layout.combined);
+      scoring = await scoringFromGraph(
+        graph.session,
+        `${files.location}/${layout.combined.path}`,
+        config.modelType,
+        toTokens(["a photo of a cat", "a diagram", "", "two dogs playing in the snow"]),
+        requireSize(imageSize ?? declaredImageSize(graph.session), layout.combined.path),
+      );
+      scoringSource = "graph";
+      if (!combined) {
+        opened.splice(opened.indexOf(graph.session), 1);
+        await graph.session.release();
+      }
+    } else {
+      scoring = defaultScoring(config);
+      scoringSource = "config";
+    }
+
+    const dim = text.declaredDim ?? vision.declaredDim ?? config.projectionDim;
+    if (
+      dim === undefined ||
+      (text.declaredDim && vision.declaredDim && text.declaredDim !== vision.declaredDim)
+    ) {
+      throw new ClipkitError(
+        "MODEL_CONFIG_INVALID",
+        `${files.location}: cannot tell the embedding width (text ${text.declaredDim ?? "?"}, vision ${vision.declaredDim ?? "?"}, projection_dim ${config.projectionDim ?? "?"})`,
+        { details: { location: files.location } },
+      );
+    }
+    const hash = await contentHash(combined ? textGraph.bytes : [...textGraph.bytes, ...visionGraph.bytes]);
+    const space: EmbeddingSpace = {
+      id: options.spaceId ?? spaceId(config.nameOrPath, config.modelType, hash),
+      dim,
+      normalized: true,
+    };
+    const rawSpace: EmbeddingSpace = { ...space, normalized: false };
+
+    const finish = (rows: Rows, embed: EmbedOptions | undefined, label: string): Embeddings => {
+      if (rows.count > 0 && rows.dim !== dim) {
+        throw new ClipkitError(
+          "SHAPE_MISMATCH",
+          `${label}: produced ${rows.dim}-wide embeddings, expected ${dim}`,
+          {
+            details: { file: label, expected: dim, actual: rows.dim },
+          },
+        );
+      }
+      if (embed?.normalize === false) return createEmbeddings(rows.data, rows.count, rawSpace);
+      return createEmbeddings(rows.count > 0 ? normalizeRows(rows.data, dim) : rows.data, rows.count, space);
+    };
+    let released = false;
+    const alive = (): void => {
+      if (released) throw new ClipkitError("INVALID_ARGUMENT", "the model was released");
+    };
+
+    return {
+      modelType: config.modelType,
+      space,
+      scoring,
+      scoringSource,
+      layout,
+      tokenizer,
+      async embedTexts(texts, embed) {
+        alive();
+        if (!Array.isArray(texts)) {
+          throw new ClipkitError("INVALID_ARGUMENT", "texts must be an array of strings", {
+            details: { argument: "texts" },
+          });
+        }
+        const rows = await runBatches(texts, {
+          batchSize: checkBatchSize(embed?.batchSize, defaultBatch),
+          prepare: async (slice) => toTokens(slice),
+          infer: (batch) => text.run(batch),
+          ...(embed?.signal ? { signal: embed.signal } : {}),
+          ...(embed?.onProgress ? { onProgress: embed.onProgress } : {}),
+        });
+        return finish(rows, embed, text.label);
+      },
+      async embedImages(inputs, embed) {
+        alive();
+        const prepare = options.prepareImages;
+        if (!prepare) {
+          throw new ClipkitError(
+            "INVALID_ARGUMENT",
+            "this model was created without prepareImages, so it cannot embed images",
+            {
+              details: { argument: "prepareImages" },
+            },
+          );
+        }
+        if (!Array.isArray(inputs)) {
+          throw new ClipkitError("INVALID_ARGUMENT", "inputs must be an array of images", {
+            details: { argument: "inputs" },
+          });
+        }
+        const rows = await runBatches(inputs, {
+          batchSize: checkBatchSize(embed?.batchSize, defaultBatch),
+          prepare,
+          infer: (batch) => vision.run(batch),
+          ...(embed?.signal ? { signal: embed.signal } : {}),
+          ...(embed?.onProgress ? { onProgress: embed.onProgress } : {}),
+        });
+        return finish(rows, embed, vision.label);
+      },
+      async release() {
+        if (released) return;
+        released = true;
+        await Promise.all(opened.map((s) => s.release()));
+      },
+    };
+  } catch (error) {
+    await Promise.allSettled(opened.map((s) => s.release()));
+    throw error;
+  }
+}
+
+function requireSize(size: number | undefined, file: string): number {
+  if (size === undefined) {
+    throw new ClipkitError(
+      "MODEL_CONFIG_INVALID",
+      `${file}: cannot tell the image size (no fixed pixel_values dims, no vision_config.image_size)`,
+      { details: { file } },
+    );
+  }
+  return size;
+}
