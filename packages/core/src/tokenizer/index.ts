@@ -1,3 +1,18 @@
+export { cleanClipText } from "./clean-text.js";
+export {
+  CLIP_MERGE_COUNT,
+  type ClipMergesOptions,
+  createClipTokenizerFromMerges,
+  gunzipText,
+} from "./clip-merges.js";
+export { ClipBpeTokenizer, type ClipTokenizerOptions } from "./clip-tokenizer.js";
+export {
+  type ClipTokenizerJsonOptions,
+  clipTokenizerJsonFromMerges,
+  type TokenizerFiles,
+} from "./clip-tokenizer-json.js";
+export { fixText } from "./ftfy.js";
+export { unescapeHtml } from "./html-unescape.js";
 export type {
   BatchEncodeOptions,
   BatchEncoding,
