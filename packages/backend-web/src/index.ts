@@ -1,23 +1,10 @@
 /**
  * @module
  * `@clipkit/backend-web`: clipkit in the browser — onnxruntime-web sessions (wasm, WebGPU),
- * browser image decoding, and model files from URLs (with the Cache API) or user-picked files.
+ * browser image decoding, model files from URLs (with the Cache API) or user-picked files, and
+ * `loadClipModel` with the same shape as `@clipkit/backend-node`'s.
  */
 
-export {
-  type BlobFilesOptions,
-  blobFiles,
-  type CacheStorageLike,
-  type UrlFilesOptions,
-  urlFiles,
-} from "./files.js";
-export { decodeWebImage, type WebDecodeOptions, type WebImageInput } from "./image.js";
-export {
-  type WasmPaths,
-  type WebBackend,
-  type WebBackendOptions,
-  type WebExecutionProvider,
-  type WebGpuLike,
-  type WebInferenceSession,
-  webBackend,
-} from "./session.js";
+export * from "./files/index.js";
+export * from "./image/index.js";
+export * from "./session/index.js";

@@ -1,7 +1,7 @@
 // Bundled by browser.test.ts and loaded into Chromium: exposes the package to page.evaluate.
 
 import { tensor } from "@clipkit/core";
-import { decodeWebImage, urlFiles, type WebExecutionProvider, webBackend } from "../index.js";
+import { decodeImage, urlFiles, type WebExecutionProvider, webBackend } from "../index.js";
 
 interface Golden {
   [name: string]: { dims: number[]; data: number[] };
@@ -26,7 +26,7 @@ async function affine(executionProvider: WebExecutionProvider) {
 
 async function decode(name: string, as: "blob" | "img" | "bitmap" | "canvas") {
   const blob = await (await fetch(`/testing/decode/${name}`)).blob();
-  let input: Parameters<typeof decodeWebImage>[0] = blob;
+  let input: Parameters<typeof decodeImage>[0] = blob;
   if (as === "img") {
     const img = new Image();
     img.src = URL.createObjectURL(blob);
@@ -40,16 +40,15 @@ async function decode(name: string, as: "blob" | "img" | "bitmap" | "canvas") {
     canvas.getContext("2d")!.drawImage(bitmap, 0, 0);
     input = canvas;
   }
-  const raw = await decodeWebImage(input, { label: name });
+  const raw = await decodeImage(input, { label: name });
   return { width: raw.width, height: raw.height, channels: raw.channels, data: Array.from(raw.data) };
 }
 
 async function decodeError(kind: "garbage" | "object" | "huge") {
   try {
-    if (kind === "garbage")
-      await decodeWebImage(new Blob([new Uint8Array([1, 2, 3])], { type: "image/png" }));
-    else if (kind === "object") await decodeWebImage({} as ImageData, { label: "images[2]" });
-    else await decodeWebImage(new ImageData(100, 100), { maxPixels: 50 });
+    if (kind === "garbage") await decodeImage(new Blob([new Uint8Array([1, 2, 3])], { type: "image/png" }));
+    else if (kind === "object") await decodeImage({} as ImageData, { label: "images[2]" });
+    else await decodeImage(new ImageData(100, 100), { maxPixels: 50 });
     return { code: "none", message: "" };
   } catch (error) {
     return { code: (error as { code?: string }).code ?? "?", message: (error as Error).message };

@@ -1,4 +1,5 @@
 import { ClipkitError, type ModelFiles } from "@clipkit/core";
+import { checkModelPath } from "./path.js";
 
 /** The part of the Cache API {@link urlFiles} uses (`globalThis.caches` in browsers). */
 export interface CacheStorageLike {
@@ -20,20 +21,6 @@ export interface UrlFilesOptions {
 }
 
 const DEFAULT_CACHE = "clipkit-models";
-
-/** Checks a model-relative path: `/`-separated, no leading slash, no `..`. */
-export function checkModelPath(path: string): string {
-  if (path === "" || path.startsWith("/") || path.includes("\\") || path.split("/").includes("..")) {
-    throw new ClipkitError(
-      "INVALID_ARGUMENT",
-      `model file path must be relative without "..", got "${path}"`,
-      {
-        details: { argument: "path", path },
-      },
-    );
-  }
-  return path;
-}
 
 /**
  * Model files served over HTTP(S) below `baseUrl` (e.g. `"/models/tiny-clip/"`), read with fetch
@@ -96,59 +83,6 @@ export function urlFiles(baseUrl: string | URL, options: UrlFilesOptions = {}): 
       }
       if (cache) await cache.put(url, res.clone());
       return new Uint8Array(await res.arrayBuffer());
-    },
-    async readText(path) {
-      return new TextDecoder().decode(await this.read(path));
-    },
-  };
-}
-
-/** Options of {@link blobFiles}. */
-export interface BlobFilesOptions {
-  /** Name for error messages (default `"selected files"`). */
-  location?: string;
-}
-
-/**
- * Model files the user picked or dropped: a `Map` of model-relative path → `Blob`, or `File`s.
- * A `File` from a folder picker (`<input webkitdirectory>`) is keyed by its path below the picked
- * folder; a loose file by its name. A path that matches no key falls back to the one file with the
- * same base name, so dropping `text_model.onnx` serves `onnx/text_model.onnx`.
- */
-export function blobFiles(
-  files: readonly File[] | ReadonlyMap<string, Blob>,
-  options: BlobFilesOptions = {},
-): ModelFiles {
-  const byPath = new Map<string, Blob>();
-  if (files instanceof Map) {
-    for (const [path, blob] of files) byPath.set(checkModelPath(path), blob);
-  } else {
-    for (const file of files as readonly File[]) {
-      const rel = file.webkitRelativePath ? file.webkitRelativePath.split("/").slice(1).join("/") : file.name;
-      byPath.set(rel || file.name, file);
-    }
-  }
-  const location = options.location ?? "selected files";
-  const find = (path: string): Blob | undefined => {
-    const exact = byPath.get(checkModelPath(path));
-    if (exact) return exact;
-    const name = path.slice(path.lastIndexOf("/") + 1);
-    const same = [...byPath].filter(([key]) => key.slice(key.lastIndexOf("/") + 1) === name);
-    return same.length === 1 ? same[0]![1] : undefined;
-  };
-  return {
-    location,
-    async exists(path) {
-      return find(path) !== undefined;
-    },
-    async read(path) {
-      const blob = find(path);
-      if (!blob) {
-        throw new ClipkitError("MODEL_FILE_MISSING", `model file ${path} is not among the ${location}`, {
-          details: { file: path, available: [...byPath.keys()] },
-        });
-      }
-      return new Uint8Array(await blob.arrayBuffer());
     },
     async readText(path) {
       return new TextDecoder().decode(await this.read(path));

@@ -2,10 +2,10 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { isClipkitError } from "@clipkit/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type StaticServer, startStaticServer } from "../../../tools/browser-test/server.js";
-import { blobFiles, type CacheStorageLike, urlFiles } from "./files.js";
+import { type StaticServer, startStaticServer } from "../../../../tools/browser-test/server.js";
+import { blobFiles, type CacheStorageLike, urlFiles } from "./index.js";
 
-const testing = fileURLToPath(new URL("./testing/", import.meta.url));
+const testing = fileURLToPath(new URL("../testing/", import.meta.url));
 const onnxBytes = new Uint8Array(readFileSync(`${testing}affine.onnx`));
 
 /** An in-memory Cache API that records what was stored. */

@@ -1,13 +1,13 @@
 import { readFileSync } from "node:fs";
 import { isClipkitError, tensor } from "@clipkit/core";
 import { describe, expect, it } from "vitest";
-import { webBackend } from "./session.js";
+import { webBackend } from "./create.js";
 
 // onnxruntime-web runs its wasm build in Node too, so the session adapter is tested here quickly;
 // browser.test.ts proves the same in Chromium (wasm and WebGPU).
-const model = new Uint8Array(readFileSync(new URL("./testing/affine.onnx", import.meta.url)));
+const model = new Uint8Array(readFileSync(new URL("../testing/affine.onnx", import.meta.url)));
 const golden = JSON.parse(
-  readFileSync(new URL("./testing/affine.golden.json", import.meta.url), "utf8"),
+  readFileSync(new URL("../testing/affine.golden.json", import.meta.url), "utf8"),
 ) as Record<string, { dims: number[]; data: number[] }>;
 
 function feeds() {

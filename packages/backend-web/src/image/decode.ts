@@ -1,7 +1,11 @@
-import { ClipkitError, type RawImage } from "@clipkit/core";
+import { ClipkitError, type RawImage, validateRawImage } from "@clipkit/core";
 
-/** Images the browser backend accepts; each is decoded to RGBA pixels. */
+/**
+ * Images the browser backend accepts. Each is decoded to RGBA pixels; a {@link RawImage} (already
+ * decoded pixels, e.g. from a worker) passes through unchanged.
+ */
 export type WebImageInput =
+  | RawImage
   | HTMLImageElement
   | ImageBitmap
   | ImageData
@@ -9,19 +13,27 @@ export type WebImageInput =
   | HTMLCanvasElement
   | OffscreenCanvas;
 
-/** Options of {@link decodeWebImage}. */
-export interface WebDecodeOptions {
-  /** Refuse images with more pixels than this (`IMAGE_TOO_LARGE`); default 64 megapixels. */
+/** Same name as the Node backend's input type, so code can switch backends by import alone. */
+export type ImageInput = WebImageInput;
+
+/** Options of {@link decodeImage}. */
+export interface DecodeOptions {
+  /** Refuse images with more pixels than this (`IMAGE_TOO_LARGE`); default {@link DEFAULT_MAX_PIXELS}. */
   maxPixels?: number;
   /** Names the input in errors, e.g. `"images[3]"`. */
   label?: string;
 }
 
-const DEFAULT_MAX_PIXELS = 64 * 1024 * 1024;
+/** Pillow's decompression-bomb threshold, the same limit as the Node backend. */
+export const DEFAULT_MAX_PIXELS = 178_956_970;
 
 // Pillow ignores embedded colour profiles and never premultiplies, so the browser must not either:
 // otherwise a JPEG with an ICC profile or a PNG with gAMA decodes to different bytes than in Node.
 const BITMAP_OPTIONS: ImageBitmapOptions = { colorSpaceConversion: "none", premultiplyAlpha: "none" };
+
+function isRawImage(input: unknown): input is RawImage {
+  return typeof input === "object" && input !== null && "channels" in input && "data" in input;
+}
 
 function isImageData(input: unknown): input is ImageData {
   return typeof ImageData !== "undefined" && input instanceof ImageData;
@@ -77,12 +89,14 @@ function readBitmap(bitmap: ImageBitmap, label: string): RawImage {
  * management, as Pillow does; opaque pixels then match Pillow byte for byte for PNG.
  * Semi-transparent pixels can differ by rounding, because 2D canvases store premultiplied alpha.
  */
-export async function decodeWebImage(
-  input: WebImageInput,
-  options: WebDecodeOptions = {},
-): Promise<RawImage> {
+export async function decodeImage(input: WebImageInput, options: DecodeOptions = {}): Promise<RawImage> {
   const label = options.label ?? "image";
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (isRawImage(input)) {
+    validateRawImage(input, label);
+    checkSize(input.width, input.height, maxPixels, label);
+    return input;
+  }
   if (isImageData(input)) {
     checkSize(input.width, input.height, maxPixels, label);
     return { width: input.width, height: input.height, channels: 4, data: input.data };

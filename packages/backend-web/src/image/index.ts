@@ -1,0 +1,8 @@
+export {
+  DEFAULT_MAX_PIXELS,
+  type DecodeOptions,
+  decodeImage,
+  type ImageInput,
+  type WebImageInput,
+} from "./decode.js";
+export { webImagePreparer } from "./prepare.js";

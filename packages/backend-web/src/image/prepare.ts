@@ -1,0 +1,28 @@
+import {
+  ClipkitError,
+  type ImagePreparer,
+  type PreprocessConfig,
+  preprocessBatch,
+  type RawImage,
+} from "@clipkit/core";
+import { type DecodeOptions, decodeImage, type WebImageInput } from "./decode.js";
+
+/**
+ * Browser decoding followed by core's preprocessing — the same resize, crop and normalisation
+ * code the Node backend runs, so a model sees the same pixels in both (for PNG inputs).
+ */
+export function webImagePreparer(
+  config: PreprocessConfig,
+  options: Omit<DecodeOptions, "label"> = {},
+): ImagePreparer<WebImageInput> {
+  return async (inputs, signal) => {
+    const raws: RawImage[] = [];
+    for (const [i, input] of inputs.entries()) {
+      if (signal?.aborted) {
+        throw new ClipkitError("ABORTED", "image decoding was aborted", { cause: signal.reason });
+      }
+      raws.push(await decodeImage(input, { ...options, label: `images[${i}]` }));
+    }
+    return preprocessBatch(raws, config);
+  };
+}
