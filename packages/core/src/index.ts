@@ -27,3 +27,6 @@ export * from "./model/index.js";
 export * from "./tokenizer/index.js";
 export * from "./zeroshot/index.js";
 export * from "./image/index.js";
+export * from "./retrieval/index.js";
+export * from "./generation/index.js";
+export * from "./vlm/index.js";
