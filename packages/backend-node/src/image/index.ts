@@ -1,0 +1,1 @@
+export { DEFAULT_MAX_PIXELS, type DecodeOptions, decodeImage, type ImageInput } from "./decode.js";
