@@ -8,3 +8,4 @@ export type { Command, CommandContext } from "./cli/command.js";
 export { main as runCli } from "./cli/main.js";
 export * from "./files/index.js";
 export * from "./session/index.js";
+export * from "./image/index.js";
