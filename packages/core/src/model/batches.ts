@@ -39,7 +39,7 @@ export function checkBatchSize(value: number | undefined, fallback: number): num
  * Runs `inputs` through `prepare` → `infer` in batches and returns all rows in input order.
  * Batch k+1 is prepared while batch k runs, so decoding/preprocessing (CPU, often in sharp's thread
  * pool) overlaps inference. The abort signal is checked between batches; a prepared batch that
- * will never run is awaited-and-ignored so its failure cannot surface as an unhandled rejection.
+ * will never run is marked handled so its failure cannot surface as an unhandled rejection.
  */
 export async function runBatches<I, B>(inputs: readonly I[], plan: BatchPlan<I, B>): Promise<Rows> {
   const { batchSize, signal } = plan;
@@ -49,23 +49,20 @@ export async function runBatches<I, B>(inputs: readonly I[], plan: BatchPlan<I, 
   for (let s = 0; s < total; s += batchSize) starts.push(s);
   const prepare = (k: number): Promise<B> => {
     const s = starts[k]!;
-    return plan.prepare(inputs.slice(s, s + batchSize), signal);
+    const pending = plan.prepare(inputs.slice(s, s + batchSize), signal);
+    // Mark handled now: it may reject while batch k is still running; awaiting it later rethrows.
+    pending.catch(() => undefined);
+    return pending;
   };
   const parts: Rows[] = [];
   let next: Promise<B> | undefined = starts.length > 0 ? prepare(0) : undefined;
-  try {
-    for (let k = 0; k < starts.length; k++) {
-      const batch = await next!;
-      throwIfAborted(signal);
-      next = k + 1 < starts.length ? prepare(k + 1) : undefined;
-      const rows = await plan.infer(batch);
-      parts.push(rows);
-      plan.onProgress?.(Math.min(total, starts[k]! + batchSize), total);
-      throwIfAborted(signal);
-    }
-  } catch (error) {
-    next?.catch(() => undefined);
-    throw error;
+  for (let k = 0; k < starts.length; k++) {
+    const batch = await next!;
+    throwIfAborted(signal);
+    next = k + 1 < starts.length ? prepare(k + 1) : undefined;
+    parts.push(await plan.infer(batch));
+    plan.onProgress?.(Math.min(total, starts[k]! + batchSize), total);
+    throwIfAborted(signal);
   }
   const dim = parts[0]?.dim ?? 0;
   const data = new Float32Array(total * dim);
