@@ -19,7 +19,7 @@ function escapeRegExp(s: string): string {
  */
 export function isByteLevelBpe(json: Record<string, unknown>): boolean {
   const model = json.model as Record<string, unknown> | undefined;
-  if (!model || model.type !== "BPE" || (model.end_of_word_suffix ?? "") !== "") return false;
+  if (model?.type !== "BPE" || (model.end_of_word_suffix ?? "") !== "") return false;
   const pre = json.pre_tokenizer as { type?: unknown; pretokenizers?: unknown } | null | undefined;
   const parts = pre?.type === "Sequence" && Array.isArray(pre.pretokenizers) ? pre.pretokenizers : [pre];
   return parts.some((p) => (p as { type?: unknown } | null)?.type === "ByteLevel");

@@ -1,0 +1,1 @@
+export { type LoadVlmOptions, loadCaptioner, loadVqa, type NodeCaptioner, type NodeVqa } from "./load.js";

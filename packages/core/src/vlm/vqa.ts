@@ -1,0 +1,63 @@
+/** `createVqa`: visual question answering for both VLM layouts. */
+
+import { ClipkitError } from "../errors.js";
+import { iterate, type StreamChunk } from "../generation/stream.js";
+import type { GenerationOptions } from "../generation/types.js";
+import type { RawImage } from "../image/types.js";
+import type { Tokenizer } from "../tokenizer/types.js";
+import { loadVlmModel, type VlmLoadOptions } from "./model.js";
+import { type GenerationResult, runVlm, type VlmGenerateOptions } from "./run.js";
+
+/** One image-question pair. */
+export interface VqaItem {
+  readonly image: RawImage;
+  readonly question: string;
+}
+
+/** A loaded VQA model. */
+export interface Vqa {
+  readonly layout: "encoder-decoder" | "llava";
+  readonly tokenizer: Tokenizer;
+  /** Answers one question about one image. */
+  ask(image: RawImage, question: string, options?: VlmGenerateOptions): Promise<GenerationResult>;
+  /** Answers several pairs; LLaVA prompts of different lengths share one left-padded batch. */
+  askMany(items: readonly VqaItem[], options?: VlmGenerateOptions): Promise<GenerationResult[]>;
+  /** Streams the answer's tokens and text deltas. */
+  askStream(image: RawImage, question: string, options?: GenerationOptions): AsyncGenerator<StreamChunk>;
+  release(): Promise<void>;
+}
+
+function checkQuestion(question: unknown, i: number): string {
+  if (typeof question !== "string" || question.trim() === "") {
+    throw new ClipkitError("PROMPT_INVALID", `question ${i} must be a non-empty string`, {
+      details: { argument: `questions[${i}]` },
+    });
+  }
+  return question;
+}
+
+/**
+ * Loads a VQA model. Encoder-decoder models get the question as decoder prefix (through
+ * `questionTemplate`); LLaVA models get it in `promptTemplate` after the image.
+ */
+export async function createVqa(options: VlmLoadOptions): Promise<Vqa> {
+  const model = await loadVlmModel(options);
+  const askMany = (items: readonly VqaItem[], o?: VlmGenerateOptions) =>
+    runVlm(
+      model,
+      items.map((x) => x.image),
+      items.map((x, i) => model.promptIds(checkQuestion(x.question, i))),
+      o,
+    );
+  const ask = async (image: RawImage, question: string, o?: VlmGenerateOptions) =>
+    (await askMany([{ image, question }], o))[0]!;
+  return {
+    layout: model.layout,
+    tokenizer: model.tokenizer,
+    ask,
+    askMany,
+    askStream: (image, question, o) =>
+      iterate<StreamChunk>((emit) => ask(image, question, { ...o, onChunk: emit })),
+    release: () => model.release(),
+  };
+}
