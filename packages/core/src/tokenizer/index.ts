@@ -11,6 +11,7 @@ export {
   clipTokenizerJsonFromMerges,
   type TokenizerFiles,
 } from "./clip-tokenizer-json.js";
+export { createTokenizer, loadTokenizer } from "./create.js";
 export { fixText } from "./ftfy.js";
 export { unescapeHtml } from "./html-unescape.js";
 export type {
@@ -20,3 +21,4 @@ export type {
   EncodeOptions,
   Tokenizer,
 } from "./types.js";
+export { UnigramTokenizer } from "./unigram-tokenizer.js";

@@ -25,3 +25,8 @@ export function clipGoldenCases(): GoldenCase[] {
   };
   return json.cases;
 }
+
+/** Reads a JSON file from the test-data folder. */
+export function testDataJson<T = unknown>(path: string): T {
+  return JSON.parse(readFileSync(new URL(path, DIR), "utf8")) as T;
+}

@@ -1,0 +1,116 @@
+import { describe, expect, it } from "vitest";
+import type { ModelFiles } from "../backend/session.js";
+import { ClipkitError, isClipkitError } from "../errors.js";
+import { clipTokenizerJsonFromMerges } from "./clip-tokenizer-json.js";
+import { createTokenizer, loadTokenizer } from "./create.js";
+import { clipGoldenCases, clipMergesText } from "./test-data.js";
+
+function memoryFiles(files: Record<string, unknown>): ModelFiles {
+  const text = (path: string) => {
+    if (!(path in files)) {
+      throw new ClipkitError("MODEL_FILE_MISSING", `no ${path}`, { details: { path } });
+    }
+    const value = files[path];
+    return typeof value === "string" ? value : JSON.stringify(value);
+  };
+  return {
+    location: "memory:",
+    exists: async (path) => path in files,
+    read: async (path) => new TextEncoder().encode(text(path)),
+    readText: async (path) => text(path),
+  };
+}
+
+function fieldOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (error) {
+    return isClipkitError(error, "TOKENIZER_INVALID") ? String(error.details.field) : "other";
+  }
+  return "none";
+}
+
+const { tokenizerJson, tokenizerConfig } = clipTokenizerJsonFromMerges(clipMergesText());
+// Round-trip through JSON text, as a file on disk would be.
+const json = JSON.parse(JSON.stringify(tokenizerJson)) as Record<string, unknown>;
+const model = json.model as Record<string, unknown>;
+
+describe("createTokenizer / loadTokenizer", () => {
+  it("writes Hugging Face's CLIPTokenizerFast layout", () => {
+    expect(model.type).toBe("BPE");
+    expect(Object.keys(model.vocab as object)).toHaveLength(49_408);
+    expect(model.merges).toHaveLength(48_894);
+    expect((model.merges as string[])[0]).toBe("i n");
+    expect(model.end_of_word_suffix).toBe("</w>");
+    expect(json.added_tokens).toEqual([
+      expect.objectContaining({ id: 49_406, content: "<|startoftext|>", special: true }),
+      expect.objectContaining({ id: 49_407, content: "<|endoftext|>", special: true }),
+    ]);
+    expect(tokenizerConfig.model_max_length).toBe(77);
+  });
+
+  it("builds a CLIP tokenizer from tokenizer.json that matches the golden ids", async () => {
+    const tokenizer = await loadTokenizer(
+      memoryFiles({ "tokenizer.json": json, "tokenizer_config.json": tokenizerConfig }),
+    );
+    expect(tokenizer.kind).toBe("clip-bpe");
+    expect(tokenizer.padTokenId).toBe(49_407);
+    const cases = clipGoldenCases();
+    const agree = cases.filter(
+      (c) => JSON.stringify(tokenizer.encode(c.text)) === JSON.stringify(c.ids),
+    ).length;
+    expect(agree).toBe(cases.length);
+  });
+
+  it("accepts merges written as [left, right] pairs and a config-less folder", async () => {
+    const pairs = (model.merges as string[]).map((m) => m.split(" "));
+    const tokenizer = await loadTokenizer(
+      memoryFiles({ "tokenizer.json": { ...json, model: { ...model, merges: pairs } } }),
+    );
+    expect(tokenizer.encode("a photo of a cat")).toEqual([49_406, 320, 1125, 539, 320, 2368, 49_407]);
+    expect(tokenizer.modelMaxLength).toBe(77);
+  });
+
+  it("honours the config's pad token and model_max_length", () => {
+    const tokenizer = createTokenizer(json, { ...tokenizerConfig, pad_token: "!", model_max_length: 1e30 });
+    expect(tokenizer.padTokenId).toBe(0);
+    expect(tokenizer.modelMaxLength).toBe(77);
+  });
+
+  it("builds small vocabularies for test models", () => {
+    const small = clipTokenizerJsonFromMerges(clipMergesText(), { maxMerges: 1000 });
+    const tokenizer = createTokenizer(small.tokenizerJson, small.tokenizerConfig);
+    expect(tokenizer.vocabSize).toBe(512 + 1000 + 2);
+    expect(tokenizer.bosTokenId).toBe(1512);
+    const ids = tokenizer.encode("a photograph of a platypus");
+    expect(ids.every((id) => id < 1514)).toBe(true);
+    expect(tokenizer.decode(ids)).toBe("a photograph of a platypus");
+  });
+
+  it("rejects malformed tokenizer.json naming the field", async () => {
+    expect(fieldOf(() => createTokenizer(null))).toBe("(root)");
+    expect(fieldOf(() => createTokenizer({}))).toBe("model");
+    expect(fieldOf(() => createTokenizer({ ...json, model: { ...model, vocab: undefined } }))).toBe(
+      "model.vocab",
+    );
+    expect(fieldOf(() => createTokenizer({ ...json, model: { ...model, merges: undefined } }))).toBe(
+      "model.merges",
+    );
+    expect(fieldOf(() => createTokenizer({ ...json, model: { ...model, merges: [42] } }))).toBe(
+      "model.merges[0]",
+    );
+    expect(fieldOf(() => createTokenizer({ ...json, model: { type: "WordPiece", vocab: {} } }))).toBe(
+      "model.type",
+    );
+    expect(fieldOf(() => createTokenizer({ ...json, added_tokens: [{ id: "x" }] }))).toBe(
+      "added_tokens[0].content",
+    );
+    const noBos = { ...model, vocab: { a: 0, "<|endoftext|>": 1 } };
+    expect(fieldOf(() => createTokenizer({ ...json, added_tokens: [], model: noBos }))).toBe("bos");
+    await expect(loadTokenizer(memoryFiles({ "tokenizer.json": "{nope" }))).rejects.toMatchObject({
+      code: "TOKENIZER_INVALID",
+      details: { file: "memory:/tokenizer.json" },
+    });
+    await expect(loadTokenizer(memoryFiles({}))).rejects.toMatchObject({ code: "MODEL_FILE_MISSING" });
+  });
+});

@@ -1,0 +1,93 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { isClipkitError } from "../errors.js";
+import { createTokenizer } from "./create.js";
+import type { GoldenCase } from "./test-data.js";
+import { testDataJson } from "./test-data.js";
+
+// A SigLIP-style SentencePiece Unigram model trained by tools/fixtures/tokenizer/gen-unigram-fixture.py;
+// reference ids come from the sentencepiece library itself.
+const json = testDataJson<Record<string, unknown>>("unigram/tokenizer.json");
+const config = testDataJson("unigram/tokenizer_config.json");
+const reference = testDataJson<{ cases: GoldenCase[] }>("unigram/reference.json").cases;
+const tokenizer = createTokenizer(json, config);
+
+function codeOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (error) {
+    return isClipkitError(error)
+      ? `${error.code} ${String(error.details.field ?? error.details.argument)}`
+      : "other";
+  }
+  return "none";
+}
+
+describe("Unigram tokenizer (SigLIP layout)", () => {
+  it("reads the SigLIP conventions", () => {
+    expect(tokenizer.kind).toBe("unigram");
+    expect(tokenizer.vocabSize).toBe(1000);
+    expect(tokenizer.modelMaxLength).toBe(64);
+    expect(tokenizer.eosTokenId).toBe(1);
+    expect(tokenizer.padTokenId).toBe(1);
+    expect(tokenizer.bosTokenId).toBeUndefined();
+    expect(tokenizer.tokenToId("</s>")).toBe(1);
+  });
+
+  it("agrees with sentencepiece on every reference text (byte fallback included)", () => {
+    expect(reference.length).toBeGreaterThan(600);
+    const mismatches = reference.filter(
+      (c) => JSON.stringify(tokenizer.encode(c.text)) !== JSON.stringify(c.ids),
+    );
+    expect(mismatches.map((c) => c.text)).toEqual([]);
+  });
+
+  it("pads to max_length (64) with </s> by default and masks the padding", () => {
+    const batch = tokenizer.encodeBatch(["a photo of a cat", "a dog"]);
+    expect(batch.inputIds.map((r) => r.length)).toEqual([64, 64]);
+    const real = batch.attentionMask[1]!.reduce((a, b) => a + b);
+    expect(batch.inputIds[1]!.slice(0, real)).toEqual(tokenizer.encode("a dog"));
+    expect(batch.inputIds[1]!.slice(real).every((id) => id === 1)).toBe(true);
+    expect(
+      tokenizer.encodeBatch(["a photo of a cat", "a dog"], { padding: "longest" }).inputIds[1],
+    ).toHaveLength(tokenizer.encode("a photo of a cat").length);
+  });
+
+  it("truncates keeping </s> last and maps written special tokens to their ids", () => {
+    const ids = tokenizer.encode("zebra ".repeat(100));
+    expect(ids).toHaveLength(64);
+    expect(ids.at(-1)).toBe(1);
+    expect(tokenizer.encode("cat</s>dog", { addSpecialTokens: false })).toEqual([
+      ...tokenizer.encode("cat", { addSpecialTokens: false }),
+      1,
+      ...tokenizer.encode("dog", { addSpecialTokens: false }),
+    ]);
+  });
+
+  it("decodes back to the normalized text, bytes included (property)", () => {
+    const text = fc.stringMatching(/^[a-z0-9äöüß日本 ]{0,40}$/);
+    fc.assert(
+      fc.property(text, (t) => {
+        const normalized = t.replace(/\s+/g, " ").trim();
+        expect(tokenizer.decode(tokenizer.encode(t, { truncation: false }))).toBe(normalized);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("names the field at fault in malformed files", () => {
+    const model = json.model as Record<string, unknown>;
+    expect(codeOf(() => createTokenizer({ ...json, model: { ...model, vocab: undefined } }))).toBe(
+      "TOKENIZER_INVALID model.vocab",
+    );
+    expect(codeOf(() => createTokenizer({ ...json, model: { ...model, vocab: [["a", "x"]] } }))).toBe(
+      "TOKENIZER_INVALID model.vocab[0]",
+    );
+    expect(codeOf(() => createTokenizer({ ...json, model: { ...model, unk_id: 5000 } }))).toBe(
+      "TOKENIZER_INVALID model.unk_id",
+    );
+    expect(codeOf(() => createTokenizer({ ...json, pre_tokenizer: { type: "Digits" } }))).toBe(
+      "TOKENIZER_INVALID pre_tokenizer.type",
+    );
+  });
+});
