@@ -1,0 +1,145 @@
+import { describe, expect, it } from "vitest";
+import { isClipkitError } from "../errors.js";
+import { OPENAI_CLIP_MEAN, OPENAI_CLIP_STD, outputSize, parsePreprocessorConfig } from "./config.js";
+
+function code(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (e) {
+    return isClipkitError(e) ? e.code : "not a ClipkitError";
+  }
+  return undefined;
+}
+
+describe("parsePreprocessorConfig", () => {
+  it("reads an HF CLIPImageProcessor config (openai/clip-vit-base-patch32)", () => {
+    const cfg = parsePreprocessorConfig({
+      crop_size: { height: 224, width: 224 },
+      do_center_crop: true,
+      do_convert_rgb: true,
+      do_normalize: true,
+      do_rescale: true,
+      do_resize: true,
+      image_mean: [0.48145466, 0.4578275, 0.40821073],
+      image_processor_type: "CLIPImageProcessor",
+      image_std: [0.26862954, 0.26130258, 0.27577711],
+      resample: 3,
+      rescale_factor: 0.00392156862745098,
+      size: { shortest_edge: 224 },
+    });
+    expect(cfg).toEqual({
+      resize: { mode: "shortest_edge", size: 224 },
+      resample: "bicubic",
+      crop: { height: 224, width: 224 },
+      cropRounding: "floor",
+      rgbConversion: "before-resize",
+      rescaleFactor: 1 / 255,
+      doNormalize: true,
+      mean: [...OPENAI_CLIP_MEAN],
+      std: [...OPENAI_CLIP_STD],
+    });
+    expect(outputSize(cfg)).toEqual({ height: 224, width: 224 });
+  });
+
+  it("reads the legacy CLIPFeatureExtractor shape (int size and crop_size)", () => {
+    const cfg = parsePreprocessorConfig({
+      crop_size: 336,
+      do_center_crop: true,
+      feature_extractor_type: "CLIPFeatureExtractor",
+      resample: 3,
+      size: 336,
+    });
+    expect(cfg.resize).toEqual({ mode: "shortest_edge", size: 336 });
+    expect(cfg.crop).toEqual({ height: 336, width: 336 });
+    expect(cfg.mean).toEqual([...OPENAI_CLIP_MEAN]);
+  });
+
+  it("reads a SiglipImageProcessor config: squash, no crop", () => {
+    const cfg = parsePreprocessorConfig({
+      do_normalize: true,
+      do_rescale: true,
+      do_resize: true,
+      image_mean: [0.5, 0.5, 0.5],
+      image_processor_type: "SiglipImageProcessor",
+      image_std: [0.5, 0.5, 0.5],
+      resample: 2,
+      rescale_factor: 0.00392156862745098,
+      size: { height: 384, width: 384 },
+    });
+    expect(cfg.resize).toEqual({ mode: "squash", height: 384, width: 384 });
+    expect(cfg.resample).toBe("bilinear");
+    expect(cfg.crop).toBeNull();
+    expect(outputSize(cfg)).toEqual({ height: 384, width: 384 });
+  });
+
+  it("reads open_clip preprocess configs, bare and inside open_clip_config.json", () => {
+    const bare = parsePreprocessorConfig({
+      image_size: 224,
+      interpolation: "bicubic",
+      resize_mode: "shortest",
+    });
+    expect(bare).toMatchObject({
+      resize: { mode: "shortest_edge", size: 224 },
+      crop: { height: 224, width: 224 },
+      cropRounding: "half-even",
+      rgbConversion: "after-crop",
+    });
+    const nested = parsePreprocessorConfig({
+      model_cfg: { embed_dim: 768 },
+      preprocess_cfg: {
+        image_size: [256, 256],
+        mean: [0.5, 0.5, 0.5],
+        std: [0.5, 0.5, 0.5],
+        resize_mode: "squash",
+      },
+    });
+    expect(nested).toMatchObject({
+      resize: { mode: "squash", height: 256, width: 256 },
+      crop: null,
+      mean: [0.5, 0.5, 0.5],
+    });
+  });
+
+  it("honours do_resize / do_rescale / do_normalize switches", () => {
+    const cfg = parsePreprocessorConfig({
+      do_resize: false,
+      do_rescale: false,
+      do_normalize: false,
+      do_center_crop: true,
+      crop_size: 8,
+    });
+    expect(cfg.resize).toEqual({ mode: "none" });
+    expect(cfg.rescaleFactor).toBe(1);
+    expect(cfg.doNormalize).toBe(false);
+  });
+
+  it("rejects malformed configs with MODEL_CONFIG_INVALID", () => {
+    expect(code(() => parsePreprocessorConfig(null))).toBe("MODEL_CONFIG_INVALID");
+    expect(code(() => parsePreprocessorConfig([]))).toBe("MODEL_CONFIG_INVALID");
+    expect(code(() => parsePreprocessorConfig({ size: { shortest_edge: 0 } }))).toBe("MODEL_CONFIG_INVALID");
+    expect(code(() => parsePreprocessorConfig({ size: { longest_edge: 224 } }))).toBe("MODEL_CONFIG_INVALID");
+    expect(code(() => parsePreprocessorConfig({ resample: 9 }))).toBe("MODEL_CONFIG_INVALID");
+    expect(code(() => parsePreprocessorConfig({ image_mean: [0.5, 0.5] }))).toBe("MODEL_CONFIG_INVALID");
+    expect(code(() => parsePreprocessorConfig({ do_resize: "yes" }))).toBe("MODEL_CONFIG_INVALID");
+    expect(code(() => parsePreprocessorConfig({ image_size: 224, resize_mode: "longest" }))).toBe(
+      "MODEL_CONFIG_INVALID",
+    );
+    expect(code(() => parsePreprocessorConfig({ image_size: 224, interpolation: "random" }))).toBe(
+      "MODEL_CONFIG_INVALID",
+    );
+  });
+
+  it("names the offending key", () => {
+    try {
+      parsePreprocessorConfig({ crop_size: { height: 224 }, do_center_crop: true });
+      expect.unreachable();
+    } catch (e) {
+      expect(isClipkitError(e) && e.details.key).toBe("crop_size.width");
+    }
+  });
+
+  it("has no fixed output size for shortest-edge resizing without a crop", () => {
+    const cfg = parsePreprocessorConfig({ size: { shortest_edge: 224 }, do_center_crop: false });
+    expect(code(() => outputSize(cfg))).toBe("INVALID_ARGUMENT");
+  });
+});
