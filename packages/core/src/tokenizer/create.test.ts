@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { ModelFiles } from "../backend/session.js";
 import { ClipkitError, isClipkitError } from "../errors.js";
@@ -112,5 +113,29 @@ describe("createTokenizer / loadTokenizer", () => {
       details: { file: "memory:/tokenizer.json" },
     });
     await expect(loadTokenizer(memoryFiles({}))).rejects.toMatchObject({ code: "MODEL_FILE_MISSING" });
+  });
+});
+
+// The tiny test models (fixtures helper, Python generator) must agree with our writer and ids.
+const TINY = new URL("../../../../fixtures/models/", import.meta.url);
+const readTiny = (path: string) => JSON.parse(readFileSync(new URL(path, TINY), "utf8"));
+
+describe.skipIf(!existsSync(new URL("tiny-clip/tokenizer.json", TINY)))("tiny model fixtures", () => {
+  it("use the same tokenizer.json our writer produces for 4,000 merges", () => {
+    const ours = clipTokenizerJsonFromMerges(clipMergesText(), { maxMerges: 4000 });
+    expect(JSON.parse(JSON.stringify(ours.tokenizerJson))).toEqual(readTiny("tiny-clip/tokenizer.json"));
+  });
+
+  it.each(["tiny-clip", "tiny-siglip"])("%s: reference ids match", (name) => {
+    const tokenizer = createTokenizer(
+      readTiny(`${name}/tokenizer.json`),
+      readTiny(`${name}/tokenizer_config.json`),
+    );
+    const texts = readTiny(`${name}.reference.json`).texts as Array<{ text: string; ids: number[] }>;
+    expect(texts.length).toBeGreaterThan(0);
+    // SigLIP-style models are fed rows padded to the full context; CLIP's are not.
+    const padding = name === "tiny-siglip" ? "max_length" : false;
+    for (const { text, ids } of texts)
+      expect(tokenizer.encodeBatch([text], { padding }).inputIds[0]).toEqual(ids);
   });
 });
