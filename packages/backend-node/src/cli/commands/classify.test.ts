@@ -1,0 +1,175 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCliCaptured as run } from "../util/test-io.js";
+
+const FIXTURES = fileURLToPath(new URL("../../../../../fixtures/models/", import.meta.url));
+const CLIP = join(FIXTURES, "tiny-clip");
+const SIGLIP = join(FIXTURES, "tiny-siglip");
+const IMAGES = ["gradient.png", "gray.png", "noise.png", "shapes.png"].map((f) =>
+  join(FIXTURES, "images", f),
+);
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "clipkit-classify-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("clipkit classify", () => {
+  it("prints top-k labels per image with scores and cosines; --json gives the same ranking", async () => {
+    const args = [
+      "classify",
+      ...IMAGES,
+      "--model",
+      CLIP,
+      "--labels",
+      "cat,diagram",
+      "--labels",
+      "red car",
+      "--top-k",
+      "2",
+    ];
+    const text = await run(args);
+    expect(text.stderr).toBe("");
+    expect(text.code).toBe(0);
+    expect(text.stdout.split("\n").filter((l) => l.startsWith("  0.") || l.startsWith("  1."))).toHaveLength(
+      8,
+    );
+    const json = await run([...args, "--json"]);
+    const parsed = JSON.parse(json.stdout) as {
+      image: string;
+      top: { label: string; score: number; cosine: number }[];
+    }[];
+    expect(parsed.map((p) => p.image)).toEqual(IMAGES);
+    for (const p of parsed) {
+      expect(p.top).toHaveLength(2);
+      expect(p.top[0]!.score).toBeGreaterThanOrEqual(p.top[1]!.score);
+      expect(text.stdout).toContain(`${p.top[0]!.score.toFixed(4)}  ${p.top[0]!.label}`);
+    }
+  });
+
+  it("gives identical results from a saved head (head build → classify --head) and reads labels from a file", async () => {
+    const labelsFile = join(dir, "labels.txt");
+    await writeFile(labelsFile, "# animals\ncat\n\ndog, wet\ntree\n");
+    const out = join(dir, "animals.head");
+    const built = await run([
+      "head",
+      "build",
+      "--model",
+      CLIP,
+      "--labels-file",
+      labelsFile,
+      "--templates",
+      "imagenet7",
+      "--out",
+      out,
+    ]);
+    expect(built.code).toBe(0);
+    expect(built.stdout).toContain("3 classes × 7 templates");
+    const viaHead = await run(["classify", ...IMAGES, "--model", CLIP, "--head", out, "--json"]);
+    const direct = await run([
+      "classify",
+      ...IMAGES,
+      "--model",
+      CLIP,
+      "--labels-file",
+      labelsFile,
+      "--templates",
+      "imagenet7",
+      "--json",
+    ]);
+    expect(viaHead.code).toBe(0);
+    expect(JSON.parse(viaHead.stdout)).toEqual(JSON.parse(direct.stdout));
+    expect(
+      JSON.parse(direct.stdout)[0]
+        .top.map((c: { label: string }) => c.label)
+        .sort(),
+    ).toEqual(["cat", "dog, wet", "tree"]);
+    const info = await run(["head", "info", out]);
+    expect(info.stdout).toContain("classes:  3: cat, dog, wet, tree");
+    expect(info.stdout).toContain("softmax, scale 100");
+    const infoJson = JSON.parse((await run(["head", "info", out, "--json"])).stdout);
+    expect(infoJson.meta.templates).toEqual(["imagenet7"]);
+    expect(infoJson.bytes).toBe((await readFile(out)).length);
+  });
+
+  it("refuses a head built for another model (SPACE_MISMATCH) and a damaged head file (HEAD_CORRUPT)", async () => {
+    const out = join(dir, "siglip.head");
+    expect((await run(["head", "build", "--model", SIGLIP, "--labels", "a,b", "--out", out])).code).toBe(0);
+    const mismatch = await run(["classify", IMAGES[0]!, "--model", CLIP, "--head", out]);
+    expect(mismatch.code).toBe(1);
+    expect(mismatch.stderr).toContain("[SPACE_MISMATCH]");
+    expect(mismatch.stderr).toContain("siglip.head");
+    const bytes = await readFile(out);
+    await writeFile(join(dir, "cut.head"), bytes.subarray(0, bytes.length - 5));
+    const cut = await run(["head", "info", join(dir, "cut.head")]);
+    expect(cut.code).toBe(1);
+    expect(cut.stderr).toContain("[HEAD_CORRUPT]");
+  });
+
+  it("uses SigLIP's sigmoid by default and accepts multi-label thresholds", async () => {
+    const res = await run([
+      "classify",
+      IMAGES[0]!,
+      "--model",
+      SIGLIP,
+      "--labels",
+      "a,b,c",
+      "--threshold",
+      "0",
+      "--json",
+    ]);
+    expect(res.code).toBe(0);
+    const [r] = JSON.parse(res.stdout);
+    expect(r.top).toHaveLength(3);
+    for (const c of r.top) expect(c.score).toBeCloseTo(1 / (1 + Math.exp(-c.logit)), 5);
+    const softmax = await run([
+      "classify",
+      IMAGES[0]!,
+      "--model",
+      CLIP,
+      "--labels",
+      "a,b",
+      "--threshold",
+      "0.5",
+    ]);
+    expect(softmax.code).toBe(1);
+    expect(softmax.stderr).toContain("INVALID_ARGUMENT");
+  });
+
+  it("draws a progress bar on a TTY stderr only when there are many images", async () => {
+    const many = Array.from({ length: 8 }, (_, i) => IMAGES[i % 4]!);
+    const tty = await run(["classify", ...many, "--model", CLIP, "--labels", "a,b", "--batch-size", "2"], {
+      stderrIsTTY: true,
+    });
+    expect(tty.code).toBe(0);
+    expect(tty.stderr).toContain("8/8 images");
+    const piped = await run(["classify", ...many, "--model", CLIP, "--labels", "a,b"]);
+    expect(piped.stderr).toBe("");
+  });
+
+  it("reports usage mistakes as INVALID_ARGUMENT / PROMPT_INVALID / NOT_FOUND", async () => {
+    const cases: [string[], string][] = [
+      [["classify", IMAGES[0]!, "--labels", "a"], "--model"],
+      [["classify", "--model", CLIP, "--labels", "a"], "no images"],
+      [["classify", IMAGES[0]!, "--model", CLIP], "no labels"],
+      [["classify", IMAGES[0]!, "--model", CLIP, "--labels", "a,a"], "PROMPT_INVALID"],
+      [["classify", IMAGES[0]!, "--model", CLIP, "--labels", "a", "--templates", "a photo"], "NOT_FOUND"],
+      [["classify", IMAGES[0]!, "--model", CLIP, "--labels", "a", "--top-k", "0"], "--top-k"],
+      [["classify", IMAGES[0]!, "--model", CLIP, "--labels", "a", "--mode", "max"], "--mode"],
+      [["classify", IMAGES[0]!, "--model", CLIP, "--labels", "a", "--bogus"], "INVALID_ARGUMENT"],
+      [["head"], "sub-command"],
+      [["head", "build", "--model", CLIP, "--labels", "a"], "--out"],
+    ];
+    for (const [argv, needle] of cases) {
+      const res = await run(argv);
+      expect(res.code, argv.join(" ")).toBe(1);
+      expect(res.stderr, argv.join(" ")).toContain(needle);
+    }
+  });
+});

@@ -1,0 +1,93 @@
+import { describeSpace } from "@clipkit/core";
+import type { Command, CommandContext } from "../command.js";
+import { parseFlags, usageError } from "../util/args.js";
+import { readHeadFileInfo, saveHeadFile } from "../util/head-file.js";
+import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
+import { buildHeadFromFlags, HEAD_FLAGS, HEAD_FLAGS_USAGE } from "../util/zeroshot.js";
+
+const usage = `Usage:
+  clipkit head build --model DIR --labels a,b,c [--templates T] --out FILE.head
+  clipkit head info FILE.head [--json]
+
+Builds a zero-shot classification head once (every prompt of every class embedded and
+ensembled) and saves it, so 'clipkit classify --head FILE.head' skips the text tower.
+
+build options:
+${HEAD_FLAGS_USAGE}
+  --out FILE          where to write the head (written atomically)
+${MODEL_FLAGS_USAGE}
+
+info options:
+  --json              print the header as JSON
+`;
+
+async function build(ctx: CommandContext, argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv, {
+    ...MODEL_FLAGS,
+    ...HEAD_FLAGS,
+    out: { type: "string" },
+  });
+  if (positionals.length > 0) throw usageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  if (!values.out) throw usageError("--out FILE is required", "--out");
+  const model = await openModel(values);
+  try {
+    const started = performance.now();
+    const { head, templates } = await buildHeadFromFlags(model, values, ctx.stderr);
+    await saveHeadFile(values.out, head, {
+      templates: values.templates ?? ["photo"],
+      templateCount: templates.length,
+      createdBy: "clipkit head build",
+      createdAt: new Date().toISOString(),
+    });
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    ctx.stdout.write(
+      `wrote ${values.out}: ${head.size} classes × ${templates.length} templates, ${describeSpace(head.space)}, ${seconds} s\n`,
+    );
+    return 0;
+  } finally {
+    await model.release();
+  }
+}
+
+async function info(ctx: CommandContext, argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv, { json: { type: "boolean" } });
+  if (positionals.length !== 1) throw usageError("head info takes exactly one FILE.head");
+  const path = positionals[0]!;
+  const header = await readHeadFileInfo(path);
+  if (values.json) {
+    ctx.stdout.write(`${JSON.stringify(header, null, 2)}\n`);
+    return 0;
+  }
+  const s = header.scoring;
+  const scoring =
+    s.kind === "softmax"
+      ? `softmax, scale ${s.logitScale}`
+      : `sigmoid, scale ${s.logitScale}, bias ${s.logitBias}`;
+  const shown = header.labels.slice(0, 10).join(", ");
+  const more = header.labels.length > 10 ? `, … (+${header.labels.length - 10})` : "";
+  ctx.stdout.write(
+    [
+      `file:     ${path} (${header.bytes} bytes, format v${header.version})`,
+      `space:    ${describeSpace(header.space)}`,
+      `scoring:  ${scoring}`,
+      `classes:  ${header.labels.length}: ${shown}${more}`,
+      `prompts:  hash ${header.promptsHash}`,
+      ...(header.meta ? [`meta:     ${JSON.stringify(header.meta)}`] : []),
+      "",
+    ].join("\n"),
+  );
+  return 0;
+}
+
+/** `clipkit head build|info`: build, save and inspect zero-shot heads. */
+export const headCommand: Command = {
+  name: "head",
+  summary: "build a zero-shot head once and save it (head build), or inspect one (head info)",
+  usage,
+  async run(ctx) {
+    const [sub, ...rest] = ctx.argv;
+    if (sub === "build") return build(ctx, rest);
+    if (sub === "info") return info(ctx, rest);
+    throw usageError(`head needs a sub-command: build or info${sub ? ` (got ${JSON.stringify(sub)})` : ""}`);
+  },
+};

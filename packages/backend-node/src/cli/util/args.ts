@@ -1,0 +1,95 @@
+import { readFile } from "node:fs/promises";
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import { ClipkitError } from "@clipkit/core";
+
+/** A usage mistake on the command line: `INVALID_ARGUMENT` naming the flag. */
+export function usageError(message: string, flag?: string): ClipkitError {
+  return new ClipkitError("INVALID_ARGUMENT", message, { details: flag ? { argument: flag } : {} });
+}
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * `node:util` parseArgs in strict mode with positionals, turning its `TypeError`s (unknown flag,
+ * missing value) into `INVALID_ARGUMENT` so main() prints them as usage errors, not crashes.
+ */
+export function parseFlags<O extends Options>(
+  argv: readonly string[],
+  options: O,
+): ReturnType<typeof parseArgs<{ options: O; allowPositionals: true; strict: true }>> {
+  try {
+    return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw usageError(`${error instanceof Error ? error.message : String(error)} (see --help)`);
+  }
+}
+
+/**
+ * The model folder to use. The flag wins; without one this is where a default (bundled demo)
+ * model will be plugged in — until then it fails with a clear message.
+ */
+export function resolveModelDir(flag: string | undefined): string {
+  if (flag !== undefined && flag.trim() !== "") return flag;
+  throw usageError(
+    "no model given: pass --model DIR (a Hugging Face / transformers.js folder with config.json and onnx/)",
+    "--model",
+  );
+}
+
+/** Splits comma-separated values (also across repeated flags), trimming and dropping empties. */
+export function parseList(values: string | readonly string[] | undefined): string[] {
+  const all = values === undefined ? [] : typeof values === "string" ? [values] : values;
+  return all
+    .flatMap((v) => v.split(","))
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+}
+
+/** Parses a positive integer flag value; `fallback` when absent. */
+export function parsePositiveInt(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw usageError(`${flag} must be a positive integer, got ${JSON.stringify(value)}`, flag);
+  return n;
+}
+
+/** Parses a finite number flag value; `undefined` when absent. */
+export function parseNumber(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n))
+    throw usageError(`${flag} must be a number, got ${JSON.stringify(value)}`, flag);
+  return n;
+}
+
+/**
+ * Reads a list file: one entry per line, blank lines and `#` comments skipped. Labels may contain
+ * commas this way, which `--labels a,b,c` cannot express.
+ */
+export async function readListFile(path: string, flag: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new ClipkitError("IO_FAILED", `cannot read ${flag} file ${path}: ${(error as Error).message}`, {
+      cause: error,
+      details: { argument: flag, path },
+    });
+  }
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !l.startsWith("#"));
+}
+
+/** Labels from `--labels a,b,c` (repeatable) plus `--labels-file f`, in that order. */
+export async function readLabels(
+  labels: string | readonly string[] | undefined,
+  labelsFile: string | undefined,
+): Promise<string[]> {
+  const out = parseList(labels);
+  if (labelsFile !== undefined) out.push(...(await readListFile(labelsFile, "--labels-file")));
+  if (out.length === 0) throw usageError("no labels: pass --labels a,b,c or --labels-file FILE", "--labels");
+  return out;
+}

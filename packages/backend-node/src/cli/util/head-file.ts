@@ -1,0 +1,66 @@
+import { readFile } from "node:fs/promises";
+import {
+  ClipkitError,
+  type HeadFileHeader,
+  isClipkitError,
+  type LoadHeadOptions,
+  loadHead,
+  readHeadHeader,
+  saveHead,
+  type ZeroShotHead,
+} from "@clipkit/core";
+import { writeFileAtomic } from "./files.js";
+
+async function readBytes(path: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (error) {
+    throw new ClipkitError("IO_FAILED", `cannot read head file ${path}: ${(error as Error).message}`, {
+      cause: error,
+      details: { path },
+    });
+  }
+}
+
+function withPath<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (isClipkitError(error)) {
+      throw new ClipkitError(error.code, `${path}: ${error.message}`, {
+        cause: error,
+        details: { ...error.details, path },
+      });
+    }
+    throw error;
+  }
+}
+
+/** Saves a zero-shot head to `path` atomically (temp file + rename). */
+export async function saveHeadFile(
+  path: string,
+  head: ZeroShotHead,
+  meta?: Readonly<Record<string, unknown>>,
+): Promise<void> {
+  await writeFileAtomic(path, saveHead(head, meta));
+}
+
+/**
+ * Loads a head file. `HEAD_CORRUPT` / `SPACE_MISMATCH` errors name the file; a missing file is
+ * `IO_FAILED`.
+ */
+export async function loadHeadFile(path: string, options?: LoadHeadOptions): Promise<ZeroShotHead> {
+  const bytes = await readBytes(path);
+  return withPath(path, () => loadHead(bytes, options));
+}
+
+/** Reads only a head file's header (labels, space, scoring, provenance), plus its size. */
+export async function readHeadFileInfo(
+  path: string,
+): Promise<HeadFileHeader & { version: number; bytes: number }> {
+  const bytes = await readBytes(path);
+  // Full decode validates length and checksum, so `info` never vouches for a damaged file.
+  withPath(path, () => loadHead(bytes));
+  const { weightsOffset: _, ...header } = readHeadHeader(bytes);
+  return { ...header, bytes: bytes.length };
+}
