@@ -1,0 +1,57 @@
+import { ClipkitError } from "@clipkit/core";
+import {
+  GENERATION_USAGE,
+  generationOptions,
+  modelDir,
+  parseGenerationArgs,
+  threads,
+} from "../../vlm/cli-flags.js";
+import { loadCaptioner } from "../../vlm/load.js";
+import type { Command } from "../command.js";
+
+const usage = `Usage: clipkit caption <images…> --model DIR [--beams 3] [--max-new-tokens 30] [--json]
+
+Writes a caption for each image (one batch), one "image<TAB>caption" line per image, or a JSON
+array with tokens and beam scores. Works with transformers.js image-to-text folders
+(onnx/encoder_model.onnx + onnx/decoder_model_merged.onnx) and LLaVA-style folders.
+
+Options:
+${GENERATION_USAGE}
+`;
+
+/** `clipkit caption`: batch image captioning. */
+export const captionCommand: Command = {
+  name: "caption",
+  summary: "caption images with an image-to-text or LLaVA-style model",
+  usage,
+  async run(ctx) {
+    const { values, positionals } = parseGenerationArgs(ctx.argv);
+    if (positionals.length === 0) {
+      throw new ClipkitError("INVALID_ARGUMENT", "give at least one image (see --help)", {
+        details: { argument: "images" },
+      });
+    }
+    const options = generationOptions(values);
+    const captioner = await loadCaptioner(modelDir(values), { backend: { intraOpThreads: threads(values) } });
+    try {
+      const results = await captioner.caption(positionals, options);
+      if (values.json) {
+        const out = results.map((r, i) => ({
+          image: positionals[i],
+          text: r.text.trim(),
+          tokens: r.tokens,
+          score: r.score,
+          sequences: r.sequences,
+        }));
+        ctx.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+      } else {
+        for (const [i, r] of results.entries()) {
+          for (const s of r.sequences) ctx.stdout.write(`${positionals[i]}\t${s.text.trim()}\n`);
+        }
+      }
+      return 0;
+    } finally {
+      await captioner.release();
+    }
+  },
+};

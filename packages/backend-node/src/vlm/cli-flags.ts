@@ -1,0 +1,107 @@
+/** Flags shared by `clipkit caption` and `clipkit ask`: model folder and generation options. */
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import { ClipkitError, type GenerationOptions } from "@clipkit/core";
+
+/** parseArgs option specs for generation. */
+export const GENERATION_FLAGS = {
+  model: { type: "string" },
+  beams: { type: "string" },
+  "max-new-tokens": { type: "string" },
+  "min-new-tokens": { type: "string" },
+  "num-return": { type: "string" },
+  "length-penalty": { type: "string" },
+  sample: { type: "boolean" },
+  temperature: { type: "string" },
+  "top-k": { type: "string" },
+  "top-p": { type: "string" },
+  seed: { type: "string" },
+  "repetition-penalty": { type: "string" },
+  "no-repeat-ngram": { type: "string" },
+  stop: { type: "string", multiple: true },
+  "no-cache": { type: "boolean" },
+  threads: { type: "string" },
+  json: { type: "boolean" },
+} as const satisfies NonNullable<ParseArgsConfig["options"]>;
+
+/** Usage lines for {@link GENERATION_FLAGS}. */
+export const GENERATION_USAGE = `  --model DIR              model folder (image-to-text encoder-decoder or LLaVA-style)
+  --beams N                beam search with N beams (default 1 = greedy)
+  --max-new-tokens N       most tokens to generate (default: the model's, else 20)
+  --min-new-tokens N       no end-of-text before N tokens
+  --num-return N           sequences per image (beam search or --sample)
+  --length-penalty X       beam length penalty (default 1)
+  --sample                 sample instead of greedy; with --temperature, --top-k, --top-p, --seed
+  --repetition-penalty X   penalise repeated tokens (e.g. 1.2)
+  --no-repeat-ngram N      never repeat an N-gram
+  --stop TEXT              stop when TEXT appears (repeatable)
+  --no-cache               re-run the full sequence each step (slow; for checks)
+  --threads N              onnxruntime intra-op threads
+  --json                   print JSON results`;
+
+type Values = ReturnType<
+  typeof parseArgs<{ options: typeof GENERATION_FLAGS; allowPositionals: true; strict: true }>
+>["values"];
+
+/** Parses argv strictly; unknown flags become `INVALID_ARGUMENT`. */
+export function parseGenerationArgs(argv: readonly string[]): { values: Values; positionals: string[] } {
+  try {
+    return parseArgs({ args: [...argv], options: GENERATION_FLAGS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new ClipkitError(
+      "INVALID_ARGUMENT",
+      `${error instanceof Error ? error.message : String(error)} (see --help)`,
+    );
+  }
+}
+
+function number(values: Values, flag: keyof Values): number | undefined {
+  const raw = values[flag];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (typeof raw !== "string" || raw.trim() === "" || !Number.isFinite(n)) {
+    throw new ClipkitError(
+      "INVALID_ARGUMENT",
+      `--${String(flag)} must be a number, got ${JSON.stringify(raw)}`,
+      {
+        details: { argument: `--${String(flag)}` },
+      },
+    );
+  }
+  return n;
+}
+
+/** The model folder flag, required. */
+export function modelDir(values: Values): string {
+  if (!values.model) {
+    throw new ClipkitError("INVALID_ARGUMENT", "--model DIR is required", {
+      details: { argument: "--model" },
+    });
+  }
+  return values.model;
+}
+
+/** Generation options from flags (validation of ranges happens in core). */
+export function generationOptions(values: Values): GenerationOptions {
+  const o: GenerationOptions = {
+    numBeams: number(values, "beams"),
+    maxNewTokens: number(values, "max-new-tokens"),
+    minNewTokens: number(values, "min-new-tokens"),
+    numReturnSequences: number(values, "num-return"),
+    lengthPenalty: number(values, "length-penalty"),
+    doSample: values.sample,
+    temperature: number(values, "temperature"),
+    topK: number(values, "top-k"),
+    topP: number(values, "top-p"),
+    seed: number(values, "seed"),
+    repetitionPenalty: number(values, "repetition-penalty"),
+    noRepeatNgramSize: number(values, "no-repeat-ngram"),
+    stopStrings: values.stop,
+    useCache: values["no-cache"] ? false : undefined,
+  };
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as GenerationOptions;
+}
+
+/** Thread count for the backend, if given. */
+export function threads(values: Values): number | undefined {
+  return number(values, "threads");
+}
