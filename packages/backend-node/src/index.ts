@@ -6,6 +6,8 @@
 
 export type { Command, CommandContext } from "./cli/command.js";
 export { main as runCli } from "./cli/main.js";
+export { loadHeadFile, readHeadFileInfo, saveHeadFile } from "./cli/util/head-file.js";
+export { writeFileAtomic } from "./cli/util/files.js";
 export * from "./files/index.js";
 export * from "./session/index.js";
 export * from "./image/index.js";
