@@ -18,8 +18,9 @@ export function nodeFiles(dir: string): ModelFiles {
     return p;
   };
   const read = async (path: string): Promise<Uint8Array> => {
+    const file = full(path);
     try {
-      const buf = await readFile(full(path));
+      const buf = await readFile(file);
       return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;

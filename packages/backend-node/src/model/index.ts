@@ -1,0 +1,2 @@
+export { type LoadClipModelOptions, loadClipModel } from "./load.js";
+export { nodeImagePreparer } from "./prepare.js";

@@ -1,0 +1,82 @@
+import {
+  ClipkitError,
+  type CreateClipModelOptions,
+  createClipModel,
+  type LoadedClipModel,
+  loadTokenizer,
+  parsePreprocessorConfig,
+  type Tokenizer,
+} from "@clipkit/core";
+import { nodeFiles } from "../files/index.js";
+import type { ImageInput } from "../image/index.js";
+import { type NodeBackendOptions, nodeBackend } from "../session/index.js";
+import { nodeImagePreparer } from "./prepare.js";
+
+/** Options of {@link loadClipModel}. */
+export interface LoadClipModelOptions
+  extends Omit<CreateClipModelOptions<ImageInput>, "backend" | "files" | "tokenizer" | "prepareImages">,
+    Pick<
+      NodeBackendOptions,
+      "executionProviders" | "intraOpThreads" | "interOpThreads" | "graphOptimization"
+    > {
+  /** Refuse images with more pixels than this (see `decodeImage`). */
+  maxPixels?: number;
+  /** Use this tokenizer instead of the folder's `tokenizer.json`. */
+  tokenizer?: Tokenizer;
+}
+
+/**
+ * Loads a CLIP or SigLIP model from a hub-layout folder on disk (e.g. a downloaded
+ * `Xenova/clip-vit-base-patch32`) onto onnxruntime-node. Images may be paths, `file:` URLs,
+ * Buffers or decoded {@link RawImage}s.
+ *
+ * @example
+ * ```ts
+ * const model = await loadClipModel("models/clip-vit-base-patch32", { dtype: "fp16" });
+ * const texts = await model.embedTexts(["a photo of a cat"]);
+ * const images = await model.embedImages(["cat.jpg"]);
+ * await model.release();
+ * ```
+ */
+export async function loadClipModel(
+  dir: string,
+  options: LoadClipModelOptions = {},
+): Promise<LoadedClipModel<ImageInput>> {
+  const {
+    maxPixels,
+    tokenizer,
+    executionProviders,
+    intraOpThreads,
+    interOpThreads,
+    graphOptimization,
+    ...rest
+  } = options;
+  const files = nodeFiles(dir);
+  const backend = nodeBackend({
+    ...(executionProviders ? { executionProviders } : {}),
+    ...(intraOpThreads ? { intraOpThreads } : {}),
+    ...(interOpThreads ? { interOpThreads } : {}),
+    ...(graphOptimization ? { graphOptimization } : {}),
+  });
+  const preprocess = parsePreprocessorConfig(
+    parseJson(await files.readText("preprocessor_config.json"), files.location),
+  );
+  return createClipModel<ImageInput>({
+    ...rest,
+    backend,
+    files,
+    tokenizer: tokenizer ?? (await loadTokenizer(files)),
+    prepareImages: nodeImagePreparer(preprocess, maxPixels === undefined ? {} : { maxPixels }),
+  });
+}
+
+function parseJson(text: string, location: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ClipkitError("MODEL_CONFIG_INVALID", `${location}/preprocessor_config.json is not valid JSON`, {
+      cause: error,
+      details: { file: "preprocessor_config.json" },
+    });
+  }
+}
