@@ -11,3 +11,4 @@ export { writeFileAtomic } from "./cli/util/files.js";
 export * from "./files/index.js";
 export * from "./session/index.js";
 export * from "./image/index.js";
+export * from "./model/index.js";
