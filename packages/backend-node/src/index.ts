@@ -12,3 +12,4 @@ export * from "./files/index.js";
 export * from "./session/index.js";
 export * from "./image/index.js";
 export * from "./model/index.js";
+export * from "./retrieval/index.js";
