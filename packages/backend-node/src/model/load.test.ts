@@ -140,16 +140,22 @@ describe.each(MODELS)("%s parity with PyTorch", (name) => {
 });
 
 describe("dtype variants", () => {
-  const ref = readReference("tiny-clip");
   const dir = `${MODELS_DIR}tiny-clip`;
 
-  it.each([
-    ["fp16", "_fp16", 0.9999],
-    ["quantized", "_quantized", 0.998],
-  ] as const)("%s loads the %s files and stays close to fp32", async (dtype, suffix, minCos) => {
-    const model = await loadClipModel(dir, { dtype });
-    expect(model.layout.text.path).toBe(`onnx/text_model${suffix}.onnx`);
-    expect(model.layout.vision.path).toBe(`onnx/vision_model${suffix}.onnx`);
+  it.each(
+    MODELS.flatMap((name) =>
+      (["split", "combined"] as const).flatMap((layout) => [
+        [name, layout, "fp16", "_fp16", 0.9999] as const,
+        [name, layout, "quantized", "_quantized", 0.998] as const,
+      ]),
+    ),
+  )("%s %s %s loads the %s files and stays close to fp32", async (name, layout, dtype, suffix, minCos) => {
+    const ref = readReference(name);
+    const model = await loadClipModel(`${MODELS_DIR}${name}`, { dtype, layout, calibrateScoring: false });
+    const stems = layout === "split" ? ["text_model", "vision_model"] : ["model", "model"];
+    expect([model.layout.text.path, model.layout.vision.path]).toEqual(
+      stems.map((s) => `onnx/${s}${suffix}.onnx`),
+    );
     const t = await model.embedTexts(ref.texts.map((x) => x.text));
     for (const [i, r] of ref.texts.entries()) {
       expect(cosineToRow(t.data, t.dim, i, r.embedding)).toBeGreaterThanOrEqual(minCos);
