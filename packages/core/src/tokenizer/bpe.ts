@@ -9,14 +9,26 @@ export interface BpeModelOptions {
  * rank, as openai/CLIP's `bpe()` does. Stateless; callers cache per word (see {@link LruCache}).
  */
 export class BpeModel {
-  readonly #ranks: ReadonlyMap<string, number>;
+  // left → right → rank: looking pairs up needs no string building in the hot loop.
+  readonly #ranks = new Map<string, Map<string, number>>();
   readonly #suffix: string;
 
   /**
    * @param ranks merge rank per pair, keyed `"left right"` (lower merges first)
    */
   constructor(ranks: ReadonlyMap<string, number>, options: BpeModelOptions = {}) {
-    this.#ranks = ranks;
+    for (const [pair, rank] of ranks) {
+      const space = pair.indexOf(" ", 1);
+      if (space < 0) continue;
+      const left = pair.slice(0, space);
+      let rights = this.#ranks.get(left);
+      if (rights === undefined) {
+        rights = new Map();
+        this.#ranks.set(left, rights);
+      }
+      const right = pair.slice(space + 1);
+      if (!rights.has(right)) rights.set(right, rank);
+    }
     this.#suffix = options.endOfWordSuffix ?? "";
   }
 
@@ -31,7 +43,7 @@ export class BpeModel {
       let left = "";
       let right = "";
       for (let i = 0; i < symbols.length - 1; i++) {
-        const rank = ranks.get(`${symbols[i]} ${symbols[i + 1]}`);
+        const rank = ranks.get(symbols[i]!)?.get(symbols[i + 1]!);
         if (rank !== undefined && rank < best) {
           best = rank;
           left = symbols[i]!;

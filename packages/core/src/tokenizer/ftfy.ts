@@ -56,6 +56,8 @@ const LIGATURE = new RegExp(`[${Object.keys(LIGATURES).join("")}]`, "g");
 // Fullwidth and halfwidth forms (and the ideographic space) become their standard-width forms.
 const WIDTH_FORM = /[\u3000\uff01-\uffef]/g;
 
+const PLAIN_ASCII = /^[\t\n\x20-\x25\x27-\x7e]*$/;
+
 function unescapeEntities(text: string): string {
   if (text.includes("<") || !text.includes("&")) return text;
   return text.replace(HTML_ENTITY, (entity) => {
@@ -94,6 +96,8 @@ function fixOnce(text: string): string {
  * quotes, line breaks, lone surrogates, control characters and NFC.
  */
 export function fixText(text: string): string {
+  // Printable ASCII without '&' passes every step unchanged; most captions are like that.
+  if (PLAIN_ASCII.test(text)) return text;
   for (let round = 0; round < 8; round++) {
     const fixed = fixOnce(text);
     if (fixed === text) return fixed;

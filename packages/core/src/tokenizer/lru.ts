@@ -1,36 +1,42 @@
 /**
- * A bounded map that forgets the least recently used entry first. Tokenizers keep one per
- * instance (never global) to cache per-word results: captions reuse few words.
+ * A bounded cache that forgets the least recently used entries first, approximately: entries live
+ * in a young and an old generation; when the young one fills up it becomes the old one and the
+ * previous old one is dropped, and a hit in the old generation is promoted back. Holds at most
+ * `2 × capacity` entries. Unlike a Map-reordering LRU, a hit costs one lookup and no deletes, which
+ * matters because tokenizers look up every word of every text here. One per tokenizer instance,
+ * never global.
  */
 export class LruCache<K, V> {
   readonly #capacity: number;
-  readonly #map = new Map<K, V>();
+  #young = new Map<K, V>();
+  #old = new Map<K, V>();
 
-  /** @param capacity most entries kept; 0 disables caching */
+  /** @param capacity entries per generation; 0 disables caching */
   constructor(capacity: number) {
     this.#capacity = Math.max(0, Math.floor(capacity));
   }
 
-  /** Number of cached entries. */
+  /** Number of cached entries (both generations). */
   get size(): number {
-    return this.#map.size;
+    return this.#young.size + this.#old.size;
   }
 
-  /** The cached value, refreshed as most recently used. */
+  /** The cached value, if still held. */
   get(key: K): V | undefined {
-    const value = this.#map.get(key);
-    if (value === undefined) return undefined;
-    // Re-inserting moves the key to the end of the Map's insertion order.
-    this.#map.delete(key);
-    this.#map.set(key, value);
-    return value;
+    const young = this.#young.get(key);
+    if (young !== undefined) return young;
+    const old = this.#old.get(key);
+    if (old !== undefined) this.set(key, old);
+    return old;
   }
 
-  /** Stores a value, evicting the least recently used entry when full. */
+  /** Stores a value; may drop the oldest generation. */
   set(key: K, value: V): void {
     if (this.#capacity === 0) return;
-    this.#map.delete(key);
-    if (this.#map.size >= this.#capacity) this.#map.delete(this.#map.keys().next().value as K);
-    this.#map.set(key, value);
+    if (this.#young.size >= this.#capacity) {
+      this.#old = this.#young;
+      this.#young = new Map();
+    }
+    this.#young.set(key, value);
   }
 }
