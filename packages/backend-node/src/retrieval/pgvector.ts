@@ -1,0 +1,245 @@
+import {
+  type AddOptions,
+  ClipkitError,
+  checkAddBatch,
+  checkFilter,
+  checkQueries,
+  type EmbeddingSpace,
+  type Embeddings,
+  type Metadata,
+  type Retriever,
+  type SearchHit,
+  type SearchOptions,
+  sameSpace,
+  unitRows,
+} from "@clipkit/core";
+import { checkInt, quoteIdentifier, run, type SqlClient, vectorLiteral } from "./sql.js";
+
+/** HNSW index settings for {@link PgVectorRetriever} (pgvector ≥ 0.5). */
+export interface PgVectorHnswOptions {
+  /** Max connections per layer (default 16). */
+  m?: number;
+  /** Candidate list while building (default 64). */
+  efConstruction?: number;
+  /** Candidate list while searching, set per search with `set_config` (default 40). */
+  efSearch?: number;
+}
+
+/** Options of {@link PgVectorRetriever.open}. */
+export interface PgVectorOptions {
+  /** Table holding `(id text primary key, embedding vector(dim), metadata jsonb)`. */
+  table: string;
+  /** Schema (default: the search path). */
+  schema?: string;
+  /** Build an HNSW index (`vector_cosine_ops`); omitted or false means exact sequential scans. */
+  hnsw?: PgVectorHnswOptions | false;
+  /** Rows per multi-row INSERT (default 200). */
+  batchSize?: number;
+  /** Run `CREATE EXTENSION IF NOT EXISTS vector` first (default true; needs the privilege). */
+  createExtension?: boolean;
+}
+
+interface HitRow {
+  q: number | string;
+  id: string;
+  score: number;
+  metadata: unknown;
+}
+
+/**
+ * A {@link Retriever} over Postgres + pgvector, speaking plain SQL through any {@link SqlClient}
+ * (`pg`, PGlite with its `vector` extension). Cosine distance (`<=>`), optional HNSW index,
+ * metadata as JSONB with equality filters (`metadata @> $n`), batched multi-row inserts, and only
+ * parameterised values. The table's embedding space is recorded in `clipkit_spaces`, so reopening
+ * it with another model's space fails with `SPACE_MISMATCH`.
+ */
+export class PgVectorRetriever<M extends Metadata = Metadata> implements Retriever<M> {
+  readonly space: EmbeddingSpace;
+  private readonly client: SqlClient;
+  private readonly table: string;
+  private readonly efSearch: number | undefined;
+  private readonly batchSize: number;
+
+  private constructor(
+    client: SqlClient,
+    space: EmbeddingSpace,
+    table: string,
+    efSearch: number | undefined,
+    batchSize: number,
+  ) {
+    this.client = client;
+    this.space = space;
+    this.table = table;
+    this.efSearch = efSearch;
+    this.batchSize = batchSize;
+  }
+
+  /** Creates the table (and HNSW index) if missing, or checks an existing one holds `space`. */
+  static async open<M extends Metadata = Metadata>(
+    client: SqlClient,
+    space: EmbeddingSpace,
+    options: PgVectorOptions,
+  ): Promise<PgVectorRetriever<M>> {
+    const name = quoteIdentifier(options.table, "table");
+    const schema = options.schema === undefined ? undefined : quoteIdentifier(options.schema, "schema");
+    const table = schema ? `${schema}.${name}` : name;
+    const dim = checkInt(space.dim, "space.dim", 1, 16000);
+    const batchSize = checkInt(options.batchSize ?? 200, "batchSize", 1, 5000);
+    const hnsw = options.hnsw || undefined;
+    const m = hnsw ? checkInt(hnsw.m ?? 16, "hnsw.m", 2, 100) : 0;
+    const efc = hnsw ? checkInt(hnsw.efConstruction ?? 64, "hnsw.efConstruction", 4, 1000) : 0;
+    const efSearch = hnsw ? checkInt(hnsw.efSearch ?? 40, "hnsw.efSearch", 1, 1000) : undefined;
+    if (options.createExtension !== false) await run(client, "CREATE EXTENSION IF NOT EXISTS vector");
+    const spaces = schema ? `${schema}."clipkit_spaces"` : `"clipkit_spaces"`;
+    await run(
+      client,
+      `CREATE TABLE IF NOT EXISTS ${spaces} (table_name text PRIMARY KEY, space jsonb NOT NULL)`,
+    );
+    const key = schema ? `${options.schema}.${options.table}` : options.table;
+    const known = await run<{ space: EmbeddingSpace }>(
+      client,
+      `SELECT space FROM ${spaces} WHERE table_name = $1`,
+      [key],
+    );
+    const recorded = known[0]?.space;
+    if (recorded && !sameSpace(typeof recorded === "string" ? JSON.parse(recorded) : recorded, space)) {
+      throw new ClipkitError("SPACE_MISMATCH", `table ${key} holds embeddings of another space`, {
+        details: { table: key, recorded, requested: space },
+      });
+    }
+    await run(
+      client,
+      `CREATE TABLE IF NOT EXISTS ${table} (id text PRIMARY KEY, embedding vector(${dim}) NOT NULL, metadata jsonb)`,
+    );
+    if (!recorded) {
+      await run(
+        client,
+        `INSERT INTO ${spaces} (table_name, space) VALUES ($1, $2::jsonb) ON CONFLICT DO NOTHING`,
+        [key, JSON.stringify(space)],
+      );
+    }
+    if (hnsw) {
+      const indexName = quoteIdentifier(`${options.table}_embedding_hnsw`.slice(0, 63), "table");
+      await run(
+        client,
+        `CREATE INDEX IF NOT EXISTS ${indexName} ON ${table} USING hnsw (embedding vector_cosine_ops) WITH (m = ${m}, ef_construction = ${efc})`,
+      );
+    }
+    return new PgVectorRetriever<M>(client, space, table, efSearch, batchSize);
+  }
+
+  async size(): Promise<number> {
+    const rows = await run<{ n: number | string }>(this.client, `SELECT count(*) AS n FROM ${this.table}`);
+    return Number(rows[0]!.n);
+  }
+
+  async has(id: string): Promise<boolean> {
+    return (await run(this.client, `SELECT 1 FROM ${this.table} WHERE id = $1`, [id])).length > 0;
+  }
+
+  async add(
+    ids: readonly string[],
+    embeddings: Embeddings,
+    metadata?: readonly (M | undefined)[],
+    options: AddOptions = {},
+  ): Promise<void> {
+    checkAddBatch(this.space, ids, embeddings, metadata, "PgVectorRetriever.add");
+    const rows = unitRows(embeddings);
+    const dim = this.space.dim;
+    await run(this.client, "BEGIN");
+    try {
+      if (!options.upsert) {
+        const taken = await run<{ id: string }>(
+          this.client,
+          `SELECT id FROM ${this.table} WHERE id = ANY($1::text[]) LIMIT 1`,
+          [[...ids]],
+        );
+        if (taken.length > 0) {
+          throw new ClipkitError(
+            "DUPLICATE_ID",
+            `PgVectorRetriever.add: id "${taken[0]!.id}" is already stored`,
+            {
+              details: { argument: "ids", id: taken[0]!.id },
+            },
+          );
+        }
+      }
+      const conflict = options.upsert
+        ? " ON CONFLICT (id) DO UPDATE SET embedding = EXCLUDED.embedding, metadata = EXCLUDED.metadata"
+        : "";
+      for (let start = 0; start < ids.length; start += this.batchSize) {
+        const end = Math.min(ids.length, start + this.batchSize);
+        const values: string[] = [];
+        const params: unknown[] = [];
+        for (let r = start; r < end; r++) {
+          const p = params.length;
+          values.push(`($${p + 1}, $${p + 2}::vector, $${p + 3}::jsonb)`);
+          const m = metadata?.[r];
+          params.push(ids[r], vectorLiteral(rows, r * dim, dim), m === undefined ? null : JSON.stringify(m));
+        }
+        await run(
+          this.client,
+          `INSERT INTO ${this.table} (id, embedding, metadata) VALUES ${values.join(", ")}${conflict}`,
+          params,
+        );
+      }
+      await run(this.client, "COMMIT");
+    } catch (error) {
+      await run(this.client, "ROLLBACK").catch(() => {});
+      throw error;
+    }
+  }
+
+  async remove(ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const rows = await run(this.client, `DELETE FROM ${this.table} WHERE id = ANY($1::text[]) RETURNING id`, [
+      [...ids],
+    ]);
+    return rows.length;
+  }
+
+  /**
+   * All queries in one round trip (a LATERAL join over the query list). With HNSW the results are
+   * approximate and `hnsw.ef_search` is set for this session first.
+   */
+  async search(queries: Embeddings, options: SearchOptions): Promise<SearchHit<M>[][]> {
+    checkQueries(this.space, queries, options.k, "PgVectorRetriever.search");
+    checkFilter(options.filter, "PgVectorRetriever.search");
+    const out: SearchHit<M>[][] = Array.from({ length: queries.count }, () => []);
+    if (queries.count === 0 || options.k === 0) return out;
+    const q = unitRows(queries);
+    const dim = this.space.dim;
+    const literals = Array.from({ length: queries.count }, (_, i) => vectorLiteral(q, i * dim, dim));
+    const params: unknown[] = [literals, options.k];
+    let where = "";
+    if (options.filter && Object.keys(options.filter).length > 0) {
+      params.push(JSON.stringify(options.filter));
+      where = "WHERE t.metadata @> $3::jsonb";
+    }
+    if (this.efSearch !== undefined) {
+      await run(this.client, "SELECT set_config('hnsw.ef_search', $1, false)", [
+        String(Math.max(this.efSearch, options.k)),
+      ]);
+    }
+    const rows = await run<HitRow>(
+      this.client,
+      `SELECT q.i AS q, r.id, r.score, r.metadata
+         FROM unnest($1::text[]) WITH ORDINALITY AS q(v, i)
+         CROSS JOIN LATERAL (
+           SELECT t.id, t.metadata, 1 - (t.embedding <=> q.v::vector) AS score
+             FROM ${this.table} t ${where}
+            ORDER BY t.embedding <=> q.v::vector
+            LIMIT $2) r
+        ORDER BY q.i, r.score DESC, r.id`,
+      params,
+    );
+    for (const row of rows) {
+      const metadata =
+        row.metadata === null
+          ? undefined
+          : ((typeof row.metadata === "string" ? JSON.parse(row.metadata) : row.metadata) as M);
+      out[Number(row.q) - 1]!.push({ id: row.id, score: Number(row.score), metadata });
+    }
+    return out;
+  }
+}
