@@ -13,3 +13,4 @@ export * from "./session/index.js";
 export * from "./image/index.js";
 export * from "./model/index.js";
 export * from "./retrieval/index.js";
+export * from "./vlm/index.js";
