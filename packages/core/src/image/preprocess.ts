@@ -81,22 +81,52 @@ function normalisationTable(config: PreprocessConfig): Float32Array {
   return lut;
 }
 
-/** Resize per the config, in Pillow's mode semantics; returns an image with the source channel layout (or RGB). */
-function resizeStage(image: RawImage, config: PreprocessConfig): RawImage {
+/** The resized pixels covering the crop, and where the crop starts relative to them. */
+interface Placed {
+  readonly image: RawImage;
+  readonly top: number;
+  readonly left: number;
+  readonly height: number;
+  readonly width: number;
+}
+
+/**
+ * Resize per the config in Pillow's mode semantics, computing only the part the crop keeps.
+ * Returns pixels in the source channel layout (alpha already dropped or un-premultiplied).
+ */
+function resizeStage(image: RawImage, config: PreprocessConfig): Placed {
   const target = resizeTarget(image.width, image.height, config.resize);
-  if (target.width === image.width && target.height === image.height) return image;
+  const crop = config.crop ?? target;
+  const top = cropOffset(target.height, crop.height, config.cropRounding);
+  const left = cropOffset(target.width, crop.width, config.cropRounding);
+  // The crop may hang over the edges (zero padding): compute only the overlap.
+  const win = {
+    top: Math.max(0, top),
+    left: Math.max(0, left),
+    height: Math.min(target.height, top + crop.height) - Math.max(0, top),
+    width: Math.min(target.width, left + crop.width) - Math.max(0, left),
+  };
+  const place = (resized: RawImage): Placed => ({
+    image: resized,
+    top: top - win.top,
+    left: left - win.left,
+    height: crop.height,
+    width: crop.width,
+  });
+  const { width, height } = target;
+  if (width === image.width && height === image.height)
+    return place(resample(image, width, height, "nearest", win));
   if (config.rgbConversion === "before-resize") {
     // convert("RGB") first; a grey image stays one channel through the resize (same maths, 3× less work).
-    let src = image;
-    if (image.channels === 2 || image.channels === 4) src = dropAlpha(image);
-    return resample(src, target.width, target.height, config.resample);
+    const src = image.channels === 2 || image.channels === 4 ? dropAlpha(image) : image;
+    return place(resample(src, width, height, config.resample, win));
   }
   // torchvision order: Pillow resizes the source mode. `P` is always nearest, RGBA/LA premultiplied.
   const filter = image.indexed ? "nearest" : config.resample;
   if ((image.channels === 2 || image.channels === 4) && filter !== "nearest") {
-    return unpremultiply(resample(premultiply(image), target.width, target.height, filter));
+    return place(unpremultiply(resample(premultiply(image), width, height, filter, win)));
   }
-  return resample(image, target.width, target.height, filter);
+  return place(resample(image, width, height, filter, win));
 }
 
 function dropAlpha(image: RawImage): RawImage {
@@ -107,42 +137,28 @@ function dropAlpha(image: RawImage): RawImage {
   return { width, height, channels: keep, data: out };
 }
 
-function writeChw(
-  image: RawImage,
-  config: PreprocessConfig,
-  lut: Float32Array,
-  out: Float32Array,
-  at: number,
-): void {
+function writeChw(placed: Placed, lut: Float32Array, out: Float32Array, at: number): void {
+  const { image, top, left, height: cropH, width: cropW } = placed;
   const { data, width, height, channels: c } = image;
-  const crop = config.crop ?? { height, width };
-  const top = cropOffset(height, crop.height, config.cropRounding);
-  const left = cropOffset(width, crop.width, config.cropRounding);
-  const plane = crop.height * crop.width;
+  const plane = cropH * cropW;
   for (let ch = 0; ch < 3; ch++) {
     const table = lut.subarray(ch * 256, ch * 256 + 256);
     const srcCh = c < 3 ? 0 : ch;
     let o = at + ch * plane;
-    for (let y = 0; y < crop.height; y++) {
+    for (let y = 0; y < cropH; y++) {
       const sy = y + top;
       if (sy < 0 || sy >= height) {
-        out.fill(table[0]!, o, o + crop.width);
-        o += crop.width;
+        out.fill(table[0]!, o, o + cropW);
+        o += cropW;
         continue;
       }
       const row = sy * width;
-      for (let x = 0; x < crop.width; x++) {
+      for (let x = 0; x < cropW; x++) {
         const sx = x + left;
         out[o++] = sx < 0 || sx >= width ? table[0]! : table[data[(row + sx) * c + srcCh]!]!;
       }
     }
   }
-}
-
-/** Output height and width for one image (the crop, or the resized size when there is no crop). */
-function sizeFor(image: RawImage, config: PreprocessConfig): { height: number; width: number } {
-  if (config.crop) return { height: config.crop.height, width: config.crop.width };
-  return resizeTarget(image.width, image.height, config.resize);
 }
 
 /**
@@ -153,10 +169,9 @@ function sizeFor(image: RawImage, config: PreprocessConfig): { height: number; w
  */
 export function preprocessImage(image: RawImage, config: PreprocessConfig): Float32Array {
   validateRawImage(image);
-  const resized = resizeStage(image, config);
-  const { height, width } = sizeFor(image, config);
-  const out = new Float32Array(3 * height * width);
-  writeChw(resized, config, normalisationTable(config), out, 0);
+  const placed = resizeStage(image, config);
+  const out = new Float32Array(3 * placed.height * placed.width);
+  writeChw(placed, normalisationTable(config), out, 0);
   return out;
 }
 
@@ -179,7 +194,7 @@ export function preprocessBatch(images: readonly RawImage[], config: PreprocessC
   const data = new Float32Array(images.length * per);
   const lut = normalisationTable(config);
   for (const [i, image] of images.entries()) {
-    writeChw(resizeStage(image, config), config, lut, data, i * per);
+    writeChw(resizeStage(image, config), lut, data, i * per);
   }
   return { data, dims: [images.length, 3, height, width] };
 }

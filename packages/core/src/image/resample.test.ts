@@ -106,6 +106,35 @@ describe("resample", () => {
     expect(Array.from(out.data)).toEqual([71, 209]);
   });
 
+  it("computes a window exactly as the same rectangle of the full resize", () => {
+    fc.assert(
+      fc.property(
+        image,
+        size,
+        size,
+        fc.constantFrom(...FILTERS),
+        fc.nat(),
+        fc.nat(),
+        fc.nat(),
+        fc.nat(),
+        (img, w, h, filter, a, b, cw, ch) => {
+          const left = a % w;
+          const top = b % h;
+          const win = { left, top, width: 1 + (cw % (w - left)), height: 1 + (ch % (h - top)) };
+          const full = resample(img, w, h, filter);
+          const part = resample(img, w, h, filter, win);
+          const c = img.channels;
+          for (let y = 0; y < win.height; y++) {
+            const from = ((top + y) * w + left) * c;
+            expect(part.data.subarray(y * win.width * c, (y + 1) * win.width * c)).toEqual(
+              full.data.subarray(from, from + win.width * c),
+            );
+          }
+        },
+      ),
+    );
+  });
+
   it("rejects non-positive or fractional sizes", () => {
     const img: RawImage = { width: 2, height: 2, channels: 1, data: new Uint8Array(4) };
     for (const [w, h] of [
@@ -121,5 +150,8 @@ describe("resample", () => {
       }
       expect(isClipkitError(error, "INVALID_ARGUMENT")).toBe(true);
     }
+    expect(() => resample(img, 4, 4, "bicubic", { left: 2, top: 0, width: 3, height: 1 })).toThrow(
+      /window.width/,
+    );
   });
 });
