@@ -22,14 +22,12 @@ TRAIN_TEMPLATES = [
 # OpenAI ImageNet templates.
 PHOTO_TEMPLATE = ["a photo of a {}."]
 
-# Domain-anchored ensemble used when @clipkit/prompts offers none (keep in sync with docs/eval.md).
+# The emoji pack of @clipkit/prompts (packages/prompts/src/packs.ts), copied so Python needs no Node.
 EMOJI_ENSEMBLE = [
     "an emoji of a {}.",
     "a {} emoji.",
-    "an icon of a {}.",
-    "the emoji for {}.",
-    "a cartoon emoji of the {}.",
-    "a rendering of the {} emoji.",
+    "an emoji icon of a {}.",
+    "a cartoon emoji of a {}.",
 ]
 
 ROOT = os.path.dirname(os.path.abspath(__file__))

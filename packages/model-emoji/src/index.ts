@@ -24,11 +24,17 @@ export const EMOJI_MODEL_IMAGE_SIZE = 64;
  * this as `scoring` to `loadClipModel` for calibrated probabilities. Rankings do not depend on it.
  */
 export function emojiModelScoring(): Scoring {
-  const config = JSON.parse(readFileSync(`${emojiModelDir}/config.json`, "utf8")) as { logit_scale?: unknown };
+  const config = JSON.parse(readFileSync(`${emojiModelDir}/config.json`, "utf8")) as {
+    logit_scale?: unknown;
+  };
   if (typeof config.logit_scale !== "number" || !Number.isFinite(config.logit_scale)) {
-    throw new ClipkitError("MODEL_CONFIG_INVALID", `${emojiModelDir}/config.json has no numeric logit_scale`, {
-      details: { file: "config.json", key: "logit_scale" },
-    });
+    throw new ClipkitError(
+      "MODEL_CONFIG_INVALID",
+      `${emojiModelDir}/config.json has no numeric logit_scale`,
+      {
+        details: { file: "config.json", key: "logit_scale" },
+      },
+    );
   }
   return { kind: "softmax", logitScale: Math.exp(config.logit_scale) };
 }

@@ -2,7 +2,8 @@ import type { Command } from "../command.js";
 import { askCommand } from "./ask.js";
 import { captionCommand } from "./caption.js";
 import { classifyCommand } from "./classify.js";
+import { evalCommand } from "./eval.js";
 import { headCommand } from "./head.js";
 
 /** Every sub-command, in `--help` order. Add one import and one entry per command file. */
-export const commands: readonly Command[] = [classifyCommand, headCommand, captionCommand, askCommand];
+export const commands: readonly Command[] = [classifyCommand, headCommand, captionCommand, askCommand, evalCommand];
