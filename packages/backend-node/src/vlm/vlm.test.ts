@@ -293,3 +293,48 @@ describe("LLaVA-style VLM (tiny fixture)", () => {
     }
   });
 });
+
+describe("tiny-captioner merged decoder: use_cache_branch semantics", () => {
+  it("false ignores any past fed; true continues from it", async () => {
+    const { nodeBackend } = await import("../session/index.js");
+    const { tensor } = await import("@clipkit/core");
+    const session = await nodeBackend({ intraOpThreads: 1 }).createSession(
+      readFileSync(join(capDir, "onnx/decoder_model_merged.onnx")),
+    );
+    const hidden = tensor(
+      "float32",
+      Float32Array.from({ length: 17 * 32 }, (_, i) => Math.sin(i)),
+      [1, 17, 32],
+    );
+    const past = (len: number, fill: number) =>
+      Object.fromEntries(
+        [0, 1].flatMap((l) =>
+          ["key", "value"].map((k) => [
+            `past_key_values.${l}.${k}`,
+            tensor("float32", new Float32Array(4 * len * 8).fill(fill), [1, 4, len, 8]),
+          ]),
+        ),
+      );
+    const run = (ids: number[], p: Record<string, ReturnType<typeof tensor>>, branch: boolean) =>
+      session.run({
+        input_ids: tensor("int64", BigInt64Array.from(ids.map(BigInt)), [1, ids.length]),
+        encoder_hidden_states: hidden,
+        use_cache_branch: tensor("bool", Uint8Array.of(branch ? 1 : 0), [1]),
+        ...p,
+      });
+    const ids = [444, 97, 317];
+    const fresh = await run(ids, past(0, 0), false);
+    const ignored = await run(ids, past(3, 7), false);
+    expect([...(ignored.logits!.data as Float32Array)]).toEqual([...(fresh.logits!.data as Float32Array)]);
+    const first = await run(ids.slice(0, 2), past(0, 0), false);
+    const cached: Record<string, ReturnType<typeof tensor>> = {};
+    for (const l of [0, 1])
+      for (const k of ["key", "value"])
+        cached[`past_key_values.${l}.${k}`] = first[`present.${l}.${k}`] as never;
+    const step = await run([ids[2]!], cached, true);
+    const last = (fresh.logits!.data as Float32Array).slice(2 * 446);
+    const got = step.logits!.data as Float32Array;
+    for (let i = 0; i < 446; i++) expect(got[i]).toBeCloseTo(last[i]!, 4);
+    await session.release();
+  });
+});
