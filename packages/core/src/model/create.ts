@@ -88,7 +88,9 @@ export async function createClipModel<I>(options: CreateClipModelOptions<I>): Pr
   });
   const { config } = layout;
   const padding = config.modelType === "siglip" ? "max_length" : "longest";
-  const maxLength = config.maxTextLength;
+  // The position table bounds the length; a tokenizer may declare less (never more is usable).
+  const declared = tokenizer.modelMaxLength;
+  const maxLength = declared > 0 ? Math.min(config.maxTextLength, declared) : config.maxTextLength;
   const toTokens = (texts: readonly string[]): TokenBatch => tokenize(tokenizer, texts, padding, maxLength);
   const opened: InferenceSession[] = [];
   const open = async (g: GraphFile): Promise<LoadedGraph> => {

@@ -138,7 +138,12 @@ export function textTower(
     async run(batch) {
       const dims = [batch.count, batch.length];
       const feeds: Record<string, Tensor> = { input_ids: ids(idsInfo.type, batch.ids, dims) };
-      if (maskInfo) feeds.attention_mask = ids(maskInfo.type, batch.mask, dims);
+      if (maskInfo) {
+        // HF's SigLIP processor returns no mask, so the reference runs unmasked (= all ones),
+        // padding included; feeding the real mask would change the pooled last position.
+        const mask = modelType === "siglip" ? new BigInt64Array(batch.ids.length).fill(1n) : batch.mask;
+        feeds.attention_mask = ids(maskInfo.type, mask, dims);
+      }
       if (pixelInfo && dummy) {
         const s = dummy.imageSize;
         feeds.pixel_values = pixels(pixelInfo.type, {
