@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { ClipkitError, type RawImage, validateRawImage } from "@clipkit/core";
 import sharp, { type Metadata } from "sharp";
+import { sniffImage } from "./sniff.js";
 
 /** Anything {@link decodeImage} accepts: a path, a `file:` URL, encoded bytes, or decoded pixels. */
 export type ImageInput = string | URL | Buffer | Uint8Array | RawImage;
@@ -82,6 +83,41 @@ function clampGrey16(data: Buffer): Uint8Array {
   return out;
 }
 
+function tooLarge(name: string, width: number, height: number, maxPixels: number): ClipkitError {
+  return new ClipkitError("IMAGE_TOO_LARGE", `${name}: ${width}×${height} exceeds maxPixels ${maxPixels}`, {
+    details: { file: name, width, height, maxPixels },
+  });
+}
+
+/**
+ * Header facts decoding depends on, and the pixel-count check before any pixel is decoded.
+ * PNG/JPEG/GIF/WebP are read from their first bytes; other formats ask libvips for metadata.
+ * (sharp's `limitInputPixels` checks the header again during decoding, for every format.)
+ */
+async function probe(
+  bytes: Uint8Array,
+  name: string,
+  maxPixels: number,
+): Promise<{ grey: boolean; grey16: boolean; indexed: boolean }> {
+  const sniffed = sniffImage(bytes);
+  if (sniffed) {
+    const { width = 0, height = 0 } = sniffed;
+    if (width * height > maxPixels) throw tooLarge(name, width, height, maxPixels);
+    return sniffed;
+  }
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw decodeFailed(name, error);
+  }
+  const width = meta.width ?? 0;
+  const height = meta.height ?? 0;
+  if (width * height > maxPixels) throw tooLarge(name, width, height, maxPixels);
+  const grey = meta.channels === 1;
+  return { grey, grey16: grey && meta.depth === "ushort", indexed: meta.isPalette === true };
+}
+
 /**
  * Decodes an image with sharp (JPEG, PNG, WebP, GIF's first frame, AVIF, TIFF) into 8-bit pixels,
  * EXIF orientation applied. Embedded ICC profiles are ignored, as Pillow ignores them, so pixels
@@ -105,21 +141,7 @@ export async function decodeImage(input: ImageInput, options: DecodeOptions = {}
   const { bytes, name } = await readBytes(input);
   if (bytes.length === 0) throw decodeFailed(name, new Error("empty input (0 bytes)"));
 
-  let meta: Metadata;
-  try {
-    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
-  } catch (error) {
-    throw decodeFailed(name, error);
-  }
-  const width = meta.autoOrient?.width ?? meta.width ?? 0;
-  const height = meta.autoOrient?.height ?? meta.height ?? 0;
-  if (width * height > maxPixels) {
-    throw new ClipkitError("IMAGE_TOO_LARGE", `${name}: ${width}×${height} exceeds maxPixels ${maxPixels}`, {
-      details: { file: name, width, height, maxPixels },
-    });
-  }
-  const grey = meta.channels === 1;
-  const grey16 = grey && meta.depth === "ushort";
+  const { grey, grey16, indexed } = await probe(bytes, name, maxPixels);
   try {
     let pipeline = sharp(bytes, {
       limitInputPixels: maxPixels,
@@ -136,7 +158,7 @@ export async function decodeImage(input: ImageInput, options: DecodeOptions = {}
     const channels = info.channels as RawImage["channels"];
     const pixels = grey16 ? clampGrey16(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     const image: RawImage = { data: pixels, width: info.width, height: info.height, channels };
-    return meta.isPalette ? { ...image, indexed: true } : image;
+    return indexed ? { ...image, indexed: true } : image;
   } catch (error) {
     throw decodeFailed(name, error);
   }
