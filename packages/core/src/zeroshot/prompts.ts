@@ -14,6 +14,9 @@ export interface ClassPrompts {
  * - `{ labels, templates }`: every label goes through every `{}` template (the common case);
  * - a `label → prompts` record: each class's texts written out in full;
  * - a `ClassPrompts[]` list (what `buildPrompts` in `@clipkit/prompts` returns), order preserved.
+ *
+ * An object whose `labels` and `templates` are both arrays is read as the first form, so a record
+ * with classes literally named "labels" and "templates" must be passed as a `ClassPrompts[]`.
  */
 export type HeadClasses =
   | { readonly labels: readonly string[]; readonly templates: readonly string[] }
