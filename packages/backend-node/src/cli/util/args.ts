@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { ClipkitError } from "@clipkit/core";
+import { emojiModelDir } from "@clipkit/model-emoji";
 
 /** A usage mistake on the command line: `INVALID_ARGUMENT` naming the flag. */
 export function usageError(message: string, flag?: string): ClipkitError {
@@ -25,15 +26,19 @@ export function parseFlags<O extends Options>(
 }
 
 /**
- * The model folder to use. The flag wins; without one this is where a default (bundled demo)
- * model will be plugged in — until then it fails with a clear message.
+ * The model folder to use. The flag wins; without one the bundled demo model
+ * (`@clipkit/model-emoji`, a small CLIP trained on emoji) is used and `note` says so — on stderr
+ * by default, so stdout stays clean for results.
  */
-export function resolveModelDir(flag: string | undefined): string {
+export function resolveModelDir(
+  flag: string | undefined,
+  note: (line: string) => void = (line) => process.stderr.write(line),
+): string {
   if (flag !== undefined && flag.trim() !== "") return flag;
-  throw usageError(
-    "no model given: pass --model DIR (a Hugging Face / transformers.js folder with config.json and onnx/)",
-    "--model",
+  note(
+    "clipkit: no --model given, using the bundled demo model @clipkit/model-emoji (a small CLIP trained on emoji; pass --model DIR for a real one)\n",
   );
+  return emojiModelDir;
 }
 
 /** Splits comma-separated values (also across repeated flags), trimming and dropping empties. */

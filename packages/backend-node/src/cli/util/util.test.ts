@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { isClipkitError } from "@clipkit/core";
+import { emojiModelDir } from "@clipkit/model-emoji";
 import { imagenetTemplates7, packs } from "@clipkit/prompts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseList, parseNumber, parsePositiveInt, readLabels, resolveModelDir } from "./args.js";
@@ -42,9 +43,12 @@ describe("cli args", () => {
     expect(await codeOf(() => readLabels(undefined, undefined))).toBe("INVALID_ARGUMENT");
   });
 
-  it("resolveModelDir passes a flag through and explains a missing one", async () => {
-    expect(resolveModelDir("models/x")).toBe("models/x");
-    expect(await codeOf(() => resolveModelDir(undefined))).toBe("INVALID_ARGUMENT");
+  it("resolveModelDir passes a flag through and falls back to the bundled emoji model with a note", () => {
+    const notes: string[] = [];
+    expect(resolveModelDir("models/x", (l) => notes.push(l))).toBe("models/x");
+    expect(notes).toEqual([]);
+    expect(resolveModelDir(undefined, (l) => notes.push(l))).toBe(emojiModelDir);
+    expect(notes.join("")).toMatch(/bundled demo model @clipkit\/model-emoji/);
   });
 
   it("resolves --templates names, comma lists and literal templates (commas kept), de-duplicated", () => {
