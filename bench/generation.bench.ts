@@ -81,7 +81,7 @@ const theirs = (o: Record<string, number>) => async (image: string) => {
 // Agreement first: the same greedy text from both libraries on every image.
 let agree = 0;
 for (const image of images) {
-  const [a] = await clipkit.caption([image]);
+  const [a] = await clipkit.caption([image], { maxNewTokens: 20 });
   const b = (await tjs(image, { max_new_tokens: 20 })) as { generated_text: string }[];
   if (a!.text.trim() === b[0]!.generated_text.trim()) agree++;
 }
