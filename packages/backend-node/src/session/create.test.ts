@@ -22,6 +22,22 @@ describe("nodeBackend", () => {
     );
   });
 
+  it("falls back along the provider list when one cannot start, and names every reason when none can", async () => {
+    const model = new Uint8Array(await readFile(`${MODELS_DIR}tiny-clip/onnx/text_model.onnx`));
+    // This build has no CUDA libraries (the install script that fetches them is disabled).
+    const s = await createSession(model, { executionProviders: ["cuda", "cpu"], label: "t.onnx" });
+    const out = await s.run({
+      input_ids: { type: "int64", dims: [1, 2], data: BigInt64Array.from([4512n, 4513n]) },
+    });
+    expect(out.text_embeds?.dims).toEqual([1, 32]);
+    await s.release();
+    await expect(
+      createSession(model, { executionProviders: ["cuda", "tensorrt"], label: "t.onnx" }),
+    ).rejects.toSatisfy(
+      (e) => isClipkitError(e, "BACKEND_UNAVAILABLE") && /cuda: .*\ntensorrt: /s.test((e as Error).message),
+    );
+  });
+
   it("accepts cpu, thread and optimisation options", async () => {
     const model = new Uint8Array(await readFile(`${MODELS_DIR}tiny-clip/onnx/text_model.onnx`));
     const backend = nodeBackend({

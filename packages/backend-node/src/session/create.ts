@@ -5,6 +5,7 @@ import {
   type Backend,
   ClipkitError,
   type InferenceSession,
+  isClipkitError,
   type SessionOptions,
   type Tensor,
   type ValueInfo,
@@ -110,28 +111,59 @@ class NodeSession implements InferenceSession {
   }
 }
 
-/** Creates one onnxruntime-node session from ONNX bytes. */
+async function open(
+  model: Uint8Array,
+  options: NodeSessionOptions,
+  label: string,
+): Promise<ort.InferenceSession> {
+  try {
+    return options.externalData && options.externalData.length > 0
+      ? await createWithExternalData(model, options, label)
+      : await ort.InferenceSession.create(model, ortOptions(options));
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    // ort reports an unusable provider (e.g. CUDA without its libraries) only at creation time.
+    const code = /ExecutionProvider|provider|cuda|tensorrt|webgpu|dml|coreml/i.test(message)
+      ? "BACKEND_UNAVAILABLE"
+      : "MODEL_LAYOUT_UNSUPPORTED";
+    throw wrapError(error, code, `${label}: onnxruntime-node could not load the graph`, { file: label });
+  }
+}
+
+/**
+ * Creates one onnxruntime-node session from ONNX bytes. `executionProviders` is a preference
+ * list: onnxruntime-node fails the whole session when one provider cannot start (e.g. `cuda`
+ * without its libraries), so clipkit retries with the next one and only fails, with
+ * `BACKEND_UNAVAILABLE` naming every provider's reason, when none starts.
+ */
 export async function createSession(
   model: Uint8Array,
   options: NodeSessionOptions = {},
 ): Promise<InferenceSession> {
   const label = options.label ?? "model.onnx";
-  if (options.executionProviders) checkProviders(options.executionProviders, label);
-  let session: ort.InferenceSession;
-  try {
-    session =
-      options.externalData && options.externalData.length > 0
-        ? await createWithExternalData(model, options, label)
-        : await ort.InferenceSession.create(model, ortOptions(options));
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    // ort reports an unusable provider (e.g. CUDA without its libraries) only at creation time.
-    const code = /provider|cuda|tensorrt|dml|coreml/i.test(message)
-      ? "BACKEND_UNAVAILABLE"
-      : "MODEL_LAYOUT_UNSUPPORTED";
-    throw wrapError(error, code, `${label}: onnxruntime-node could not load the graph`, { file: label });
+  const providers = options.executionProviders;
+  if (!providers || providers.length <= 1) {
+    if (providers) checkProviders(providers, label);
+    return new NodeSession(await open(model, options, label), label);
   }
-  return new NodeSession(session, label);
+  const reasons: string[] = [];
+  for (let i = 0; i < providers.length; i++) {
+    const provider = providers[i]!;
+    try {
+      checkProviders([provider], label);
+      return new NodeSession(await open(model, { ...options, executionProviders: [provider] }, label), label);
+    } catch (error) {
+      if (!isClipkitError(error, "BACKEND_UNAVAILABLE")) throw error;
+      reasons.push(`${provider}: ${error.message}`);
+    }
+  }
+  throw new ClipkitError(
+    "BACKEND_UNAVAILABLE",
+    `${label}: no execution provider could start:\n${reasons.join("\n")}`,
+    {
+      details: { file: label, providers },
+    },
+  );
 }
 
 /**
