@@ -47,6 +47,14 @@ const peers: Peer[] = [
     },
   },
   {
+    // Hugging Face's cleaning (NFC, whitespace, lowercase): should match transformers.js id for id.
+    name: 'clipkit, clean: "basic"',
+    create() {
+      const tokenizer: Tokenizer = createTokenizer(tokenizerJson, tokenizerConfig, { clean: "basic" });
+      return (text) => tokenizer.encode(text);
+    },
+  },
+  {
     name: "transformers.js 4.3.1",
     create() {
       const tokenizer = new CLIPTokenizer(tokenizerJson, tokenizerConfig);
@@ -67,7 +75,7 @@ function pass(encode: (text: string) => number[]): number {
 const results = peers.map((peer) => {
   const encode = peer.create();
   const agree = golden.filter((c) => JSON.stringify(encode(c.text)) === JSON.stringify(c.ids)).length;
-  return { peer, agree, cold: [] as number[], warm: [] as number[] };
+  return { peer, agree, ids: texts.map(encode), cold: [] as number[], warm: [] as number[] };
 });
 // Cold: a fresh tokenizer's first pass (per-word caches empty); peers interleaved so both see
 // the same CPU contention, median over rounds.
@@ -86,16 +94,19 @@ for (let round = 0; round < rounds; round++) {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const base = results[1]!;
+const base = results[2]!;
 console.log(
   `CLIP tokenizer, ${texts.length} golden texts, median of ${rounds} rounds, Node ${process.version}\n`,
 );
-console.log("| library | cold texts/s | warm texts/s | agreement with openai/CLIP |");
-console.log("|---|---:|---:|---:|");
+console.log(
+  "| library | cold texts/s | warm texts/s | agreement with openai/CLIP | same ids as transformers.js |",
+);
+console.log("|---|---:|---:|---:|---:|");
 for (const r of results) {
   const pct = ((100 * r.agree) / golden.length).toFixed(2);
+  const sameAsPeer = r.ids.filter((ids, i) => JSON.stringify(ids) === JSON.stringify(base.ids[i])).length;
   console.log(
-    `| ${r.peer.name} | ${Math.round(median(r.cold)).toLocaleString("en")} | ${Math.round(median(r.warm)).toLocaleString("en")} | ${r.agree}/${golden.length} (${pct} %) |`,
+    `| ${r.peer.name} | ${Math.round(median(r.cold)).toLocaleString("en")} | ${Math.round(median(r.warm)).toLocaleString("en")} | ${r.agree}/${golden.length} (${pct} %) | ${sameAsPeer}/${texts.length} |`,
   );
 }
 const ours = results[0]!;

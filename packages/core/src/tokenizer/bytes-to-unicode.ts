@@ -41,6 +41,17 @@ const utf8 = new TextEncoder();
 /** UTF-8 encodes `text` and spells each byte with its table character. */
 export function bytesToUnicode(text: string): string {
   let out = "";
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    // ASCII is one byte; skipping TextEncoder for it saves most of the cost on cache misses.
+    if (code >= 0x80) return encodeAll(text);
+    out += BYTE_TO_UNICODE[code]!;
+  }
+  return out;
+}
+
+function encodeAll(text: string): string {
+  let out = "";
   for (const byte of utf8.encode(text)) out += BYTE_TO_UNICODE[byte]!;
   return out;
 }
