@@ -100,8 +100,39 @@ export async function createClipModel<I>(options: CreateClipModelOptions<I>): Pr
   };
   try {
     const combined = layout.kind === "combined";
-    const textGraph = await open(layout.text);
-    const visionGraph = combined ? textGraph : await open(layout.vision);
+    const combinedFile = layout.combined;
+    const calibrate = !options.scoring && combinedFile !== undefined && options.calibrateScoring !== false;
+    const calibrateOn = (graph: LoadedGraph, file: GraphFile): Promise<Scoring> =>
+      scoringFromGraph(
+        graph.session,
+        `${files.location}/${file.path}`,
+        config.modelType,
+        toTokens(["a photo of a cat", "a diagram", "", "two dogs playing in the snow"]),
+        requireSize(declaredImageSize(graph.session) ?? config.imageSize, file.path),
+      );
+    let scoring: Scoring = options.scoring ?? defaultScoring(config);
+    const scoringSource: ScoringSource = options.scoring ? "option" : calibrate ? "graph" : "config";
+
+    let textGraph: LoadedGraph;
+    let visionGraph: LoadedGraph;
+    if (combined) {
+      textGraph = await open(layout.text);
+      visionGraph = textGraph;
+      if (calibrate) scoring = await calibrateOn(textGraph, layout.text);
+    } else {
+      if (calibrate && combinedFile) {
+        // Before the towers, so peak memory is one copy of the weights, not two.
+        const graph = await open(combinedFile);
+        try {
+          scoring = await calibrateOn(graph, combinedFile);
+        } finally {
+          opened.splice(opened.indexOf(graph.session), 1);
+          await graph.session.release();
+        }
+      }
+      textGraph = await open(layout.text);
+      visionGraph = await open(layout.vision);
+    }
     const imageSize = declaredImageSize(visionGraph.session) ?? config.imageSize;
     const dummy = combined
       ? { tokens: toTokens([""]), imageSize: requireSize(imageSize, layout.text.path) }
@@ -118,30 +149,6 @@ export async function createClipModel<I>(options: CreateClipModelOptions<I>): Pr
       config.modelType,
       dummy,
     );
-
-    let scoring: Scoring;
-    let scoringSource: ScoringSource;
-    if (options.scoring) {
-      scoring = options.scoring;
-      scoringSource = "option";
-    } else if (layout.combined && options.calibrateScoring !== false) {
-      const graph = combined ? textGraph : await open(layout.combined);
-      scoring = await scoringFromGraph(
-        graph.session,
-        `${files.location}/${layout.combined.path}`,
-        config.modelType,
-        toTokens(["a photo of a cat", "a diagram", "", "two dogs playing in the snow"]),
-        requireSize(imageSize ?? declaredImageSize(graph.session), layout.combined.path),
-      );
-      scoringSource = "graph";
-      if (!combined) {
-        opened.splice(opened.indexOf(graph.session), 1);
-        await graph.session.release();
-      }
-    } else {
-      scoring = defaultScoring(config);
-      scoringSource = "config";
-    }
 
     const dim = text.declaredDim ?? vision.declaredDim ?? config.projectionDim;
     if (
