@@ -4,10 +4,14 @@ import { join } from "node:path";
 import {
   ClipkitError,
   decodeIndexFile,
+  describeSpace,
+  type EmbeddingSpace,
   encodeIndexFile,
-  type FlatIndex,
+  FlatIndex,
+  type FlatIndexOptions,
   loadFlatIndex,
   type Metadata,
+  sameSpace,
   saveFlatIndex,
 } from "@clipkit/core";
 import { replaceFileAtomic } from "./atomic.js";
@@ -123,4 +127,36 @@ export async function loadUsearchIndexFile<M extends Metadata = Metadata>(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Opens the index at `path` for updating, or starts an empty one when the file does not exist.
+ * An existing file built in another embedding space throws `SPACE_MISMATCH` (a different model
+ * cannot extend it); a damaged one throws `INDEX_CORRUPT` rather than being silently replaced.
+ */
+export async function openOrCreateFlatIndexFile<M extends Metadata = Metadata>(
+  path: string,
+  space: EmbeddingSpace,
+  options: FlatIndexOptions = {},
+): Promise<{ index: FlatIndex<M>; created: boolean }> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT")
+      return { index: new FlatIndex<M>(space, options), created: true };
+    throw new ClipkitError("IO_FAILED", `cannot read index ${path}: ${(error as Error).message}`, {
+      cause: error,
+      details: { path },
+    });
+  }
+  const index = loadFlatIndex<M>(bytes, path);
+  if (!sameSpace(index.space, space)) {
+    throw new ClipkitError(
+      "SPACE_MISMATCH",
+      `${path} was built in ${describeSpace(index.space)}, the model embeds into ${describeSpace(space)}; use another --out`,
+      { details: { path, index: index.space, model: space } },
+    );
+  }
+  return { index, created: false };
 }

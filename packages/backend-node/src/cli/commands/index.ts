@@ -4,6 +4,18 @@ import { captionCommand } from "./caption.js";
 import { classifyCommand } from "./classify.js";
 import { evalCommand } from "./eval.js";
 import { headCommand } from "./head.js";
+import { indexImagesCommand } from "./index-images.js";
+import { indexTextsCommand } from "./index-texts.js";
+import { searchCommand } from "./search.js";
 
 /** Every sub-command, in `--help` order. Add one import and one entry per command file. */
-export const commands: readonly Command[] = [classifyCommand, headCommand, captionCommand, askCommand, evalCommand];
+export const commands: readonly Command[] = [
+  classifyCommand,
+  headCommand,
+  captionCommand,
+  askCommand,
+  evalCommand,
+  indexImagesCommand,
+  indexTextsCommand,
+  searchCommand,
+];

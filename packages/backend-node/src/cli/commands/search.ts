@@ -1,0 +1,86 @@
+import { type Metadata, type SearchHit, searchByImage, searchByText } from "@clipkit/core";
+import { loadFlatIndexFile } from "../../retrieval/files.js";
+import type { Command, CommandContext } from "../command.js";
+import { parseFlags, parsePositiveInt, usageError } from "../util/args.js";
+import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
+
+const usage = `Usage: clipkit search "<text>" --index INDEX --model DIR [options]
+       clipkit search --image QUERY.jpg --index INDEX --model DIR [options]
+
+Searches an index built by 'clipkit index' (images) or 'clipkit index-texts' (captions) with a
+text or an image query, embedded by the same model that built the index.
+
+Options:
+  --index FILE        index file (required)
+  --image FILE        query with an image instead of text
+  --k N               results (default 10)
+  --filter KEY=VALUE  only items whose metadata KEY equals VALUE (repeatable)
+  --json              results as JSON on stdout
+${MODEL_FLAGS_USAGE}
+`;
+
+/** What a hit shows: the image path or caption text when the index stored one, else the id. */
+function label(hit: SearchHit<Metadata>): string {
+  const m = hit.metadata;
+  if (m && typeof m.path === "string") return m.path;
+  if (m && typeof m.text === "string") return m.text;
+  return hit.id;
+}
+
+function parseFilter(values: string[] | undefined): Record<string, string> | undefined {
+  if (!values || values.length === 0) return undefined;
+  const filter: Record<string, string> = {};
+  for (const v of values) {
+    const eq = v.indexOf("=");
+    if (eq <= 0) throw usageError(`--filter expects KEY=VALUE, got ${JSON.stringify(v)}`, "--filter");
+    filter[v.slice(0, eq)] = v.slice(eq + 1);
+  }
+  return filter;
+}
+
+async function search(ctx: CommandContext): Promise<number> {
+  const { values, positionals } = parseFlags(ctx.argv, {
+    ...MODEL_FLAGS,
+    index: { type: "string" },
+    image: { type: "string" },
+    k: { type: "string" },
+    filter: { type: "string", multiple: true },
+    json: { type: "boolean" },
+  });
+  if (!values.index) throw usageError("--index FILE is required", "--index");
+  const text = positionals.join(" ").trim();
+  if (values.image && text) throw usageError("give either a text query or --image, not both", "--image");
+  if (!values.image && !text)
+    throw usageError('no query: clipkit search "<text>" or --image FILE (see --help)');
+  const k = parsePositiveInt(values.k, "--k", 10);
+  const filter = parseFilter(values.filter);
+  const index = await loadFlatIndexFile(values.index);
+  const model = await openModel(values);
+  try {
+    const options = { k, ...(filter ? { filter } : {}) };
+    const [hits] = values.image
+      ? await searchByImage(model, index, [values.image], options)
+      : await searchByText(model, index, [text], options);
+    const results = hits ?? [];
+    if (values.json) {
+      const query = values.image ? { image: values.image } : { text };
+      ctx.stdout.write(`${JSON.stringify({ query, index: values.index, results }, null, 2)}\n`);
+    } else {
+      results.forEach((h, i) => {
+        ctx.stdout.write(`${String(i + 1).padStart(3)}  ${h.score.toFixed(4)}  ${label(h)}\n`);
+      });
+      if (results.length === 0) ctx.stdout.write("(no results)\n");
+    }
+    return 0;
+  } finally {
+    await model.release();
+  }
+}
+
+/** `clipkit search`: text → images or image → captions over a saved index. */
+export const searchCommand: Command = {
+  name: "search",
+  summary: "search an index by text or by image (--image)",
+  usage,
+  run: search,
+};
