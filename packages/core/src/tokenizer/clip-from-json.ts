@@ -36,10 +36,16 @@ export function readMerges(model: Record<string, unknown>): Array<[string, strin
   });
 }
 
-/** True when a BPE tokenizer.json is CLIP's (word-end suffix `</w>` rather than GPT-2's `Ġ` spaces). */
+/**
+ * True when a BPE tokenizer.json is CLIP's: word-end suffix `</w>` (rather than GPT-2's `Ġ`
+ * spaces), or, in files that omit the suffix field, CLIP's split pattern in the pre-tokenizer.
+ */
 export function isClipBpe(json: Record<string, unknown>): boolean {
   const model = asObject(json.model, "model");
-  return model.end_of_word_suffix === "</w>";
+  if (model.end_of_word_suffix === "</w>") return true;
+  return (
+    model.end_of_word_suffix == null && JSON.stringify(json.pre_tokenizer ?? null).includes("startoftext")
+  );
 }
 
 /** A CLIP tokenizer from a Hugging Face CLIPTokenizerFast `tokenizer.json` (+ optional config). */

@@ -1,7 +1,8 @@
+import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isClipkitError } from "../errors.js";
-import { createClipTokenizerFromMerges } from "./clip-merges.js";
+import { createClipTokenizerFromMerges, gunzipText } from "./clip-merges.js";
 import { clipGoldenCases, clipMergesText } from "./test-data.js";
 
 const tokenizer = createClipTokenizerFromMerges(clipMergesText());
@@ -98,6 +99,11 @@ describe("CLIP BPE tokenizer (raw merges)", () => {
       expect(uncached.encode(c.text)).toEqual(c.ids);
       expect(tiny.encode(c.text)).toEqual(c.ids);
     }
+  });
+
+  it("gunzips the merges file with DecompressionStream", async () => {
+    const text = clipMergesText().slice(0, 50_000);
+    expect(await gunzipText(gzipSync(Buffer.from(text, "utf8")))).toBe(text);
   });
 
   it("rejects bad arguments with ClipkitError codes", () => {

@@ -72,6 +72,14 @@ describe("createTokenizer / loadTokenizer", () => {
     expect(tokenizer.modelMaxLength).toBe(77);
   });
 
+  it("recognises CLIP files that omit end_of_word_suffix by their split pattern", () => {
+    const tokenizer = createTokenizer(
+      { ...json, model: { ...model, end_of_word_suffix: null } },
+      tokenizerConfig,
+    );
+    expect(tokenizer.kind).toBe("clip-bpe");
+  });
+
   it("honours the config's pad token and model_max_length", () => {
     const tokenizer = createTokenizer(json, { ...tokenizerConfig, pad_token: "!", model_max_length: 1e30 });
     expect(tokenizer.padTokenId).toBe(0);

@@ -75,6 +75,18 @@ describe("Unigram tokenizer (SigLIP layout)", () => {
     );
   });
 
+  it("never exceeds maxLength and always ends with </s> (property)", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), fc.integer({ min: 1, max: 80 }), (text, maxLength) => {
+        const ids = tokenizer.encode(text, { maxLength });
+        expect(ids.length).toBeLessThanOrEqual(maxLength);
+        expect(ids.at(-1)).toBe(1);
+        expect(ids.every((id) => Number.isInteger(id) && id >= 0 && id < tokenizer.vocabSize)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("names the field at fault in malformed files", () => {
     const model = json.model as Record<string, unknown>;
     expect(codeOf(() => createTokenizer({ ...json, model: { ...model, vocab: undefined } }))).toBe(
