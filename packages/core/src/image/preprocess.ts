@@ -139,24 +139,28 @@ function dropAlpha(image: RawImage): RawImage {
 
 function writeChw(placed: Placed, lut: Float32Array, out: Float32Array, at: number): void {
   const { image, top, left, height: cropH, width: cropW } = placed;
-  const { data, width, height, channels: c } = image;
+  const { width, height, channels: c } = image;
+  const data = image.data as Uint8Array;
   const plane = cropH * cropW;
+  // Columns of the crop that fall inside the image; the rest is zero padding.
+  const x0 = Math.max(0, -left);
+  const x1 = Math.min(cropW, width - left);
   for (let ch = 0; ch < 3; ch++) {
     const table = lut.subarray(ch * 256, ch * 256 + 256);
+    const pad = table[0]!;
     const srcCh = c < 3 ? 0 : ch;
-    let o = at + ch * plane;
+    const o0 = at + ch * plane;
     for (let y = 0; y < cropH; y++) {
+      const o = o0 + y * cropW;
       const sy = y + top;
-      if (sy < 0 || sy >= height) {
-        out.fill(table[0]!, o, o + cropW);
-        o += cropW;
+      if (sy < 0 || sy >= height || x1 <= x0) {
+        out.fill(pad, o, o + cropW);
         continue;
       }
-      const row = sy * width;
-      for (let x = 0; x < cropW; x++) {
-        const sx = x + left;
-        out[o++] = sx < 0 || sx >= width ? table[0]! : table[data[(row + sx) * c + srcCh]!]!;
-      }
+      if (x0 > 0) out.fill(pad, o, o + x0);
+      if (x1 < cropW) out.fill(pad, o + x1, o + cropW);
+      for (let x = x0, p = (sy * width + x0 + left) * c + srcCh; x < x1; x++, p += c)
+        out[o + x] = table[data[p]!]!;
     }
   }
 }
