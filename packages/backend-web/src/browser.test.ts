@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { loadClipModel as loadNodeClipModel } from "@clipkit/backend-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromiumMissing } from "../../../tools/browser-test/chromium.js";
 import { openTestPage, type TestPage } from "../../../tools/browser-test/harness.js";
@@ -10,6 +11,30 @@ const missing = chromiumMissing();
 if (missing) console.warn(`[backend-web] skipping browser tests: ${missing}`);
 
 const testing = fileURLToPath(new URL("./testing/", import.meta.url));
+const fixtures = fileURLToPath(new URL("../../../fixtures/", import.meta.url));
+
+interface Reference {
+  texts: { text: string; embedding: number[] }[];
+  images: { file: string; embedding: number[] }[];
+}
+const reference = (model: string) =>
+  JSON.parse(readFileSync(`${fixtures}models/${model}.reference.json`, "utf8")) as Reference;
+
+/** Embeddings of the same texts and image files from the Node backend (onnxruntime-node, sharp). */
+async function nodeEmbeddings(model: string, texts: string[], images: string[]) {
+  const loaded = await loadNodeClipModel(`${fixtures}models/${model}`);
+  const t = await loaded.embedTexts(texts, { normalize: false });
+  const i = await loaded.embedImages(
+    images.map((f) => `${fixtures}models/${f}`),
+    { normalize: false },
+  );
+  await loaded.release();
+  return { texts: Array.from(t.data as Float32Array), images: Array.from(i.data as Float32Array) };
+}
+
+// Measured on SwiftShader; WebGPU kernels reorder float sums (and use their own tanh/erf/exp), so
+// they agree with the CPU to about 1e-5 relative. Documented in docs/browser.md.
+const TOLERANCE = { wasm: 1e-4, webgpu: 1e-3 } as const;
 const golden = JSON.parse(readFileSync(`${testing}affine.golden.json`, "utf8")) as Record<
   string,
   { dims: number[]; data: number[] }
@@ -30,6 +55,21 @@ interface Api {
     as: string,
   ): Promise<{ width: number; height: number; channels: number; data: number[] }>;
   decodeError(kind: string): Promise<{ code: string; message: string }>;
+  clip(
+    model: string,
+    ep: string,
+    texts: string[],
+    images: string[],
+    calibrateScoring?: boolean,
+  ): Promise<{
+    modelType: string;
+    scoring: unknown;
+    dim: number;
+    texts: number[];
+    images: number[];
+    ms: Record<string, number>;
+  }>;
+  store(key: string, bytes: number[]): Promise<{ back: number[] | null; gone: boolean }>;
   crossOriginIsolated: boolean;
 }
 
@@ -55,7 +95,7 @@ describe.skipIf(missing !== undefined)("backend-web in Chromium", () => {
   beforeAll(async () => {
     t = await openTestPage({
       entry: fileURLToPath(new URL("./testing/browser-entry.ts", import.meta.url)),
-      routes: { "/testing/": testing },
+      routes: { "/testing/": testing, "/fixtures/": fixtures },
     });
   });
   afterAll(async () => {
@@ -102,6 +142,49 @@ describe.skipIf(missing !== undefined)("backend-web in Chromium", () => {
     const want = [...Buffer.from(pillow["rgb-q95.jpg"]!.rgba, "base64")];
     expect(maxAbsDiff(raw.data, want)).toBeLessThanOrEqual(2);
   });
+
+  it("stores index bytes in IndexedDB and reads them back", async () => {
+    const bytes = Array.from({ length: 1000 }, (_, i) => (i * 37) % 256);
+    const { back, gone } = await call("store", "photos", bytes);
+    expect(back).toEqual(bytes);
+    expect(gone).toBe(true);
+  });
+
+  for (const model of ["tiny-clip", "tiny-siglip"]) {
+    describe(model, () => {
+      const ref = reference(model);
+      const texts = ref.texts.map((t) => t.text);
+      const images = ref.images.map((i) => i.file);
+      let node: { texts: number[]; images: number[] };
+      beforeAll(async () => {
+        node = await nodeEmbeddings(model, texts, images);
+      });
+
+      // SwiftShader compiles every WebGPU kernel on the CPU, so WebGPU runs one model to keep CI short.
+      for (const ep of model === "tiny-clip" ? (["wasm", "webgpu"] as const) : (["wasm"] as const)) {
+        it(`embeds texts and PNG images on ${ep} like the Node backend (max |Δ| ≤ ${TOLERANCE[ep]})`, {
+          timeout: 400_000,
+        }, async () => {
+          const web = await call("clip", model, ep, texts, images, ep === "wasm").catch((e: Error) => {
+            throw new Error(`${e.message}\n${t.log.join("\n")}`);
+          });
+          expect(web.modelType).toBe(model === "tiny-clip" ? "clip" : "siglip");
+          const dText = maxAbsDiff(web.texts, node.texts);
+          const dImage = maxAbsDiff(web.images, node.images);
+          const dRef = maxAbsDiff(
+            web.texts.concat(web.images),
+            ref.texts.flatMap((x) => x.embedding).concat(ref.images.flatMap((x) => x.embedding)),
+          );
+          console.log(
+            `[backend-web] ${model} ${ep}: max|Δ| vs node text ${dText.toExponential(2)}, image ${dImage.toExponential(2)}; vs PyTorch ${dRef.toExponential(2)}; ms ${JSON.stringify(web.ms)}`,
+          );
+          expect(dText).toBeLessThanOrEqual(TOLERANCE[ep]);
+          expect(dImage).toBeLessThanOrEqual(TOLERANCE[ep]);
+          expect(dRef).toBeLessThanOrEqual(TOLERANCE[ep] * 10);
+        });
+      }
+    });
+  }
 
   it("reports undecodable, unsupported and oversized inputs with stable codes", async () => {
     expect((await call("decodeError", "garbage")).code).toBe("IMAGE_DECODE_FAILED");

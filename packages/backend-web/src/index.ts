@@ -7,4 +7,6 @@
 
 export * from "./files/index.js";
 export * from "./image/index.js";
+export * from "./model/index.js";
 export * from "./session/index.js";
+export * from "./store/index.js";

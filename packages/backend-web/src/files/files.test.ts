@@ -37,7 +37,7 @@ describe("urlFiles", () => {
 
   it("reads bytes and text below the base URL", async () => {
     const files = urlFiles(`${server.url}models`);
-    expect(files.location).toBe(`${server.url}models/`);
+    expect(files.location).toBe(`${server.url}models`);
     expect(await files.read("affine.onnx")).toEqual(onnxBytes);
     expect(JSON.parse(await files.readText("affine.golden.json")).y.dims).toEqual([2, 3]);
     expect(await files.exists("affine.onnx")).toBe(true);

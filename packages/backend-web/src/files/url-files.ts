@@ -56,7 +56,8 @@ export function urlFiles(baseUrl: string | URL, options: UrlFilesOptions = {}): 
   }
 
   return {
-    location: base.href,
+    // No trailing slash, like a directory path: loaders append `/${path}`.
+    location: base.href.slice(0, -1),
     async exists(path) {
       if (openCache && (await (await openCache).match(urlOf(path)))) return true;
       let res = await request(path, "HEAD");

@@ -5,4 +5,3 @@ export {
   type ImageInput,
   type WebImageInput,
 } from "./decode.js";
-export { webImagePreparer } from "./prepare.js";

@@ -1,7 +1,16 @@
 import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { isClipkitError, tensor } from "@clipkit/core";
 import { describe, expect, it } from "vitest";
+import { runBackendTests } from "../../../core/src/model/backend-cases.js";
 import { webBackend } from "./create.js";
+
+// The contract every backend passes, on onnxruntime-web's wasm build running in Node.
+runBackendTests({
+  createBackend: () => webBackend({ numThreads: 1 }),
+  readFixture: async (path) =>
+    new Uint8Array(await readFile(new URL(`../../../../fixtures/models/${path}`, import.meta.url))),
+});
 
 // onnxruntime-web runs its wasm build in Node too, so the session adapter is tested here quickly;
 // browser.test.ts proves the same in Chromium (wasm and WebGPU).

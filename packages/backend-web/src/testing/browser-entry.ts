@@ -1,7 +1,16 @@
 // Bundled by browser.test.ts and loaded into Chromium: exposes the package to page.evaluate.
 
 import { tensor } from "@clipkit/core";
-import { decodeImage, urlFiles, type WebExecutionProvider, webBackend } from "../index.js";
+import {
+  decodeImage,
+  deleteIndexFromIndexedDb,
+  loadClipModel,
+  loadIndexFromIndexedDb,
+  saveIndexToIndexedDb,
+  urlFiles,
+  type WebExecutionProvider,
+  webBackend,
+} from "../index.js";
 
 interface Golden {
   [name: string]: { dims: number[]; data: number[] };
@@ -55,6 +64,53 @@ async function decodeError(kind: "garbage" | "object" | "huge") {
   }
 }
 
+/** Embeds texts and images (fetched as Blobs) with a fixture model loaded over HTTP. */
+async function clip(
+  model: string,
+  executionProvider: WebExecutionProvider,
+  texts: string[],
+  images: string[],
+  calibrateScoring = true,
+) {
+  const t0 = performance.now();
+  const loaded = await loadClipModel(`/fixtures/models/${model}/`, {
+    executionProviders: [executionProvider],
+    wasmPaths: "/ort/",
+    calibrateScoring,
+  });
+  const t1 = performance.now();
+  const blobs = await Promise.all(images.map(async (p) => (await fetch(`/fixtures/models/${p}`)).blob()));
+  const t = await loaded.embedTexts(texts, { normalize: false });
+  const t2 = performance.now();
+  const i = await loaded.embedImages(blobs, { normalize: false });
+  const t3 = performance.now();
+  await loaded.release();
+  return {
+    modelType: loaded.modelType,
+    scoring: loaded.scoring,
+    dim: t.dim,
+    texts: Array.from(t.data),
+    images: Array.from(i.data),
+    ms: { load: t1 - t0, texts: t2 - t1, images: t3 - t2 },
+  };
+}
+
+/** Round-trips bytes through IndexedDB. */
+async function store(key: string, bytes: number[]) {
+  await saveIndexToIndexedDb(key, Uint8Array.from(bytes), { database: "clipkit-test" });
+  const back = await loadIndexFromIndexedDb(key, { database: "clipkit-test" });
+  await deleteIndexFromIndexedDb(key, { database: "clipkit-test" });
+  const gone = await loadIndexFromIndexedDb(key, { database: "clipkit-test" });
+  return { back: back ? Array.from(back) : null, gone: gone === undefined };
+}
+
 Object.assign(globalThis, {
-  clipkitTest: { affine, decode, decodeError, crossOriginIsolated: globalThis.crossOriginIsolated },
+  clipkitTest: {
+    affine,
+    decode,
+    decodeError,
+    clip,
+    store,
+    crossOriginIsolated: globalThis.crossOriginIsolated,
+  },
 });

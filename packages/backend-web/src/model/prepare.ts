@@ -5,7 +5,7 @@ import {
   preprocessBatch,
   type RawImage,
 } from "@clipkit/core";
-import { type DecodeOptions, decodeImage, type WebImageInput } from "./decode.js";
+import { type DecodeOptions, decodeImage, type WebImageInput } from "../image/decode.js";
 
 /**
  * Browser decoding followed by core's preprocessing — the same resize, crop and normalisation

@@ -1,0 +1,2 @@
+export { type LoadClipModelOptions, loadClipModel } from "./load.js";
+export { webImagePreparer } from "./prepare.js";

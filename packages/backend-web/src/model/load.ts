@@ -1,0 +1,95 @@
+import {
+  type Backend,
+  type CreateClipModelOptions,
+  createClipModel,
+  type LoadedClipModel,
+  loadTokenizer,
+  type ModelFiles,
+  type PreprocessConfig,
+  parsePreprocessorConfig,
+  type Tokenizer,
+  wrapError,
+} from "@clipkit/core";
+import { urlFiles } from "../files/url-files.js";
+import type { WebImageInput } from "../image/decode.js";
+import { type WebBackendOptions, webBackend } from "../session/create.js";
+import { webImagePreparer } from "./prepare.js";
+
+/** Options of {@link loadClipModel}: the model options of core's `createClipModel` plus the web runtime's. */
+export interface LoadClipModelOptions
+  extends Omit<CreateClipModelOptions<WebImageInput>, "backend" | "files" | "tokenizer" | "prepareImages">,
+    WebBackendOptions {
+  /** A ready backend; when given, the runtime options (`executionProviders`, `wasmPaths`, …) are ignored. */
+  backend?: Backend;
+  /** For a URL source: keep downloaded files in the Cache API (see `urlFiles`). */
+  cache?: boolean | string;
+  /** Overrides the tokenizer read from `tokenizer.json`. */
+  tokenizer?: Tokenizer;
+  /** Overrides the preprocessing read from `preprocessor_config.json`. */
+  preprocess?: PreprocessConfig;
+  /** Refuse images with more pixels than this (see `decodeImage`). */
+  maxPixels?: number;
+}
+
+async function readPreprocess(files: ModelFiles): Promise<PreprocessConfig> {
+  const path = "preprocessor_config.json";
+  const text = await files.readText(path);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw wrapError(error, "MODEL_CONFIG_INVALID", `${files.location}/${path} is not valid JSON`, {
+      file: path,
+    });
+  }
+  return parsePreprocessorConfig(json);
+}
+
+/**
+ * Loads a CLIP or SigLIP model folder (Hugging Face / transformers.js layout) in the browser.
+ * `source` is a base URL (`"/models/tiny-clip/"`) or any `ModelFiles`, e.g. {@link blobFiles}
+ * for files the user picked. Same shape as `loadClipModel` in `@clipkit/backend-node`.
+ *
+ * @example
+ * ```ts
+ * const model = await loadClipModel("/models/tiny-clip/", { wasmPaths: "/ort/", cache: true });
+ * const images = await model.embedImages([fileInput.files[0]]);
+ * ```
+ */
+export async function loadClipModel(
+  source: string | URL | ModelFiles,
+  options: LoadClipModelOptions = {},
+): Promise<LoadedClipModel<WebImageInput>> {
+  const {
+    backend,
+    cache,
+    tokenizer,
+    preprocess,
+    maxPixels,
+    executionProviders,
+    wasmPaths,
+    numThreads,
+    gpu,
+    runtime,
+    ...model
+  } = options;
+  const files =
+    typeof source === "string" || source instanceof URL
+      ? urlFiles(source, cache === undefined ? {} : { cache })
+      : source;
+  const runtimeOptions: WebBackendOptions = { executionProviders, wasmPaths, numThreads, gpu, runtime };
+  for (const key of Object.keys(runtimeOptions) as (keyof WebBackendOptions)[]) {
+    if (runtimeOptions[key] === undefined) delete runtimeOptions[key];
+  }
+  const [tok, config] = await Promise.all([
+    tokenizer ?? loadTokenizer(files),
+    preprocess ?? readPreprocess(files),
+  ]);
+  return createClipModel<WebImageInput>({
+    ...model,
+    backend: backend ?? webBackend(runtimeOptions),
+    files,
+    tokenizer: tok,
+    prepareImages: webImagePreparer(config, maxPixels === undefined ? {} : { maxPixels }),
+  });
+}

@@ -1,0 +1,6 @@
+export {
+  deleteIndexFromIndexedDb,
+  type IndexedDbStoreOptions,
+  loadIndexFromIndexedDb,
+  saveIndexToIndexedDb,
+} from "./indexeddb.js";
