@@ -1,20 +1,26 @@
 /**
- * Tokenizer throughput and agreement: clipkit's CLIP tokenizer vs transformers.js's CLIPTokenizer,
- * both built from the same Hugging Face tokenizer.json, on openai/CLIP's 2,556 golden texts.
+ * Tokenizer throughput and agreement, clipkit vs transformers.js, both built from the same
+ * Hugging Face tokenizer.json and run interleaved in one process:
+ *  - CLIP BPE on openai/CLIP's 2,556 golden texts (reference: openai/CLIP + ftfy);
+ *  - the SigLIP-style Unigram test model on 605 texts (reference: the sentencepiece library).
  *
  *   npx tsx --conditions=@clipkit/source bench/tokenizer.bench.ts [--rounds 5]
  *
- * Prints texts/s for a cold pass (fresh tokenizer, empty caches) and warm passes, the ratio, and
- * how many texts each library tokenizes exactly as openai/CLIP does.
+ * Prints texts/s for a cold pass (fresh tokenizer, empty caches) and warm passes (medians over the
+ * rounds), the ratios, and how many texts each tokenizer encodes exactly like the reference.
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { gunzipSync } from "node:zlib";
 import { clipTokenizerJsonFromMerges, createTokenizer, type Tokenizer } from "@clipkit/core";
-import { CLIPTokenizer } from "@huggingface/transformers";
+import { CLIPTokenizer, PreTrainedTokenizer } from "@huggingface/transformers";
 
 const DATA = new URL("../packages/core/test-data/", import.meta.url);
-const CONTEXT = 77;
+
+interface Case {
+  text: string;
+  ids: number[];
+}
 
 interface Peer {
   name: string;
@@ -23,47 +29,38 @@ interface Peer {
 
 const { values } = parseArgs({ options: { rounds: { type: "string", default: "5" } } });
 const rounds = Number.parseInt(values.rounds, 10);
+const readJson = (path: string) => JSON.parse(readFileSync(new URL(path, DATA), "utf8"));
 
-const merges = gunzipSync(readFileSync(new URL("bpe_simple_vocab_16e6.txt.gz", DATA))).toString("utf8");
-const { tokenizerJson, tokenizerConfig } = clipTokenizerJsonFromMerges(merges);
-const golden = (
-  JSON.parse(readFileSync(new URL("clip-tokenizer-golden.json", DATA), "utf8")) as {
-    cases: Array<{ text: string; ids: number[] }>;
-  }
-).cases;
-const texts = golden.map((c) => c.text);
-
-// openai/CLIP's convention: cut to 77 keeping <|endoftext|> last.
-function truncate(ids: number[]): number[] {
-  return ids.length <= CONTEXT ? ids : [...ids.slice(0, CONTEXT - 1), ids.at(-1)!];
+// The references cut to the context length keeping the end-of-text id last; transformers.js's
+// encode() does not truncate, so its ids are cut the same way.
+function truncate(ids: number[], context: number): number[] {
+  return ids.length <= context ? ids : [...ids.slice(0, context - 1), ids.at(-1)!];
 }
 
-const peers: Peer[] = [
-  {
-    name: "clipkit",
+function ours(name: string, build: () => Tokenizer): Peer {
+  return {
+    name,
     create() {
-      const tokenizer: Tokenizer = createTokenizer(tokenizerJson, tokenizerConfig);
+      const tokenizer = build();
       return (text) => tokenizer.encode(text);
     },
-  },
-  {
-    // Hugging Face's cleaning (NFC, whitespace, lowercase): should match transformers.js id for id.
-    name: 'clipkit, clean: "basic"',
-    create() {
-      const tokenizer: Tokenizer = createTokenizer(tokenizerJson, tokenizerConfig, { clean: "basic" });
-      return (text) => tokenizer.encode(text);
-    },
-  },
-  {
+  };
+}
+
+function theirs(build: () => { encode(text: string): number[] }, context: number): Peer {
+  return {
     name: "transformers.js 4.3.1",
     create() {
-      const tokenizer = new CLIPTokenizer(tokenizerJson, tokenizerConfig);
-      return (text) => truncate(tokenizer.encode(text));
+      const tokenizer = build();
+      return (text) => truncate(tokenizer.encode(text), context);
     },
-  },
-];
+  };
+}
 
-function pass(encode: (text: string) => number[]): number {
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const same = (a: number[], b: number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+function pass(encode: (text: string) => number[], texts: readonly string[]): number {
   const start = performance.now();
   let sink = 0;
   for (const text of texts) sink += encode(text).length;
@@ -72,44 +69,67 @@ function pass(encode: (text: string) => number[]): number {
   return texts.length / (ms / 1000);
 }
 
-const results = peers.map((peer) => {
-  const encode = peer.create();
-  const agree = golden.filter((c) => JSON.stringify(encode(c.text)) === JSON.stringify(c.ids)).length;
-  return { peer, agree, ids: texts.map(encode), cold: [] as number[], warm: [] as number[] };
-});
-// Cold: a fresh tokenizer's first pass (per-word caches empty); peers interleaved so both see
-// the same CPU contention, median over rounds.
-for (let round = 0; round < rounds; round++) {
-  for (const r of results) r.cold.push(pass(r.peer.create()));
-}
-const warmEncoders = results.map((r) => {
-  const encode = r.peer.create();
-  pass(encode);
-  return encode;
-});
-for (let round = 0; round < rounds; round++) {
-  results.forEach((r, i) => {
-    r.warm.push(pass(warmEncoders[i]!));
+function suite(title: string, reference: string, cases: Case[], peers: Peer[]): void {
+  const texts = cases.map((c) => c.text);
+  const results = peers.map((peer) => {
+    const encode = peer.create();
+    const ids = texts.map(encode);
+    const agree = cases.filter((c, i) => same(ids[i]!, c.ids)).length;
+    return { peer, ids, agree, cold: [] as number[], warm: [] as number[] };
   });
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const base = results[2]!;
-console.log(
-  `CLIP tokenizer, ${texts.length} golden texts, median of ${rounds} rounds, Node ${process.version}\n`,
-);
-console.log(
-  "| library | cold texts/s | warm texts/s | agreement with openai/CLIP | same ids as transformers.js |",
-);
-console.log("|---|---:|---:|---:|---:|");
-for (const r of results) {
-  const pct = ((100 * r.agree) / golden.length).toFixed(2);
-  const sameAsPeer = r.ids.filter((ids, i) => JSON.stringify(ids) === JSON.stringify(base.ids[i])).length;
+  // Cold: a fresh tokenizer's first pass (per-word caches empty); peers interleaved so both see
+  // the same CPU contention.
+  for (let round = 0; round < rounds; round++) {
+    for (const r of results) r.cold.push(pass(r.peer.create(), texts));
+  }
+  const warm = results.map((r) => {
+    const encode = r.peer.create();
+    pass(encode, texts);
+    return encode;
+  });
+  for (let round = 0; round < rounds; round++) {
+    results.forEach((r, i) => {
+      r.warm.push(pass(warm[i]!, texts));
+    });
+  }
+  const peer = results.at(-1)!;
+  console.log(`\n${title}: ${texts.length} texts, median of ${rounds} rounds\n`);
   console.log(
-    `| ${r.peer.name} | ${Math.round(median(r.cold)).toLocaleString("en")} | ${Math.round(median(r.warm)).toLocaleString("en")} | ${r.agree}/${golden.length} (${pct} %) | ${sameAsPeer}/${texts.length} |`,
+    `| tokenizer | cold texts/s | warm texts/s | agreement with ${reference} | same ids as transformers.js |`,
+  );
+  console.log("|---|---:|---:|---:|---:|");
+  for (const r of results) {
+    const pct = ((100 * r.agree) / cases.length).toFixed(2);
+    const sameAsPeer = r.ids.filter((ids, i) => same(ids, peer.ids[i]!)).length;
+    const fmt = (x: number) => Math.round(x).toLocaleString("en");
+    console.log(
+      `| ${r.peer.name} | ${fmt(median(r.cold))} | ${fmt(median(r.warm))} | ${r.agree}/${cases.length} (${pct} %) | ${sameAsPeer}/${texts.length} |`,
+    );
+  }
+  const first = results[0]!;
+  const cold = median(first.cold) / median(peer.cold);
+  const warmRatio = median(first.warm) / median(peer.warm);
+  console.log(
+    `\n${first.peer.name} / transformers.js: cold ${cold.toFixed(2)}×, warm ${warmRatio.toFixed(2)}×`,
   );
 }
-const ours = results[0]!;
-console.log(
-  `\nclipkit / transformers.js: cold ${(median(ours.cold) / median(base.cold)).toFixed(2)}×, warm ${(median(ours.warm) / median(base.warm)).toFixed(2)}×`,
-);
+
+console.log(`Tokenizer benchmark, Node ${process.version}`);
+
+const merges = gunzipSync(readFileSync(new URL("bpe_simple_vocab_16e6.txt.gz", DATA))).toString("utf8");
+const clip = clipTokenizerJsonFromMerges(merges);
+suite("CLIP BPE", "openai/CLIP", readJson("clip-tokenizer-golden.json").cases, [
+  ours("clipkit", () => createTokenizer(clip.tokenizerJson, clip.tokenizerConfig)),
+  // Hugging Face's cleaning (NFC, whitespace, lowercase): should match transformers.js id for id.
+  ours('clipkit, clean: "basic"', () =>
+    createTokenizer(clip.tokenizerJson, clip.tokenizerConfig, { clean: "basic" }),
+  ),
+  theirs(() => new CLIPTokenizer(clip.tokenizerJson, clip.tokenizerConfig), 77),
+]);
+
+const unigramJson = readJson("unigram/tokenizer.json");
+const unigramConfig = readJson("unigram/tokenizer_config.json");
+suite("SigLIP-style Unigram (test model)", "sentencepiece", readJson("unigram/reference.json").cases, [
+  ours("clipkit", () => createTokenizer(unigramJson, unigramConfig)),
+  theirs(() => new PreTrainedTokenizer(unigramJson, unigramConfig), 64),
+]);
