@@ -153,9 +153,15 @@ describe("clipkit classify", () => {
     expect(piped.stderr).toBe("");
   });
 
+  it("falls back to the bundled demo model without --model, saying so on stderr", async () => {
+    const res = await run(["classify", IMAGES[3]!, "--labels", "cat,dog", "--json"]);
+    expect(res.code).toBe(0);
+    expect(res.stderr).toContain("@clipkit/model-emoji");
+    expect(JSON.parse(res.stdout)[0].top).toHaveLength(2);
+  });
+
   it("reports usage mistakes as INVALID_ARGUMENT / PROMPT_INVALID / NOT_FOUND", async () => {
     const cases: [string[], string][] = [
-      [["classify", IMAGES[0]!, "--labels", "a"], "--model"],
       [["classify", "--model", CLIP, "--labels", "a"], "no images"],
       [["classify", IMAGES[0]!, "--model", CLIP], "no labels"],
       [["classify", IMAGES[0]!, "--model", CLIP, "--labels", "a,a"], "PROMPT_INVALID"],

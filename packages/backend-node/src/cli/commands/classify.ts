@@ -14,7 +14,7 @@ import { buildHeadFromFlags, HEAD_FLAGS, HEAD_FLAGS_USAGE } from "../util/zerosh
 
 const MODES: readonly ClassifyMode[] = ["auto", "softmax", "sigmoid", "cosine"];
 
-const usage = `Usage: clipkit classify <images…> --model DIR (--labels a,b,c | --labels-file F | --head FILE.head) [options]
+const usage = `Usage: clipkit classify <images…> [--model DIR] (--labels a,b,c | --labels-file F | --head FILE.head) [options]
 
 Zero-shot classification: scores each image against the labels (each label embedded through the
 templates and ensembled) and prints the best labels per image.
@@ -71,7 +71,7 @@ async function classify(ctx: CommandContext): Promise<number> {
       "--head",
     );
   }
-  const model = await openModel(values);
+  const model = await openModel(values, ctx.stderr);
   try {
     let head: ZeroShotHead;
     if (values.head) head = await loadHeadFile(values.head, { space: model.space });

@@ -6,7 +6,7 @@ import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
 import { buildHeadFromFlags, HEAD_FLAGS, HEAD_FLAGS_USAGE } from "../util/zeroshot.js";
 
 const usage = `Usage:
-  clipkit head build --model DIR --labels a,b,c [--templates T] --out FILE.head
+  clipkit head build [--model DIR] --labels a,b,c [--templates T] --out FILE.head
   clipkit head info FILE.head [--json]
 
 Builds a zero-shot classification head once (every prompt of every class embedded and
@@ -29,7 +29,7 @@ async function build(ctx: CommandContext, argv: readonly string[]): Promise<numb
   });
   if (positionals.length > 0) throw usageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   if (!values.out) throw usageError("--out FILE is required", "--out");
-  const model = await openModel(values);
+  const model = await openModel(values, ctx.stderr);
   try {
     const started = performance.now();
     const { head, templates } = await buildHeadFromFlags(model, values, ctx.stderr);

@@ -1,4 +1,6 @@
+import type { Writable } from "node:stream";
 import { type LoadedClipModel, parseDtype } from "@clipkit/core";
+import { emojiModelDir, emojiModelScoring } from "@clipkit/model-emoji";
 import type { ImageInput } from "../../image/index.js";
 import { loadClipModel } from "../../model/index.js";
 import { parsePositiveInt, resolveModelDir } from "./args.js";
@@ -11,18 +13,27 @@ export const MODEL_FLAGS = {
 } as const;
 
 /** Usage lines for {@link MODEL_FLAGS}. */
-export const MODEL_FLAGS_USAGE = `  --model DIR         model folder (Hugging Face / transformers.js layout)
+export const MODEL_FLAGS_USAGE = `  --model DIR         model folder (Hugging Face / transformers.js layout); default: the
+                      bundled demo model @clipkit/model-emoji
   --dtype D           weights: fp32 (default), fp16, quantized, …
   --batch-size N      inputs per inference call (default 32)`;
 
-/** Opens the model named by `--model` / `--dtype` / `--batch-size`. */
-export async function openModel(values: {
-  model?: string | undefined;
-  dtype?: string | undefined;
-  "batch-size"?: string | undefined;
-}): Promise<LoadedClipModel<ImageInput>> {
-  const dir = resolveModelDir(values.model);
+/**
+ * Opens the model named by `--model` / `--dtype` / `--batch-size`. Without `--model` this is the
+ * bundled demo model (see `resolveModelDir`), loaded with its trained scoring; the note saying so
+ * goes to `stderr` so stdout stays clean for results.
+ */
+export async function openModel(
+  values: {
+    model?: string | undefined;
+    dtype?: string | undefined;
+    "batch-size"?: string | undefined;
+  },
+  stderr?: Writable,
+): Promise<LoadedClipModel<ImageInput>> {
+  const dir = resolveModelDir(values.model, stderr ? (line) => stderr.write(line) : undefined);
   const dtype = parseDtype(values.dtype);
   const batchSize = parsePositiveInt(values["batch-size"], "--batch-size", 32);
-  return loadClipModel(dir, { dtype, batchSize });
+  const bundled = dir === emojiModelDir && (values.model === undefined || values.model.trim() === "");
+  return loadClipModel(dir, { dtype, batchSize, ...(bundled ? { scoring: emojiModelScoring() } : {}) });
 }
