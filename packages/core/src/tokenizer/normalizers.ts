@@ -1,3 +1,4 @@
+import { PrecompiledCharsMap } from "./precompiled.js";
 import { asObject, invalid } from "./tokenizer-json.js";
 
 /** A text → text step of a tokenizer.json `normalizer`. */
@@ -31,8 +32,8 @@ export function readPattern(value: unknown, field: string): RegExp {
 
 /**
  * Interprets a tokenizer.json `normalizer` block. Supported: Sequence, NFC/NFD/NFKC/NFKD,
- * Lowercase, Replace, Strip, Prepend, and Precompiled (SentencePiece's charsmap, approximated by
- * NFKC: the compiled table itself is not interpreted).
+ * Lowercase, Replace, Strip, Prepend, and Precompiled (SentencePiece's compiled charsmap, applied
+ * longest-match-first like SentencePiece itself).
  */
 export function createNormalizer(spec: unknown, field = "normalizer"): Normalizer {
   if (spec === null || spec === undefined) return (text) => text;
@@ -50,8 +51,13 @@ export function createNormalizer(spec: unknown, field = "normalizer"): Normalize
       const form = node.type;
       return (text) => text.normalize(form);
     }
-    case "Precompiled":
-      return (text) => text.normalize("NFKC");
+    case "Precompiled": {
+      // An empty charsmap (SentencePiece's "identity" rule) normalizes nothing.
+      if (typeof node.precompiled_charsmap !== "string" || node.precompiled_charsmap === "")
+        return (text) => text;
+      const charsMap = new PrecompiledCharsMap(node.precompiled_charsmap, `${field}.precompiled_charsmap`);
+      return (text) => charsMap.normalize(text);
+    }
     case "Lowercase":
       return (text) => text.toLowerCase();
     case "Replace": {

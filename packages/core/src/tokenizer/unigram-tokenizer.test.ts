@@ -103,3 +103,31 @@ describe("Unigram tokenizer (SigLIP layout)", () => {
     );
   });
 });
+
+// A T5-style model whose normalizer is SentencePiece's compiled nmt_nfkc charsmap (Precompiled),
+// without byte fallback; reference ids are sentencepiece's own, from the raw text.
+describe("Unigram tokenizer with a Precompiled (nmt_nfkc) normalizer", () => {
+  const nfkc = createTokenizer(
+    testDataJson("unigram-nfkc/tokenizer.json"),
+    testDataJson("unigram-nfkc/tokenizer_config.json"),
+  );
+  const cases = testDataJson<{ cases: GoldenCase[] }>("unigram-nfkc/reference.json").cases;
+
+  it("agrees with sentencepiece on every reference text (NFKC rules and <unk> included)", () => {
+    expect(cases.filter((c) => c.ids.includes(2)).length).toBeGreaterThan(10);
+    const mismatches = cases.filter((c) => JSON.stringify(nfkc.encode(c.text)) !== JSON.stringify(c.ids));
+    expect(mismatches.map((c) => c.text)).toEqual([]);
+  });
+
+  it("fuses consecutive unknown characters into one <unk>", () => {
+    expect(nfkc.encode("日本語", { addSpecialTokens: false })).toEqual([3, 2]);
+  });
+
+  it("rejects a charsmap that is not a compiled SentencePiece table", () => {
+    const bad = testDataJson<Record<string, unknown>>("unigram-nfkc/tokenizer.json");
+    const normalizer = { type: "Precompiled", precompiled_charsmap: "AAAA" };
+    expect(codeOf(() => createTokenizer({ ...bad, normalizer }))).toBe(
+      "TOKENIZER_INVALID normalizer.precompiled_charsmap",
+    );
+  });
+});
