@@ -51,8 +51,12 @@ export function premultiply(image: RawImage): RawImage {
 
 /** RGBa → RGBA / La → LA, in place: Pillow divides by alpha with truncation, leaving alpha 0 and 255 alone. */
 export function unpremultiply(image: RawImage): RawImage {
-  const { data, channels: c } = image;
-  if (c !== 2 && c !== 4) return image;
+  if (image.channels === 2 || image.channels === 4) unpremultiplyPixels(image.data, image.channels);
+  return image;
+}
+
+/** {@link unpremultiply} on interleaved pixels with `c` (2 or 4) channels, alpha last. */
+export function unpremultiplyPixels(data: Uint8Array | Uint8ClampedArray, c: 2 | 4): void {
   const a = c - 1;
   for (let p = 0; p < data.length; p += c) {
     const alpha = data[p + a]!;
@@ -62,5 +66,4 @@ export function unpremultiply(image: RawImage): RawImage {
       data[p + ch] = Math.min(v, 255);
     }
   }
-  return image;
 }

@@ -1,5 +1,5 @@
 export { OPENAI_CLIP_MEAN, OPENAI_CLIP_STD, outputSize, parsePreprocessorConfig } from "./config.js";
-export { premultiply, toRgb, unpremultiply } from "./convert.js";
+export { premultiply, toRgb, unpremultiply, unpremultiplyPixels } from "./convert.js";
 export {
   cropOffset,
   preprocessBatch,
@@ -7,7 +7,14 @@ export {
   resizeTarget,
   validateRawImage,
 } from "./preprocess.js";
-export { type Coefficients, computeCoefficients, resample } from "./resample.js";
+export {
+  type Coefficients,
+  computeCoefficients,
+  type ResizeWindow,
+  type RowSink,
+  resample,
+  resampleRows,
+} from "./resample.js";
 export type {
   CropRounding,
   PreprocessConfig,

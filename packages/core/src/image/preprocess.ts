@@ -1,7 +1,7 @@
 import { ClipkitError } from "../errors.js";
 import { outputSize } from "./config.js";
-import { premultiply, unpremultiply } from "./convert.js";
-import { resample } from "./resample.js";
+import { premultiply, unpremultiplyPixels } from "./convert.js";
+import { resampleRows } from "./resample.js";
 import type { CropRounding, PreprocessConfig, PreprocessedBatch, RawImage, ResizeSpec } from "./types.js";
 
 /**
@@ -81,20 +81,18 @@ function normalisationTable(config: PreprocessConfig): Float32Array {
   return lut;
 }
 
-/** The resized pixels covering the crop, and where the crop starts relative to them. */
-interface Placed {
-  readonly image: RawImage;
-  readonly top: number;
-  readonly left: number;
-  readonly height: number;
-  readonly width: number;
-}
-
 /**
- * Resize per the config in Pillow's mode semantics, computing only the part the crop keeps.
- * Returns pixels in the source channel layout (alpha already dropped or un-premultiplied).
+ * Resize per the config in Pillow's mode semantics, crop, rescale and normalise into `out` at
+ * `at` (CHW). Only the part of the resized image the crop keeps is computed, and each resized
+ * row is normalised while it is still in cache.
  */
-function resizeStage(image: RawImage, config: PreprocessConfig): Placed {
+function preprocessInto(
+  image: RawImage,
+  config: PreprocessConfig,
+  lut: Float32Array,
+  out: Float32Array,
+  at: number,
+): void {
   const target = resizeTarget(image.width, image.height, config.resize);
   const crop = config.crop ?? target;
   const top = cropOffset(target.height, crop.height, config.cropRounding);
@@ -106,27 +104,42 @@ function resizeStage(image: RawImage, config: PreprocessConfig): Placed {
     height: Math.min(target.height, top + crop.height) - Math.max(0, top),
     width: Math.min(target.width, left + crop.width) - Math.max(0, left),
   };
-  const place = (resized: RawImage): Placed => ({
-    image: resized,
-    top: top - win.top,
-    left: left - win.left,
-    height: crop.height,
-    width: crop.width,
-  });
-  const { width, height } = target;
-  if (width === image.width && height === image.height)
-    return place(resample(image, width, height, "nearest", win));
-  if (config.rgbConversion === "before-resize") {
+  const plane = crop.height * crop.width;
+  if (win.height < crop.height || win.width < crop.width) {
+    for (let ch = 0; ch < 3; ch++) out.fill(lut[ch * 256]!, at + ch * plane, at + (ch + 1) * plane);
+  }
+
+  let src = image;
+  let filter = config.resample;
+  let premultiplied = false;
+  const alpha = image.channels === 2 || image.channels === 4;
+  if (target.width === image.width && target.height === image.height) {
+    filter = "nearest"; // a copy: Pillow does not convert modes for a same-size resize
+  } else if (config.rgbConversion === "before-resize") {
     // convert("RGB") first; a grey image stays one channel through the resize (same maths, 3× less work).
-    const src = image.channels === 2 || image.channels === 4 ? dropAlpha(image) : image;
-    return place(resample(src, width, height, config.resample, win));
+    if (alpha) src = dropAlpha(image);
+  } else {
+    // torchvision order: Pillow resizes the source mode. `P` is always nearest, RGBA/LA premultiplied.
+    if (image.indexed) filter = "nearest";
+    if (alpha && filter !== "nearest") {
+      src = premultiply(image);
+      premultiplied = true;
+    }
   }
-  // torchvision order: Pillow resizes the source mode. `P` is always nearest, RGBA/LA premultiplied.
-  const filter = image.indexed ? "nearest" : config.resample;
-  if ((image.channels === 2 || image.channels === 4) && filter !== "nearest") {
-    return place(unpremultiply(resample(premultiply(image), width, height, filter, win)));
-  }
-  return place(resample(image, width, height, filter, win));
+
+  const c = src.channels;
+  const grey = c < 3;
+  const base = at + (win.top - top) * crop.width + (win.left - left);
+  resampleRows(src, target.width, target.height, filter, win, (y, row) => {
+    if (premultiplied) unpremultiplyPixels(row, c as 2 | 4);
+    const o = base + y * crop.width;
+    for (let x = 0, p = 0; x < win.width; x++, p += c) {
+      const r = row[p]!;
+      out[o + x] = lut[r]!;
+      out[o + plane + x] = lut[256 + (grey ? r : row[p + 1]!)]!;
+      out[o + 2 * plane + x] = lut[512 + (grey ? r : row[p + 2]!)]!;
+    }
+  });
 }
 
 function dropAlpha(image: RawImage): RawImage {
@@ -137,34 +150,6 @@ function dropAlpha(image: RawImage): RawImage {
   return { width, height, channels: keep, data: out };
 }
 
-function writeChw(placed: Placed, lut: Float32Array, out: Float32Array, at: number): void {
-  const { image, top, left, height: cropH, width: cropW } = placed;
-  const { width, height, channels: c } = image;
-  const data = image.data as Uint8Array;
-  const plane = cropH * cropW;
-  // Columns of the crop that fall inside the image; the rest is zero padding.
-  const x0 = Math.max(0, -left);
-  const x1 = Math.min(cropW, width - left);
-  for (let ch = 0; ch < 3; ch++) {
-    const table = lut.subarray(ch * 256, ch * 256 + 256);
-    const pad = table[0]!;
-    const srcCh = c < 3 ? 0 : ch;
-    const o0 = at + ch * plane;
-    for (let y = 0; y < cropH; y++) {
-      const o = o0 + y * cropW;
-      const sy = y + top;
-      if (sy < 0 || sy >= height || x1 <= x0) {
-        out.fill(pad, o, o + cropW);
-        continue;
-      }
-      if (x0 > 0) out.fill(pad, o, o + x0);
-      if (x1 < cropW) out.fill(pad, o + x1, o + cropW);
-      for (let x = x0, p = (sy * width + x0 + left) * c + srcCh; x < x1; x++, p += c)
-        out[o + x] = table[data[p]!]!;
-    }
-  }
-}
-
 /**
  * Preprocesses one decoded image for a vision tower: RGB conversion, resize (Pillow-exact
  * resampling), centre crop, rescale, normalise. Returns CHW float32 of length `3 * H * W`.
@@ -173,9 +158,9 @@ function writeChw(placed: Placed, lut: Float32Array, out: Float32Array, at: numb
  */
 export function preprocessImage(image: RawImage, config: PreprocessConfig): Float32Array {
   validateRawImage(image);
-  const placed = resizeStage(image, config);
-  const out = new Float32Array(3 * placed.height * placed.width);
-  writeChw(placed, normalisationTable(config), out, 0);
+  const { height, width } = config.crop ?? resizeTarget(image.width, image.height, config.resize);
+  const out = new Float32Array(3 * height * width);
+  preprocessInto(image, config, normalisationTable(config), out, 0);
   return out;
 }
 
@@ -198,7 +183,7 @@ export function preprocessBatch(images: readonly RawImage[], config: PreprocessC
   const data = new Float32Array(images.length * per);
   const lut = normalisationTable(config);
   for (const [i, image] of images.entries()) {
-    writeChw(resizeStage(image, config), lut, data, i * per);
+    preprocessInto(image, config, lut, data, i * per);
   }
   return { data, dims: [images.length, 3, height, width] };
 }

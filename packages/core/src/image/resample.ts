@@ -167,9 +167,10 @@ function vertical(
   outH: number,
   yShift: number,
   co: Coefficients,
-): Uint8Array {
+  sink: RowSink,
+): void {
   const stride = width * c;
-  const out = new Uint8Array(outH * stride);
+  const row = new Uint8Array(stride);
   const acc = new Int32Array(stride);
   const { ksize, bounds, weights } = co;
   for (let yy = 0; yy < outH; yy++) {
@@ -178,16 +179,22 @@ function vertical(
     const n = bounds[r * 2 + 1]!;
     const kOff = r * ksize;
     // Row-at-a-time accumulation reads the source sequentially instead of striding down columns.
-    acc.fill(HALF);
-    for (let y = 0; y < n; y++) {
+    const k0 = weights[kOff]!;
+    const first = ymin * stride;
+    for (let i = 0; i < stride; i++) acc[i] = (HALF + src[first + i]! * k0) | 0;
+    for (let y = 1; y < n; y++) {
       const k = weights[kOff + y]!;
-      const row = (ymin + y) * stride;
-      for (let i = 0; i < stride; i++) acc[i] = (acc[i]! + src[row + i]! * k) | 0;
+      const base = (ymin + y) * stride;
+      for (let i = 0; i < stride; i++) acc[i] = (acc[i]! + src[base + i]! * k) | 0;
     }
-    const o = yy * stride;
-    for (let i = 0; i < stride; i++) out[o + i] = clip8(acc[i]!);
+    for (let i = 0; i < stride; i++) row[i] = clip8(acc[i]!);
+    sink(yy, row);
   }
-  return out;
+}
+
+/** Hands each row of a computed `rows × stride` buffer to `sink`. */
+function emitRows(data: Uint8Array, rows: number, stride: number, sink: RowSink): void {
+  for (let y = 0; y < rows; y++) sink(y, data.subarray(y * stride, (y + 1) * stride));
 }
 
 /** Copies rows `[y0, y0 + rows)`, columns `[x0, x0 + w)`. */
@@ -253,23 +260,8 @@ function checkSize(name: string, v: number, min: number, max: number): void {
   }
 }
 
-/**
- * Resizes interleaved 8-bit pixels to `width × height` exactly as Pillow's `Image.resize` does
- * for modes L/RGB/RGBX (every channel filtered independently; RGBA goes through `premultiply` first, as in Pillow).
- *
- * With `window`, only that rectangle of the resized image is computed and returned, with the
- * same values a full resize would have there: a centre crop need not pay for the pixels it drops.
- *
- * @throws ClipkitError `INVALID_ARGUMENT` for a non-positive or non-integer size, or a window
- * outside the resized image.
- */
-export function resample(
-  image: RawImage,
-  width: number,
-  height: number,
-  filter: ResampleFilter,
-  window?: ResizeWindow,
-): RawImage {
+/** Validates the target size and window; returns the window (the whole image by default). */
+function checkWindow(width: number, height: number, window: ResizeWindow | undefined): ResizeWindow {
   checkSize("width", width, 1, Number.MAX_SAFE_INTEGER);
   checkSize("height", height, 1, Number.MAX_SAFE_INTEGER);
   const win = window ?? { left: 0, top: 0, width, height };
@@ -277,17 +269,41 @@ export function resample(
   checkSize("window.top", win.top, 0, height - 1);
   checkSize("window.width", win.width, 1, width - win.left);
   checkSize("window.height", win.height, 1, height - win.top);
+  return win;
+}
+
+/**
+ * Receives one output row (interleaved channels) of a resize. The buffer may be reused for the
+ * next row: copy what you keep before returning.
+ */
+export type RowSink = (y: number, row: Uint8Array) => void;
+
+/**
+ * {@link resample} that streams rows of the window to `sink` instead of building an image, so a
+ * caller (the preprocessor) can convert each row while it is still in cache.
+ *
+ * @throws ClipkitError `INVALID_ARGUMENT` as {@link resample}.
+ */
+export function resampleRows(
+  image: RawImage,
+  width: number,
+  height: number,
+  filter: ResampleFilter,
+  window: ResizeWindow | undefined,
+  sink: RowSink,
+): void {
+  const win = checkWindow(width, height, window);
   const { width: inW, height: inH, channels: c } = image;
   const src = asBytes(image.data);
-  const result = (data: Uint8Array): RawImage => ({
-    width: win.width,
-    height: win.height,
-    channels: c,
-    data,
-  });
-  if (inW === width && inH === height)
-    return result(cut(src, inW, c, win.top, win.height, win.left, win.width));
-  if (filter === "nearest") return result(nearest(image, width, height, win));
+  const stride = win.width * c;
+  if (inW === width && inH === height) {
+    emitRows(cut(src, inW, c, win.top, win.height, win.left, win.width), win.height, stride, sink);
+    return;
+  }
+  if (filter === "nearest") {
+    emitRows(nearest(image, width, height, win), win.height, stride, sink);
+    return;
+  }
 
   const coV = height !== inH ? computeCoefficients(inH, height, filter) : null;
   // Source rows the window reads (Pillow's bounding-box optimisation, narrowed to the window).
@@ -302,5 +318,32 @@ export function resample(
     width !== inW
       ? horizontal(src, inW, c, y0, y1 - y0, win.left, win.width, computeCoefficients(inW, width, filter))
       : cut(src, inW, c, y0, y1 - y0, win.left, win.width);
-  return result(coV ? vertical(rows, win.width, c, win.top, win.height, y0, coV) : rows);
+  if (coV) vertical(rows, win.width, c, win.top, win.height, y0, coV, sink);
+  else emitRows(rows, win.height, stride, sink);
+}
+
+/**
+ * Resizes interleaved 8-bit pixels to `width × height` exactly as Pillow's `Image.resize` does
+ * for modes L/RGB (every channel filtered independently; Pillow resizes RGBA and LA
+ * premultiplied, see `premultiply`).
+ *
+ * With `window`, only that rectangle of the resized image is computed and returned, with the
+ * same values a full resize would have there: a centre crop need not pay for the pixels it drops.
+ *
+ * @throws ClipkitError `INVALID_ARGUMENT` for a non-positive or non-integer size, or a window
+ * outside the resized image.
+ */
+export function resample(
+  image: RawImage,
+  width: number,
+  height: number,
+  filter: ResampleFilter,
+  window?: ResizeWindow,
+): RawImage {
+  const win = checkWindow(width, height, window);
+  const c = image.channels;
+  const stride = win.width * c;
+  const data = new Uint8Array(win.height * stride);
+  resampleRows(image, width, height, filter, window, (y, row) => data.set(row, y * stride));
+  return { width: win.width, height: win.height, channels: c, data };
 }
