@@ -40,7 +40,6 @@ export interface PgVectorOptions {
 }
 
 interface HitRow {
-  q: number | string;
   id: string;
   score: number;
   metadata: unknown;
@@ -199,46 +198,41 @@ export class PgVectorRetriever<M extends Metadata = Metadata> implements Retriev
   }
 
   /**
-   * All queries in one round trip (a LATERAL join over the query list). With HNSW the results are
-   * approximate and `hnsw.ef_search` is set for this session first.
+   * One parameterised `ORDER BY embedding <=> $1 LIMIT $2` statement per query, so Postgres can use
+   * the HNSW index (approximate results; `hnsw.ef_search` is set for the session first) or a
+   * top-N heap sort over a sequential scan (exact). A single LATERAL statement over all queries
+   * was measured ~100× slower on PGlite: the query vector was re-parsed for every row.
    */
   async search(queries: Embeddings, options: SearchOptions): Promise<SearchHit<M>[][]> {
     checkQueries(this.space, queries, options.k, "PgVectorRetriever.search");
     checkFilter(options.filter, "PgVectorRetriever.search");
-    const out: SearchHit<M>[][] = Array.from({ length: queries.count }, () => []);
-    if (queries.count === 0 || options.k === 0) return out;
+    const out: SearchHit<M>[][] = [];
+    if (options.k === 0) return Array.from({ length: queries.count }, () => []);
     const q = unitRows(queries);
     const dim = this.space.dim;
-    const literals = Array.from({ length: queries.count }, (_, i) => vectorLiteral(q, i * dim, dim));
-    const params: unknown[] = [literals, options.k];
-    let where = "";
-    if (options.filter && Object.keys(options.filter).length > 0) {
-      params.push(JSON.stringify(options.filter));
-      where = "WHERE t.metadata @> $3::jsonb";
-    }
+    const hasFilter = options.filter !== undefined && Object.keys(options.filter).length > 0;
+    const where = hasFilter ? "WHERE metadata @> $3::jsonb" : "";
     if (this.efSearch !== undefined) {
-      await run(this.client, "SELECT set_config('hnsw.ef_search', $1, false)", [
-        String(Math.max(this.efSearch, options.k)),
-      ]);
+      const ef = String(Math.max(this.efSearch, options.k));
+      await run(this.client, "SELECT set_config('hnsw.ef_search', $1, false)", [ef]);
     }
-    const rows = await run<HitRow>(
-      this.client,
-      `SELECT q.i AS q, r.id, r.score, r.metadata
-         FROM unnest($1::text[]) WITH ORDINALITY AS q(v, i)
-         CROSS JOIN LATERAL (
-           SELECT t.id, t.metadata, 1 - (t.embedding <=> q.v::vector) AS score
-             FROM ${this.table} t ${where}
-            ORDER BY t.embedding <=> q.v::vector
-            LIMIT $2) r
-        ORDER BY q.i, r.score DESC, r.id`,
-      params,
-    );
-    for (const row of rows) {
-      const metadata =
-        row.metadata === null
-          ? undefined
-          : ((typeof row.metadata === "string" ? JSON.parse(row.metadata) : row.metadata) as M);
-      out[Number(row.q) - 1]!.push({ id: row.id, score: Number(row.score), metadata });
+    const sql = `SELECT id, metadata, 1 - (embedding <=> $1::vector) AS score FROM ${this.table} ${where}
+      ORDER BY embedding <=> $1::vector LIMIT $2`;
+    for (let i = 0; i < queries.count; i++) {
+      const params: unknown[] = [vectorLiteral(q, i * dim, dim), options.k];
+      if (hasFilter) params.push(JSON.stringify(options.filter));
+      const rows = await run<HitRow>(this.client, sql, params);
+      out.push(
+        rows.map((row) => ({
+          id: row.id,
+          score: Number(row.score),
+          metadata: (row.metadata === null
+            ? undefined
+            : typeof row.metadata === "string"
+              ? JSON.parse(row.metadata)
+              : row.metadata) as M | undefined,
+        })),
+      );
     }
     return out;
   }

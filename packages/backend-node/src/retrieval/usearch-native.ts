@@ -29,8 +29,7 @@ export function loadUsearch(): UsearchModule {
 
 /**
  * Native exact (brute-force) inner-product top-k over unit rows, using usearch's SIMD kernels on
- * all cores. Returns row indices and cosine scores per query. Queries are copied first: usearch
- * reads a `subarray()` from the start of its buffer, ignoring its byte offset.
+ * all cores. Returns row indices and cosine scores per query.
  */
 export function nativeExactSearch(
   items: Float32Array,
@@ -44,7 +43,7 @@ export function nativeExactSearch(
   const nq = queries.length / dim;
   const kk = Math.min(k, ni);
   if (kk === 0 || nq === 0) return Array.from({ length: nq }, () => ({ rows: [], scores: [] }));
-  const matches = u.exactSearch(items.slice(), queries.slice(), dim, kk, u.MetricKind.IP, threads);
+  const matches = u.exactSearch(whole(items), whole(queries), dim, kk, u.MetricKind.IP, threads);
   const out: { rows: number[]; scores: number[] }[] = [];
   for (let q = 0; q < nq; q++) {
     const m = matches instanceof u.BatchMatches ? matches.get(q) : (matches as Usearch.Matches);
@@ -52,4 +51,9 @@ export function nativeExactSearch(
     out.push({ rows: Array.from(m.keys, Number), scores: Array.from(m.distances, (d) => 1 - d) });
   }
   return out;
+}
+
+/** usearch reads a `subarray()` from the start of its buffer, ignoring its byte offset: copy views. */
+function whole(a: Float32Array): Float32Array {
+  return a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? a : a.slice();
 }
