@@ -22,7 +22,7 @@ export class PrecompiledCharsMap {
 
   /** @param base64 the `precompiled_charsmap` string of a tokenizer.json `Precompiled` normalizer */
   constructor(base64: string, field: string) {
-    let blob = new Uint8Array(0);
+    let blob: Uint8Array = new Uint8Array(0);
     try {
       blob = base64ToBytes(base64);
     } catch (cause) {
