@@ -21,12 +21,19 @@ opaque_rgba = Image.fromarray(
     "RGBA",
 )
 palette = rgb.quantize(colors=7)
+# Translucent and fully transparent pixels that keep colour: a canvas would premultiply them away.
+alpha = rng.integers(0, 256, (7, 6, 1), dtype=np.uint8)
+alpha[0, :3] = 0
+translucent = Image.fromarray(np.concatenate([rng.integers(0, 256, (7, 6, 3), dtype=np.uint8), alpha], axis=2), "RGBA")
+gray_alpha = Image.fromarray(np.stack([rng.integers(0, 256, (5, 4), dtype=np.uint8), alpha[:5, :4, 0]], axis=2), "LA")
 
 images = {
     "rgb.png": (rgb, {}),
     "gray.png": (gray, {}),
     "opaque-rgba.png": (opaque_rgba, {}),
     "palette.png": (palette, {}),
+    "translucent.png": (translucent, {}),
+    "gray-alpha.png": (gray_alpha, {}),
     "rgb-q95.jpg": (rgb, {"quality": 95}),
 }
 golden = {}

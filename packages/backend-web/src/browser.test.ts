@@ -125,6 +125,8 @@ describe.skipIf(missing !== undefined)("backend-web in Chromium", () => {
     ["gray.png", "blob"],
     ["opaque-rgba.png", "blob"],
     ["palette.png", "blob"],
+    ["translucent.png", "blob"],
+    ["gray-alpha.png", "blob"],
     ["rgb.png", "img"],
     ["rgb.png", "bitmap"],
     ["rgb.png", "canvas"],

@@ -1,4 +1,5 @@
 import { ClipkitError, type RawImage, validateRawImage } from "@clipkit/core";
+import { decodeStraightAlpha, sniffStraightAlphaType } from "./webcodecs.js";
 
 /**
  * Images the browser backend accepts. Each is decoded to RGBA pixels; a {@link RawImage} (already
@@ -72,6 +73,21 @@ function checkSize(width: number, height: number, maxPixels: number, label: stri
   }
 }
 
+/** PNG/GIF/BMP/WebP files through ImageDecoder (straight alpha), where the browser has it. */
+async function decodeBlobExactly(blob: Blob, label: string): Promise<RawImage | undefined> {
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  const type = sniffStraightAlphaType(bytes);
+  if (!type) return undefined;
+  try {
+    return await decodeStraightAlpha(bytes, type);
+  } catch (error) {
+    throw new ClipkitError("IMAGE_DECODE_FAILED", `${label} (${type}) could not be decoded by the browser`, {
+      cause: error,
+      details: { input: label },
+    });
+  }
+}
+
 /** Reads a bitmap's RGBA bytes through an OffscreenCanvas. */
 function readBitmap(bitmap: ImageBitmap, label: string): RawImage {
   const { width, height } = bitmap;
@@ -86,8 +102,11 @@ function readBitmap(bitmap: ImageBitmap, label: string): RawImage {
 /**
  * Decodes a browser image to RGBA {@link RawImage} bytes, the input of core's (Pillow-exact)
  * preprocessing. Encoded files (`Blob`/`File`) are decoded by the browser without colour
- * management, as Pillow does; opaque pixels then match Pillow byte for byte for PNG.
- * Semi-transparent pixels can differ by rounding, because 2D canvases store premultiplied alpha.
+ * management, as Pillow does. PNG, GIF, BMP and WebP blobs go through WebCodecs' ImageDecoder
+ * with straight alpha and match Pillow byte for byte, transparent pixels included. Everything
+ * else (JPEG, `<img>`, canvases, bitmaps, and all inputs where ImageDecoder is missing) is read
+ * through a 2D canvas, which stores premultiplied alpha: opaque pixels are exact, translucent
+ * ones can differ by rounding and fully transparent ones read as black.
  */
 export async function decodeImage(input: WebImageInput, options: DecodeOptions = {}): Promise<RawImage> {
   const label = options.label ?? "image";
@@ -114,6 +133,13 @@ export async function decodeImage(input: WebImageInput, options: DecodeOptions =
   }
   if (typeof HTMLImageElement !== "undefined" && input instanceof HTMLImageElement && !input.complete) {
     await input.decode().catch(() => undefined);
+  }
+  if (isBlob(input)) {
+    const exact = await decodeBlobExactly(input, label);
+    if (exact) {
+      checkSize(exact.width, exact.height, maxPixels, label);
+      return exact;
+    }
   }
   let bitmap: ImageBitmap;
   try {
