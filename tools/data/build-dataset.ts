@@ -4,6 +4,7 @@
  *
  *   npx tsx tools/data/build-dataset.ts --out tools/data/out            # tensors for training
  *   npx tsx tools/data/build-dataset.ts --export twemoji --dir /tmp/val  # PNGs + manifest.jsonl
+ *   (with --limit N, --unseen-only or --concepts a,b,c to choose a subset, --size to render larger)
  *
  * Rendered images are not committed (only tools/data/manifest.json, the concept list and counts).
  */
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     size: { type: "string", default: "64" },
     limit: { type: "string" },
     "unseen-only": { type: "boolean", default: false },
+    concepts: { type: "string" },
     manifest: { type: "string", default: join(import.meta.dirname, "manifest.json") },
   },
 });
@@ -66,7 +68,7 @@ async function buildTensors(outDir: string): Promise<void> {
   const items = sources.items;
   const pixels = await renderAll(items);
   const flat = new Uint8Array(items.length * size * size * 3);
-  pixels.forEach((p, i) => flat.set(p, i * size * size * 3));
+  for (const [i, p] of pixels.entries()) flat.set(p, i * size * size * 3);
   await writeFile(join(outDir, "images.u8.gz"), gzipSync(flat, { level: 6 }));
   const index = {
     size,
@@ -87,6 +89,12 @@ async function exportStyle(prefix: string, dir: string): Promise<void> {
   let items = sources.items.filter((it) => it.style.prefix === prefix);
   if (items.length === 0) throw new Error(`no items for style ${prefix}`);
   if (values["unseen-only"]) items = items.filter((it) => isUnseenConcept(it.concept));
+  if (values.concepts) {
+    const wanted = values.concepts.split(",").map((c) => c.trim());
+    const missing = wanted.filter((c) => !items.some((it) => it.concept === c));
+    if (missing.length > 0) throw new Error(`${prefix} has no concepts ${missing.join(", ")}`);
+    items = wanted.map((c) => items.find((it) => it.concept === c)!);
+  }
   if (values.limit) {
     // An evenly spaced subset keeps every region of the alphabet (flags, faces, objects).
     const n = Number(values.limit);

@@ -34,6 +34,9 @@ p.add_argument("--batch", type=int, default=512)
 p.add_argument("--lr", type=float, default=2e-3)
 p.add_argument("--eval-every", type=int, default=500)
 p.add_argument("--seed", type=int, default=0)
+p.add_argument("--aug", choices=["basic", "strong"], default="basic",
+               help="strong: wider geometry, saturation jitter, drawn outlines (line-art styles)")
+p.add_argument("--weight-decay", type=float, default=0.05)
 p.add_argument("--smoke", action="store_true", help="tiny CPU run: subset of validation, bare labels only")
 args = p.parse_args()
 
@@ -86,7 +89,7 @@ log(f"parameters: {n_params} (image {sum(p.numel() for p in model.visual.paramet
 
 decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "pos" not in n]
 no_decay = [p for n, p in model.named_parameters() if p.ndim < 2 or "pos" in n]
-opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0.0}], lr=args.lr, betas=(0.9, 0.98))
+opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=args.lr, betas=(0.9, 0.98))
 warmup = 200
 
 
@@ -96,19 +99,43 @@ def lr_at(step):
     return args.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, (step - warmup) / max(1, args.steps - warmup))))
 
 
+def outline(x):
+    """Draws dark outlines around shapes and along strong inner edges, imitating line-art emoji
+    styles (OpenMoji-like) from filled ones."""
+    gray = x.mean(dim=1, keepdim=True)
+    ink = (gray < 0.97).float()
+    grown = F.max_pool2d(ink, 3, stride=1, padding=1)
+    kx = torch.tensor([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]], device=x.device).view(1, 1, 3, 3)
+    padded = F.pad(gray, (1, 1, 1, 1), mode="replicate")  # zero padding would draw a frame
+    gx = F.conv2d(padded, kx)
+    gy = F.conv2d(padded, kx.transpose(2, 3))
+    edges = ((gx.abs() + gy.abs()) > 0.6).float()
+    line = torch.clamp(grown - ink + edges, 0, 1)
+    return x * (1 - line) + 0.1 * line
+
+
 def augment(u8):
     """Random scale/rotation/shift with white fill, mild brightness/contrast, sometimes low detail.
     No flips or hue changes: direction and colour carry meaning in emoji names."""
+    strong = args.aug == "strong"
     x = u8.float() / 255.0
     b = x.shape[0]
-    ang = (torch.rand(b, device=dev) - 0.5) * (2 * math.pi * 12 / 360)
-    scale = 0.8 + 0.3 * torch.rand(b, device=dev)
-    shift = (torch.rand(b, 2, device=dev) - 0.5) * 0.2
+    rot = 15 if strong else 12
+    ang = (torch.rand(b, device=dev) - 0.5) * (2 * math.pi * rot / 360)
+    scale = (0.65 + 0.45 * torch.rand(b, device=dev)) if strong else (0.8 + 0.3 * torch.rand(b, device=dev))
+    shift = (torch.rand(b, 2, device=dev) - 0.5) * (0.3 if strong else 0.2)
     cos, sin = torch.cos(ang) / scale, torch.sin(ang) / scale
     theta = torch.stack([torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1)
     grid = F.affine_grid(theta, x.shape, align_corners=False)
     x = 1 - F.grid_sample(1 - x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
-    low = torch.rand(b, device=dev) < 0.2
+    if strong:
+        lines = torch.rand(b, device=dev) < 0.3
+        if lines.any():
+            x[lines] = outline(x[lines])
+        gray = x.mean(dim=1, keepdim=True)
+        sat = 1 + (torch.rand(b, 1, 1, 1, device=dev) - 0.5) * 0.6
+        x = gray + (x - gray) * sat
+    low = torch.rand(b, device=dev) < (0.3 if strong else 0.2)
     if low.any():
         small = F.interpolate(x[low], size=(32, 32), mode="bilinear", antialias=True, align_corners=False)
         x[low] = F.interpolate(small, size=x.shape[-2:], mode="bilinear", align_corners=False)
@@ -208,6 +235,7 @@ metrics = {
     "train_images": len(train_idx),
     "train_concepts": len(train_concepts),
     "logit_scale": model.logit_scale.exp().item(),
+    "args": vars(args),
 }
 for role, style in (("validation", "twemoji"), ("test", "openmoji")):
     mi = 300 if args.smoke else None

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
 import { isClipkitError } from "@clipkit/core";
+import { describe, expect, it } from "vitest";
 import { parseEvalManifest } from "./manifest.js";
 
 describe("parseEvalManifest", () => {
@@ -31,7 +31,9 @@ describe("parseEvalManifest", () => {
     } catch (error) {
       expect(isClipkitError(error, "INVALID_ARGUMENT")).toBe(true);
     }
-    expect(() => parseEvalManifest('{"image": "a.png"}\n{oops\n', "/d", "m.jsonl")).toThrow(/m\.jsonl:2 is not valid JSON/);
+    expect(() => parseEvalManifest('{"image": "a.png"}\n{oops\n', "/d", "m.jsonl")).toThrow(
+      /m\.jsonl:2 is not valid JSON/,
+    );
     expect(() => parseEvalManifest('{"image": "a.png", "captions": []}', "/d")).toThrow(/captions/);
     expect(() => parseEvalManifest("  \n", "/d")).toThrow(/empty/);
   });

@@ -78,7 +78,9 @@ describe("retrievalMetrics", () => {
         const s = Float32Array.from(scores);
         const m = retrievalMetrics(s, labels, cols, [1, 3]);
         for (const k of [1, 3]) {
-          const t2i = labels.filter((img, c) => naiveRank(s.subarray(c * cols, (c + 1) * cols), img) < k).length;
+          const t2i = labels.filter(
+            (img, c) => naiveRank(s.subarray(c * cols, (c + 1) * cols), img) < k,
+          ).length;
           expect(m.textToImage[k]).toBeCloseTo(t2i / rows, 10);
           let i2t = 0;
           for (let img = 0; img < cols; img++) {
