@@ -34,6 +34,17 @@ describe("fixText (ftfy subset)", () => {
     expect(fixText("price \u0080 5")).toBe("price € 5");
   });
 
+  it("fixes the examples from ftfy's documentation", () => {
+    expect(fixText("&macr;\\_(ãƒ„)_/&macr;")).toBe("¯\\_(ツ)_/¯");
+    expect(fixText("schÃ¶n")).toBe("schön");
+    expect(fixText("â€”")).toBe("—");
+    // Two rounds of mojibake need two passes of the fixed-point loop.
+    expect(fixText("The Mona Lisa doesnÃ¢â‚¬â„¢t have eyebrows.")).toBe(
+      "The Mona Lisa doesn't have eyebrows.",
+    );
+    expect(fixText("ﬂuﬃeﬆ")).toBe("fluffiest");
+  });
+
   it("unescapes entities only outside HTML and removes control characters", () => {
     expect(fixText("&eacute;t&eacute; &amp;")).toBe("été &");
     expect(fixText("<b>&amp;</b>")).toBe("<b>&amp;</b>");
