@@ -14,3 +14,4 @@ export * from "./image/index.js";
 export * from "./model/index.js";
 export * from "./retrieval/index.js";
 export * from "./vlm/index.js";
+export * from "./eval/index.js";
