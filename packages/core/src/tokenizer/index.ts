@@ -1,3 +1,4 @@
+export { createByteLevelBpeTokenizer, isByteLevelBpe } from "./byte-level-bpe.js";
 export { cleanClipText } from "./clean-text.js";
 export {
   CLIP_MERGE_COUNT,
