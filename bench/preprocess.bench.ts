@@ -65,7 +65,10 @@ const peers: { name: string; run: Run }[] = [
     async run(path, config) {
       const key = JSON.stringify(config);
       let cfg = clipkitConfigs.get(key);
-      if (!cfg) clipkitConfigs.set(key, (cfg = parsePreprocessorConfig(config)));
+      if (!cfg) {
+        cfg = parsePreprocessorConfig(config);
+        clipkitConfigs.set(key, cfg);
+      }
       return preprocessImage(await decodeImage(path), cfg);
     },
   },
@@ -84,20 +87,28 @@ function median(xs: number[]): number {
   return s[s.length >> 1]!;
 }
 
-// Speed: each round decodes and preprocesses every photo once per peer, peers interleaved so load
-// changes hit both. Wall time and process CPU time (main thread + sharp's libuv workers).
+// Speed: each round decodes and preprocesses every photo with each peer, photo by photo, the
+// peers' order alternating between rounds, so load changes on a shared machine hit both alike.
+// Wall time and process CPU time (main thread + sharp's libuv workers), summed per round.
 const wall = new Map<string, number[]>(peers.map((p) => [p.name, []]));
 const cpu = new Map<string, number[]>(peers.map((p) => [p.name, []]));
 for (let r = -3; r < rounds; r++) {
+  const w = new Map<string, number>(peers.map((p) => [p.name, 0]));
+  const c = new Map<string, number>(peers.map((p) => [p.name, 0]));
+  for (const path of PHOTOS) {
+    for (const peer of r % 2 === 0 ? peers : [...peers].reverse()) {
+      const c0 = process.cpuUsage();
+      const start = performance.now();
+      await peer.run(path, CLIP_CONFIG);
+      w.set(peer.name, w.get(peer.name)! + performance.now() - start);
+      const used = process.cpuUsage(c0);
+      c.set(peer.name, c.get(peer.name)! + (used.user + used.system) / 1000);
+    }
+  }
+  if (r < 0) continue;
   for (const peer of peers) {
-    const c0 = process.cpuUsage();
-    const start = performance.now();
-    for (const path of PHOTOS) await peer.run(path, CLIP_CONFIG);
-    const elapsed = performance.now() - start;
-    const used = process.cpuUsage(c0);
-    if (r < 0) continue;
-    wall.get(peer.name)!.push(elapsed / PHOTOS.length);
-    cpu.get(peer.name)!.push((used.user + used.system) / 1000 / PHOTOS.length);
+    wall.get(peer.name)!.push(w.get(peer.name)! / PHOTOS.length);
+    cpu.get(peer.name)!.push(c.get(peer.name)! / PHOTOS.length);
   }
 }
 
