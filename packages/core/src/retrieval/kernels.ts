@@ -1,4 +1,5 @@
 import { TopKHeap } from "../math/topk.js";
+import { createSimdDot, type SimdDot } from "./simd-dot.js";
 
 /**
  * Item rows per block. A block of 512-wide float32 rows is 256 KiB: it stays in L2 while every
@@ -26,7 +27,12 @@ export interface ScanInput {
   readonly itemScale?: Float32Array;
   /** Rows with `allowed[i] === 0` are skipped (metadata filters); omitted means all rows. */
   readonly allowed?: Uint8Array;
+  /** Use the WebAssembly SIMD kernel for float32 rows when available (default true). */
+  readonly simd?: boolean;
 }
+
+/** Queries per SIMD call: bounds the kernel's memory (queries + scores) for huge batches. */
+const SIMD_QUERY_CHUNK = 256;
 
 /**
  * Exact maximum-inner-product top-k for a batch of queries: one bounded heap per query, filled by a
@@ -38,6 +44,18 @@ export function scanTopK(input: ScanInput, k: number): TopKHeap[] {
   const heaps: TopKHeap[] = [];
   for (let q = 0; q < nq; q++) heaps.push(new TopKHeap(Math.min(k, ni)));
   if (k === 0 || ni === 0) return heaps;
+  if (
+    input.simd !== false &&
+    input.items instanceof Float32Array &&
+    input.queries instanceof Float32Array &&
+    input.dim % 4 === 0
+  ) {
+    const kernel = createSimdDot();
+    if (kernel) {
+      simdScan(kernel, input as ScanInput & { queries: Float32Array; items: Float32Array }, heaps);
+      return heaps;
+    }
+  }
   const scores = new Float64Array(QUERY_BLOCK * ITEM_BLOCK);
   for (let i0 = 0; i0 < ni; i0 += ITEM_BLOCK) {
     const i1 = Math.min(ni, i0 + ITEM_BLOCK);
@@ -50,6 +68,37 @@ export function scanTopK(input: ScanInput, k: number): TopKHeap[] {
   return heaps;
 }
 
+/**
+ * The float32 scan on the SIMD kernel: queries copied into wasm memory once per chunk, item rows
+ * one block at a time (each block copied once, then scored against every query in the chunk).
+ */
+function simdScan(
+  kernel: SimdDot,
+  input: ScanInput & { queries: Float32Array; items: Float32Array },
+  heaps: TopKHeap[],
+): void {
+  const { queries, items, nq, ni, dim } = input;
+  const chunk = Math.min(nq, SIMD_QUERY_CHUNK);
+  const qBytes = chunk * dim * 4;
+  const xBytes = ITEM_BLOCK * dim * 4;
+  const outBytes = chunk * ITEM_BLOCK * 4;
+  kernel.reserve(qBytes + xBytes + outBytes);
+  const xOff = qBytes;
+  const outOff = qBytes + xBytes;
+  const heap = kernel.heap();
+  const scores = heap.subarray(outOff / 4, (outOff + outBytes) / 4);
+  for (let q0 = 0; q0 < nq; q0 += chunk) {
+    const q1 = Math.min(nq, q0 + chunk);
+    heap.set(queries.subarray(q0 * dim, q1 * dim), 0);
+    for (let i0 = 0; i0 < ni; i0 += ITEM_BLOCK) {
+      const i1 = Math.min(ni, i0 + ITEM_BLOCK);
+      heap.set(items.subarray(i0 * dim, i1 * dim), xOff / 4);
+      kernel.scores(0, q1 - q0, xOff, i1 - i0, dim, outOff);
+      pushBlock(input, heaps, q0, q1, i0, i1, scores, q0);
+    }
+  }
+}
+
 function pushBlock(
   input: ScanInput,
   heaps: TopKHeap[],
@@ -57,14 +106,15 @@ function pushBlock(
   q1: number,
   i0: number,
   i1: number,
-  scores: Float64Array,
+  scores: Float64Array | Float32Array,
+  scoreRow0 = q0,
 ): void {
   const { allowed, queryScale, itemScale } = input;
   const width = i1 - i0;
   for (let q = q0; q < q1; q++) {
     const heap = heaps[q]!;
     let threshold = heap.threshold;
-    const base = (q - q0) * width;
+    const base = (q - scoreRow0) * width;
     const qs = queryScale === undefined ? 1 : queryScale[q]!;
     for (let i = i0; i < i1; i++) {
       if (allowed !== undefined && allowed[i] === 0) continue;

@@ -1,0 +1,95 @@
+;; Batched dot products with 128-bit SIMD: out[qi * nx + i] = Q[qi] · X[i] (float32 accumulation).
+;; Source of the bytes embedded in simd-dot.ts; rebuild (in a scratch folder: npm i wabt@1.0.39) with
+;;   node -e "require('wabt')().then(w => { const m = w.parseWat('f', require('fs').readFileSync(
+;;     'simd-dot.wat', 'utf8'), { simd: true }); m.validate();
+;;     console.log(Buffer.from(m.toBinary({}).buffer).toString('base64')) })"
+;; Four queries share each loaded item vector (4 accumulators); dim must be a multiple of 4.
+(module
+  (memory (export "memory") 1)
+  (func $hsum (param $v v128) (result f32)
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+      (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
+  (func (export "scores")
+    (param $q i32) (param $nq i32) (param $x i32) (param $nx i32) (param $dim i32) (param $out i32)
+    (local $row i32) (local $qi i32) (local $i i32) (local $j i32)
+    (local $q0 i32) (local $q1 i32) (local $q2 i32) (local $q3 i32) (local $xr i32) (local $o i32)
+    (local $stride i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $v v128)
+    (local.set $row (i32.shl (local.get $dim) (i32.const 2)))
+    (local.set $stride (i32.shl (local.get $nx) (i32.const 2)))
+    (local.set $qi (i32.const 0))
+    ;; groups of four queries
+    (block $done4
+      (loop $lq
+        (br_if $done4 (i32.gt_s (i32.add (local.get $qi) (i32.const 4)) (local.get $nq)))
+        (local.set $q0 (i32.add (local.get $q) (i32.mul (local.get $qi) (local.get $row))))
+        (local.set $q1 (i32.add (local.get $q0) (local.get $row)))
+        (local.set $q2 (i32.add (local.get $q1) (local.get $row)))
+        (local.set $q3 (i32.add (local.get $q2) (local.get $row)))
+        (local.set $i (i32.const 0))
+        (block $endi
+          (loop $li
+            (br_if $endi (i32.ge_s (local.get $i) (local.get $nx)))
+            (local.set $xr (i32.add (local.get $x) (i32.mul (local.get $i) (local.get $row))))
+            (local.set $a0 (v128.const i32x4 0 0 0 0))
+            (local.set $a1 (v128.const i32x4 0 0 0 0))
+            (local.set $a2 (v128.const i32x4 0 0 0 0))
+            (local.set $a3 (v128.const i32x4 0 0 0 0))
+            (local.set $j (i32.const 0))
+            (block $endj
+              (loop $lj
+                (br_if $endj (i32.ge_s (local.get $j) (local.get $row)))
+                (local.set $v (v128.load (i32.add (local.get $xr) (local.get $j))))
+                (local.set $a0 (f32x4.add (local.get $a0)
+                  (f32x4.mul (v128.load (i32.add (local.get $q0) (local.get $j))) (local.get $v))))
+                (local.set $a1 (f32x4.add (local.get $a1)
+                  (f32x4.mul (v128.load (i32.add (local.get $q1) (local.get $j))) (local.get $v))))
+                (local.set $a2 (f32x4.add (local.get $a2)
+                  (f32x4.mul (v128.load (i32.add (local.get $q2) (local.get $j))) (local.get $v))))
+                (local.set $a3 (f32x4.add (local.get $a3)
+                  (f32x4.mul (v128.load (i32.add (local.get $q3) (local.get $j))) (local.get $v))))
+                (local.set $j (i32.add (local.get $j) (i32.const 16)))
+                (br $lj)))
+            (local.set $o (i32.add (local.get $out)
+              (i32.shl (i32.add (i32.mul (local.get $qi) (local.get $nx)) (local.get $i)) (i32.const 2))))
+            (f32.store (local.get $o) (call $hsum (local.get $a0)))
+            (local.set $o (i32.add (local.get $o) (local.get $stride)))
+            (f32.store (local.get $o) (call $hsum (local.get $a1)))
+            (local.set $o (i32.add (local.get $o) (local.get $stride)))
+            (f32.store (local.get $o) (call $hsum (local.get $a2)))
+            (local.set $o (i32.add (local.get $o) (local.get $stride)))
+            (f32.store (local.get $o) (call $hsum (local.get $a3)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $li)))
+        (local.set $qi (i32.add (local.get $qi) (i32.const 4)))
+        (br $lq)))
+    ;; remaining queries, one at a time
+    (block $done1
+      (loop $lq1
+        (br_if $done1 (i32.ge_s (local.get $qi) (local.get $nq)))
+        (local.set $q0 (i32.add (local.get $q) (i32.mul (local.get $qi) (local.get $row))))
+        (local.set $i (i32.const 0))
+        (block $endi1
+          (loop $li1
+            (br_if $endi1 (i32.ge_s (local.get $i) (local.get $nx)))
+            (local.set $xr (i32.add (local.get $x) (i32.mul (local.get $i) (local.get $row))))
+            (local.set $a0 (v128.const i32x4 0 0 0 0))
+            (local.set $j (i32.const 0))
+            (block $endj1
+              (loop $lj1
+                (br_if $endj1 (i32.ge_s (local.get $j) (local.get $row)))
+                (local.set $a0 (f32x4.add (local.get $a0)
+                  (f32x4.mul (v128.load (i32.add (local.get $q0) (local.get $j)))
+                             (v128.load (i32.add (local.get $xr) (local.get $j))))))
+                (local.set $j (i32.add (local.get $j) (i32.const 16)))
+                (br $lj1)))
+            (f32.store
+              (i32.add (local.get $out)
+                (i32.shl (i32.add (i32.mul (local.get $qi) (local.get $nx)) (local.get $i)) (i32.const 2)))
+              (call $hsum (local.get $a0)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $li1)))
+        (local.set $qi (i32.add (local.get $qi) (i32.const 1)))
+        (br $lq1))))
+)
