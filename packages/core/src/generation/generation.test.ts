@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isClipkitError } from "../errors.js";
 import { beamSearch } from "./beam-search.js";
-import { resolveGenerationOptions } from "./options.js";
+import { parseGenerationDefaults, resolveGenerationOptions } from "./options.js";
 import { badWords, minNewTokens, noRepeatNgram, repetitionPenalty } from "./processors.js";
 import { createRng } from "./rng.js";
 import { greedyOrSample } from "./search.js";
@@ -215,6 +215,20 @@ describe("warpers", () => {
 });
 
 describe("options", () => {
+  it("turns a default max_length into new tokens after the prompt, like HF", () => {
+    const d = parseGenerationDefaults({
+      max_length: 24,
+      eos_token_id: [5, 6],
+      num_beams: 4,
+      length_penalty: 2,
+    });
+    expect(d.eosTokenIds).toEqual([5, 6]);
+    const r = resolveGenerationOptions({}, d, 1);
+    expect([r.maxNewTokens, r.numBeams, r.lengthPenalty, r.padTokenId]).toEqual([23, 4, 2, 5]);
+    expect(resolveGenerationOptions({ maxNewTokens: 7 }, d, 1).maxNewTokens).toBe(7);
+    expect(resolveGenerationOptions({}, parseGenerationDefaults({}), 30).maxNewTokens).toBe(20);
+  });
+
   it("rejects invalid values naming the option", () => {
     for (const bad of [
       { maxNewTokens: 0 },

@@ -6,6 +6,8 @@ export interface GenerationDefaults {
   eosTokenIds: readonly number[];
   padTokenId?: number;
   maxNewTokens?: number;
+  /** HF `max_length`: prompt plus new tokens (used when `maxNewTokens` is not set). */
+  maxLength?: number;
   numBeams?: number;
   /** Any other snake_case field, e.g. `length_penalty`, `no_repeat_ngram_size`. */
   extra?: GenerationOptions;
@@ -19,8 +21,7 @@ function ids(value: unknown): number[] {
 
 /**
  * Reads generation defaults from parsed `generation_config.json` / `config.json` objects (first
- * one defining a field wins). `max_length` counts the prompt in HF; clipkit treats it as a cap
- * on new tokens because captioning prompts are one start token.
+ * one defining a field wins). `max_length` counts the prompt, as in HF; `max_new_tokens` does not.
  */
 export function parseGenerationDefaults(...configs: readonly unknown[]): GenerationDefaults {
   const pick = (key: string): unknown => {
@@ -45,7 +46,8 @@ export function parseGenerationDefaults(...configs: readonly unknown[]): Generat
   return {
     eosTokenIds: ids(pick("eos_token_id")),
     padTokenId: Number.isInteger(pad) ? (pad as number) : undefined,
-    maxNewTokens: num("max_new_tokens") ?? num("max_length"),
+    maxNewTokens: num("max_new_tokens"),
+    maxLength: num("max_length"),
     numBeams: num("num_beams"),
     extra,
   };
@@ -65,15 +67,23 @@ function check(ok: boolean, name: string, value: unknown, rule: string): void {
 
 const isInt = (v: number, min: number) => Number.isInteger(v) && v >= min;
 
-/** Merges user options over model defaults and validates them (`INVALID_ARGUMENT` naming the option). */
+/**
+ * Merges user options over model defaults and validates them (`INVALID_ARGUMENT` naming the
+ * option). `promptLength` (positions the longest prompt takes) turns a default `max_length`
+ * into new tokens the way HF does; without any limit, 20 new tokens.
+ */
 export function resolveGenerationOptions(
   options: GenerationOptions = {},
   defaults: GenerationDefaults = { eosTokenIds: [] },
+  promptLength = 0,
 ): ResolvedGenerationOptions {
   const o = { ...defaults.extra, ...options };
   const eos = o.eosTokenId === undefined ? [...defaults.eosTokenIds] : ids(o.eosTokenId);
   const r: ResolvedGenerationOptions = {
-    maxNewTokens: o.maxNewTokens ?? defaults.maxNewTokens ?? 20,
+    maxNewTokens:
+      o.maxNewTokens ??
+      defaults.maxNewTokens ??
+      (defaults.maxLength === undefined ? 20 : Math.max(1, defaults.maxLength - promptLength)),
     minNewTokens: o.minNewTokens ?? 0,
     numBeams: o.numBeams ?? defaults.numBeams ?? 1,
     lengthPenalty: o.lengthPenalty ?? 1,

@@ -61,7 +61,8 @@ export async function runVlm(
       details: { argument: "images" },
     });
   }
-  const o = resolveGenerationOptions(options, model.defaults);
+  const longest = Math.max(...prompts.map((p) => model.promptPositions(p)));
+  const o = resolveGenerationOptions(options, model.defaults, longest);
   const limit = model.config.maxPositions;
   prompts.forEach((p, i) => {
     const needed = model.promptPositions(p) + o.maxNewTokens;
