@@ -91,13 +91,9 @@ export class UnigramTokenizer implements Tokenizer {
     const padId = settings.padToken !== undefined ? this.#ids.get(settings.padToken) : settings.padId;
     const resolvedPad = padId ?? this.eosTokenId ?? unkId;
     this.padTokenId = resolvedPad as number;
-    this.#defaultPadding =
-      json.padding === null || json.padding === undefined
-        ? "max_length"
-        : (() => {
-            const strategy = (json.padding as { strategy?: unknown }).strategy;
-            return typeof strategy === "object" && strategy !== null ? "max_length" : "longest";
-          })();
+    // No padding block or a Fixed one (SigLIP) → pad to max_length; "BatchLongest" → longest.
+    const strategy = (json.padding as { strategy?: unknown } | null | undefined)?.strategy;
+    this.#defaultPadding = strategy === "BatchLongest" ? "longest" : "max_length";
   }
 
   #encodeSegment(text: string, ids: number[]): void {
