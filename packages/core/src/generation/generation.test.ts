@@ -1,7 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { tensor } from "../backend/tensor.js";
 import { isClipkitError } from "../errors.js";
 import { beamSearch } from "./beam-search.js";
+import { lastLogits } from "./kv-cache.js";
 import { parseGenerationDefaults, resolveGenerationOptions } from "./options.js";
 import { badWords, minNewTokens, noRepeatNgram, repetitionPenalty } from "./processors.js";
 import { createRng } from "./rng.js";
@@ -245,6 +247,17 @@ describe("options", () => {
         expect((e as Error).message).toContain(Object.keys(bad).at(-1)!);
       }
     }
+  });
+});
+
+describe("lastLogits", () => {
+  it("takes the last position of every row, widening float16", () => {
+    // 2 rows × 2 positions × 2 vocab; fp16 bits of 1, 2, 3, 4, -1, -2, 0.5, 65504.
+    const bits = Uint16Array.of(0x3c00, 0x4000, 0x4200, 0x4400, 0xbc00, 0xc000, 0x3800, 0x7bff);
+    const { logits, vocabSize } = lastLogits(tensor("float16", bits, [2, 2, 2]), "dec.onnx");
+    expect(vocabSize).toBe(2);
+    expect([...logits]).toEqual([3, 4, 0.5, 65504]);
+    expect(() => lastLogits(tensor("float32", new Float32Array(4), [2, 2]), "dec.onnx")).toThrow(/dec.onnx/);
   });
 });
 

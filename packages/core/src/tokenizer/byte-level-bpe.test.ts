@@ -31,6 +31,13 @@ describe("createByteLevelBpeTokenizer", () => {
     }
   });
 
+  it("reads merges stored as [left, right] pairs (newer tokenizers files)", () => {
+    const model = json.model as { merges: string[] };
+    const pairs = { ...json, model: { ...model, merges: model.merges.map((m) => m.split(" ")) } };
+    const t2 = createByteLevelBpeTokenizer(pairs, config);
+    for (const g of golden) expect(t2.encode(g.text)).toEqual(g.ids);
+  });
+
   it("reads special tokens from tokenizer_config.json", () => {
     const eot = tok.tokenToId("<|endoftext|>");
     expect(eot).toBe(444);

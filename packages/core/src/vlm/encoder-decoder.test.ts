@@ -31,6 +31,8 @@ function fakeSessions(log: string[]) {
       { name: "past_key_values.0.decoder.key", dims: ["batch_size", 1, "past_decoder_sequence_length", 1] },
       { name: "past_key_values.0.encoder.key", dims: ["batch_size", 1, "encoder_sequence_length_out", 1] },
       { name: "use_cache_branch", dims: [1] },
+      { name: "encoder_attention_mask" },
+      { name: "position_ids" },
     ],
     outputs: [{ name: "logits" }, { name: "present.0.decoder.key" }, { name: "present.0.encoder.key" }],
     async run(feeds) {
@@ -41,6 +43,14 @@ function fakeSessions(log: string[]) {
       const cross = feeds["past_key_values.0.encoder.key"] as Tensor<"float32">;
       const enc = feeds.encoder_hidden_states!.data as Float32Array;
       const pastLen = past.dims[2]!;
+      const mask = feeds.encoder_attention_mask as Tensor<"int64">;
+      if (mask.dims.join() !== `${rows},1` || mask.data.some((v) => v !== 1n))
+        throw new Error("bad encoder_attention_mask");
+      const pos = feeds.position_ids as Tensor<"int64">;
+      for (let r = 0; r < rows; r++) {
+        for (let i = 0; i < n; i++)
+          if (pos.data[r * n + i] !== BigInt(pastLen + i)) throw new Error("bad position_ids");
+      }
       if (branch !== pastLen > 0) throw new Error(`use_cache_branch ${branch} with past length ${pastLen}`);
       if (branch && cross.dims[2] !== 1) throw new Error("cross-attention cache not fed back");
       log.push(`${branch ? "cached" : "full"}:${n}`);
