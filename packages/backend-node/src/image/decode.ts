@@ -38,8 +38,14 @@ async function readBytes(input: string | URL | Uint8Array): Promise<{ bytes: Uin
       });
     }
     path = fileURLToPath(input);
-  } else {
+  } else if (typeof input === "string") {
     path = input;
+  } else {
+    throw new ClipkitError(
+      "INVALID_ARGUMENT",
+      `expected a path, file: URL, bytes or RawImage, got ${Object.prototype.toString.call(input)}`,
+      { details: { argument: "input" } },
+    );
   }
   try {
     return { bytes: await readFile(path), name: path };
