@@ -64,6 +64,22 @@ describe("Unigram tokenizer (SigLIP layout)", () => {
     ]);
   });
 
+  it('prepends "▁" only before the first segment with prepend_scheme "first"', () => {
+    const first = createTokenizer(
+      { ...json, pre_tokenizer: { ...(json.pre_tokenizer as object), prepend_scheme: "first" } },
+      config,
+    );
+    const word = (text: string) => first.encode(text, { addSpecialTokens: false });
+    const rest = createTokenizer(
+      { ...json, pre_tokenizer: { ...(json.pre_tokenizer as object), prepend_scheme: "never" } },
+      config,
+    );
+    const dogNoPrefix = rest.encode("dog", { addSpecialTokens: false });
+    // Without the rule the second segment would start with "▁" and segment differently.
+    expect(dogNoPrefix).not.toEqual(tokenizer.encode("dog", { addSpecialTokens: false }));
+    expect(word("cat</s>dog")).toEqual([...word("cat"), 1, ...dogNoPrefix]);
+  });
+
   it("decodes back to the normalized text, bytes included (property)", () => {
     const text = fc.stringMatching(/^[a-z0-9äöüß日本 ]{0,40}$/);
     fc.assert(

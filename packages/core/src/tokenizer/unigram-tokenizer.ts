@@ -28,6 +28,17 @@ function readPieces(model: Record<string, unknown>): UnigramPiece[] {
   });
 }
 
+function withoutFirstPrepend(spec: unknown): unknown {
+  if (typeof spec !== "object" || spec === null) return spec;
+  const node = spec as Record<string, unknown>;
+  if (node.type === "Metaspace" && node.prepend_scheme === "first")
+    return { ...node, prepend_scheme: "never" };
+  if (node.type === "Sequence" && Array.isArray(node.pretokenizers)) {
+    return { ...node, pretokenizers: node.pretokenizers.map(withoutFirstPrepend) };
+  }
+  return spec;
+}
+
 /** SentencePiece Unigram tokenizer (SigLIP, T5-style) from a Hugging Face tokenizer.json. */
 export class UnigramTokenizer implements Tokenizer {
   readonly kind = "unigram" as const;
@@ -41,6 +52,8 @@ export class UnigramTokenizer implements Tokenizer {
   readonly #model: UnigramModel;
   readonly #normalize: Normalizer;
   readonly #preTokenize: PreTokenizer;
+  /** For text after a special token: Metaspace's `prepend_scheme: "first"` prepends only once. */
+  readonly #preTokenizeRest: PreTokenizer;
   readonly #specials: SpecialIds;
   readonly #specialIds: Set<number>;
   readonly #specialSplit: RegExp | undefined;
@@ -72,6 +85,7 @@ export class UnigramTokenizer implements Tokenizer {
     );
     this.#normalize = createNormalizer(json.normalizer);
     this.#preTokenize = createPreTokenizer(json.pre_tokenizer);
+    this.#preTokenizeRest = createPreTokenizer(withoutFirstPrepend(json.pre_tokenizer));
     this.#specials = readPostProcessor(json.post_processor);
     const specialTokens = added
       .filter((t) => t.special)
@@ -96,8 +110,9 @@ export class UnigramTokenizer implements Tokenizer {
     this.#defaultPadding = strategy === "BatchLongest" ? "longest" : "max_length";
   }
 
-  #encodeSegment(text: string, ids: number[]): void {
-    for (const word of this.#preTokenize(this.#normalize(text))) {
+  #encodeSegment(text: string, ids: number[], first: boolean): void {
+    const preTokenize = first ? this.#preTokenize : this.#preTokenizeRest;
+    for (const word of preTokenize(this.#normalize(text))) {
       let wordIds = this.#cache.get(word);
       if (wordIds === undefined) {
         wordIds = this.#model.encodeWord(word);
@@ -113,7 +128,7 @@ export class UnigramTokenizer implements Tokenizer {
     const parts = this.#specialSplit ? text.split(this.#specialSplit) : [text];
     parts.forEach((part, i) => {
       if (i % 2 === 1) ids.push(this.#ids.get(part)!);
-      else if (part.length > 0) this.#encodeSegment(part, ids);
+      else if (part.length > 0) this.#encodeSegment(part, ids, i === 0);
     });
     return ids;
   }
