@@ -97,7 +97,7 @@ describe.skipIf(missing !== undefined)("backend-web in Chromium", () => {
       entry: fileURLToPath(new URL("./testing/browser-entry.ts", import.meta.url)),
       routes: { "/testing/": testing, "/fixtures/": fixtures },
     });
-  });
+  }, 300_000);
   afterAll(async () => {
     await t?.close();
   });
@@ -107,7 +107,7 @@ describe.skipIf(missing !== undefined)("backend-web in Chromium", () => {
   });
 
   for (const ep of ["wasm", "webgpu"] as const) {
-    it(`runs an ONNX graph on ${ep} and matches numpy`, async () => {
+    it(`runs an ONNX graph on ${ep} and matches numpy`, { timeout: 180_000 }, async () => {
       const out = await call("affine", ep).catch((e: Error) => {
         throw new Error(`${e.message}\n${t.log.join("\n")}`);
       });
@@ -139,6 +139,14 @@ describe.skipIf(missing !== undefined)("backend-web in Chromium", () => {
     });
   }
 
+  it("shows why blobs matter: an <img> of a translucent PNG loses transparent colours (canvas premultiplies)", async () => {
+    const raw = await call("decode", "translucent.png", "img");
+    const want = Buffer.from(pillow["translucent.png"]!.rgba, "base64");
+    // The generator made pixels 0–2 fully transparent but coloured; Pillow keeps the colour.
+    expect([...want.subarray(0, 12)].some((v, i) => i % 4 !== 3 && v !== 0)).toBe(true);
+    expect(raw.data.slice(0, 12)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  });
+
   it("decodes a JPEG within ±2 of Pillow (both use libjpeg-turbo; upsampling may differ)", async () => {
     const raw = await call("decode", "rgb-q95.jpg", "blob");
     const want = [...Buffer.from(pillow["rgb-q95.jpg"]!.rgba, "base64")];
@@ -160,7 +168,7 @@ describe.skipIf(missing !== undefined)("backend-web in Chromium", () => {
       let node: { texts: number[]; images: number[] };
       beforeAll(async () => {
         node = await nodeEmbeddings(model, texts, images);
-      });
+      }, 300_000);
 
       // SwiftShader compiles every WebGPU kernel on the CPU, so WebGPU runs one model to keep CI short.
       for (const ep of model === "tiny-clip" ? (["wasm", "webgpu"] as const) : (["wasm"] as const)) {
