@@ -1,3 +1,4 @@
+export { type Coefficients, computeCoefficients } from "./coefficients.js";
 export { OPENAI_CLIP_MEAN, OPENAI_CLIP_STD, outputSize, parsePreprocessorConfig } from "./config.js";
 export { premultiply, toRgb, unpremultiply, unpremultiplyPixels } from "./convert.js";
 export {
@@ -8,8 +9,6 @@ export {
   validateRawImage,
 } from "./preprocess.js";
 export {
-  type Coefficients,
-  computeCoefficients,
   type ResizeWindow,
   type RowSink,
   resample,

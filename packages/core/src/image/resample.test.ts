@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isClipkitError } from "../errors.js";
-import { computeCoefficients, resample } from "./resample.js";
+import { computeCoefficients } from "./coefficients.js";
+import { resample } from "./resample.js";
 import type { RawImage, ResampleFilter } from "./types.js";
 
 const FILTERS: ResampleFilter[] = ["nearest", "lanczos", "bilinear", "bicubic", "box", "hamming"];
