@@ -69,7 +69,12 @@ interface Api {
     images: number[];
     ms: Record<string, number>;
   }>;
-  store(key: string, bytes: number[]): Promise<{ back: number[] | null; gone: boolean }>;
+  store(where: string): Promise<{
+    before: unknown[];
+    after: unknown[] | null;
+    gone: boolean;
+    badName: string;
+  }>;
   crossOriginIsolated: boolean;
 }
 
@@ -153,12 +158,15 @@ describe.skipIf(missing !== undefined)("backend-web in Chromium", () => {
     expect(maxAbsDiff(raw.data, want)).toBeLessThanOrEqual(2);
   });
 
-  it("stores index bytes in IndexedDB and reads them back", async () => {
-    const bytes = Array.from({ length: 1000 }, (_, i) => (i * 37) % 256);
-    const { back, gone } = await call("store", "photos", bytes);
-    expect(back).toEqual(bytes);
-    expect(gone).toBe(true);
-  });
+  for (const where of ["indexeddb", "opfs"]) {
+    it(`saves a FlatIndex to ${where} and searches the reloaded copy identically`, async () => {
+      const r = await call("store", where);
+      expect(r.before).toHaveLength(3);
+      expect(r.after).toEqual(r.before);
+      expect(r.gone).toBe(true);
+      expect(r.badName).toBe("INVALID_ARGUMENT");
+    });
+  }
 
   for (const model of ["tiny-clip", "tiny-siglip"]) {
     describe(model, () => {

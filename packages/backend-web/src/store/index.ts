@@ -4,3 +4,4 @@ export {
   loadIndexFromIndexedDb,
   saveIndexToIndexedDb,
 } from "./indexeddb.js";
+export { deleteIndexFromOpfs, loadIndexFromOpfs, type OpfsStoreOptions, saveIndexToOpfs } from "./opfs.js";

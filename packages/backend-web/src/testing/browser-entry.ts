@@ -1,12 +1,15 @@
 // Bundled by browser.test.ts and loaded into Chromium: exposes the package to page.evaluate.
 
-import { tensor } from "@clipkit/core";
+import { createEmbeddings, FlatIndex, loadFlatIndex, saveFlatIndex, tensor } from "@clipkit/core";
 import {
   decodeImage,
   deleteIndexFromIndexedDb,
+  deleteIndexFromOpfs,
   loadClipModel,
   loadIndexFromIndexedDb,
+  loadIndexFromOpfs,
   saveIndexToIndexedDb,
+  saveIndexToOpfs,
   urlFiles,
   type WebExecutionProvider,
   webBackend,
@@ -95,13 +98,33 @@ async function clip(
   };
 }
 
-/** Round-trips bytes through IndexedDB. */
-async function store(key: string, bytes: number[]) {
-  await saveIndexToIndexedDb(key, Uint8Array.from(bytes), { database: "clipkit-test" });
-  const back = await loadIndexFromIndexedDb(key, { database: "clipkit-test" });
-  await deleteIndexFromIndexedDb(key, { database: "clipkit-test" });
-  const gone = await loadIndexFromIndexedDb(key, { database: "clipkit-test" });
-  return { back: back ? Array.from(back) : null, gone: gone === undefined };
+/** Saves a FlatIndex to IndexedDB or OPFS, reads it back and searches both copies. */
+async function store(where: "indexeddb" | "opfs") {
+  const space = { id: "test-space", dim: 4, normalized: false };
+  const rows = Float32Array.from({ length: 40 }, (_, i) => Math.sin(i * 1.7));
+  const index = new FlatIndex<{ n: number }>(space);
+  index.add(
+    Array.from({ length: 10 }, (_, i) => `item-${i}`),
+    createEmbeddings(rows, 10, space),
+    Array.from({ length: 10 }, (_, n) => ({ n })),
+  );
+  const query = createEmbeddings(Float32Array.from([0.3, -0.2, 0.9, 0.1]), 1, space);
+  const save = where === "opfs" ? saveIndexToOpfs : saveIndexToIndexedDb;
+  const load = where === "opfs" ? loadIndexFromOpfs : loadIndexFromIndexedDb;
+  const remove = where === "opfs" ? deleteIndexFromOpfs : deleteIndexFromIndexedDb;
+  await save("photos", saveFlatIndex(index));
+  const bytes = await load("photos");
+  const restored = bytes ? loadFlatIndex<{ n: number }>(bytes, `${where}:photos`) : undefined;
+  await remove("photos");
+  return {
+    before: index.search(query, { k: 3 })[0],
+    after: restored?.search(query, { k: 3 })[0] ?? null,
+    gone: (await load("photos")) === undefined,
+    badName: await save("", new Uint8Array(1)).then(
+      () => "none",
+      (e: { code?: string }) => e.code ?? "?",
+    ),
+  };
 }
 
 Object.assign(globalThis, {
