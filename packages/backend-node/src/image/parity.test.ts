@@ -18,6 +18,7 @@ const cases = loadReferenceCases();
 // It only matters where values straddle 255 (this fixture is random 0..399 noise).
 const KNOWN_DEVIATIONS: Record<string, { mean: number; max: number }> = {
   "gray16_25x19.png openai-32": { mean: 0.2, max: 1.4 },
+  "gray16_25x19.png openai-longest-20x16-fill": { mean: 0.2, max: 1.4 },
 };
 
 function stats(ours: Float32Array, ref: Float32Array): { mean: number; max: number; exact: number } {

@@ -100,6 +100,25 @@ describe("parsePreprocessorConfig", () => {
     });
   });
 
+  it("maps open_clip's non-square shortest and longest modes to ResizeKeepRatio with a fill", () => {
+    expect(
+      parsePreprocessorConfig({ image_size: [40, 48], resize_mode: "longest", fill_color: 128 }),
+    ).toMatchObject({
+      resize: { mode: "keep_ratio", height: 40, width: 48, longest: true },
+      crop: { height: 40, width: 48 },
+      fill: 128,
+    });
+    expect(parsePreprocessorConfig({ image_size: [40, 48] }).resize).toEqual({
+      mode: "keep_ratio",
+      height: 40,
+      width: 48,
+      longest: false,
+    });
+    expect(code(() => parsePreprocessorConfig({ image_size: 224, fill_color: 300 }))).toBe(
+      "MODEL_CONFIG_INVALID",
+    );
+  });
+
   it("honours do_resize / do_rescale / do_normalize switches", () => {
     const cfg = parsePreprocessorConfig({
       do_resize: false,
@@ -121,7 +140,7 @@ describe("parsePreprocessorConfig", () => {
     expect(code(() => parsePreprocessorConfig({ resample: 9 }))).toBe("MODEL_CONFIG_INVALID");
     expect(code(() => parsePreprocessorConfig({ image_mean: [0.5, 0.5] }))).toBe("MODEL_CONFIG_INVALID");
     expect(code(() => parsePreprocessorConfig({ do_resize: "yes" }))).toBe("MODEL_CONFIG_INVALID");
-    expect(code(() => parsePreprocessorConfig({ image_size: 224, resize_mode: "longest" }))).toBe(
+    expect(code(() => parsePreprocessorConfig({ image_size: 224, resize_mode: "pad" }))).toBe(
       "MODEL_CONFIG_INVALID",
     );
     expect(code(() => parsePreprocessorConfig({ image_size: 224, interpolation: "random" }))).toBe(

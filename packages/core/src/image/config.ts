@@ -120,19 +120,25 @@ function parseOpenClip(json: Json): PreprocessConfig {
     );
   }
   let resize: ResizeSpec;
-  let crop: PreprocessConfig["crop"];
+  let crop: PreprocessConfig["crop"] = { height, width };
   if (mode === "squash") {
     resize = { mode: "squash", height, width };
     crop = null;
-  } else if (mode === "shortest") {
-    // open_clip passes the int (not the tuple) to Resize when the target is square.
-    resize = { mode: "shortest_edge", size: Math.min(height, width) };
-    crop = { height, width };
+  } else if (mode === "shortest" && height === width) {
+    // open_clip passes the int (not the tuple) to torchvision's Resize when the target is square.
+    resize = { mode: "shortest_edge", size: height };
+  } else if (mode === "shortest" || mode === "longest") {
+    // ResizeKeepRatio, then CenterCrop (shortest) or CenterCropOrPad (longest): same offsets.
+    resize = { mode: "keep_ratio", height, width, longest: mode === "longest" };
   } else {
     return fail(
-      `resize_mode ${JSON.stringify(mode)} is not supported (use shortest or squash)`,
+      `resize_mode ${JSON.stringify(mode)} is not supported (use shortest, longest or squash)`,
       "resize_mode",
     );
+  }
+  const fill = json.fill_color ?? 0;
+  if (typeof fill !== "number" || !Number.isInteger(fill) || fill < 0 || fill > 255) {
+    fail(`fill_color must be an integer 0-255, got ${JSON.stringify(fill)}`, "fill_color");
   }
   const std = triple(json.std, "std", OPENAI_CLIP_STD);
   if (std.some((s) => s === 0)) fail("std must not contain 0", "std");
@@ -141,6 +147,7 @@ function parseOpenClip(json: Json): PreprocessConfig {
     resample: interp,
     crop,
     cropRounding: "half-even",
+    fill,
     rgbConversion: "after-crop",
     rescaleFactor: 1 / 255,
     doNormalize: true,

@@ -9,6 +9,7 @@ const clip = parsePreprocessorConfig({ image_size: 16 });
 const hf = parsePreprocessorConfig({ size: { shortest_edge: 16 }, crop_size: 16, do_center_crop: true });
 const siglip = parsePreprocessorConfig({ size: { height: 12, width: 20 }, image_mean: 0.5, image_std: 0.5 });
 const configs = [clip, hf, siglip];
+const longest = parsePreprocessorConfig({ image_size: [10, 14], resize_mode: "longest", fill_color: 7 });
 
 const dim = fc.integer({ min: 1, max: 48 });
 const image = fc
@@ -41,7 +42,7 @@ function errorCode(fn: () => unknown): string | undefined {
 describe("preprocessImage", () => {
   it("always returns 3×H×W for any input of at least 1×1", () => {
     fc.assert(
-      fc.property(image, fc.constantFrom(...configs), (img, cfg) => {
+      fc.property(image, fc.constantFrom(...configs, longest), (img, cfg) => {
         const out = preprocessImage(img, cfg);
         const h = cfg.crop?.height ?? 12;
         const w = cfg.crop?.width ?? 20;
@@ -152,6 +153,18 @@ describe("resizeTarget and cropOffset", () => {
     expect(resizeTarget(300, 451, { mode: "shortest_edge", size: 224 })).toEqual({ width: 224, height: 336 });
     expect(resizeTarget(1, 9, { mode: "shortest_edge", size: 32 })).toEqual({ width: 32, height: 288 });
     expect(resizeTarget(5, 5, { mode: "none" })).toEqual({ width: 5, height: 5 });
+  });
+
+  it("keeps the ratio like open_clip's ResizeKeepRatio, rounding half to even", () => {
+    const spec = { mode: "keep_ratio", height: 40, width: 48 } as const;
+    // 451×300: ratios 7.5 (h) and 9.396 (w); shortest scales by 7.5 → 60.13, 40.
+    expect(resizeTarget(451, 300, { ...spec, longest: false })).toEqual({ width: 60, height: 40 });
+    // longest scales by 9.396 → 48, 31.93.
+    expect(resizeTarget(451, 300, { ...spec, longest: true })).toEqual({ width: 48, height: 32 });
+    // Ratio 2 (height 4 → 2): width 5 / 2 = 2.5 rounds to 2, width 3 / 2 = 1.5 rounds to 2.
+    const half = { mode: "keep_ratio", height: 2, width: 3, longest: true } as const;
+    expect(resizeTarget(5, 4, half)).toEqual({ width: 2, height: 2 });
+    expect(resizeTarget(3, 4, half)).toEqual({ width: 2, height: 2 });
   });
 
   it("rounds crop offsets half to even (torchvision) or down (HF)", () => {

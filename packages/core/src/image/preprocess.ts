@@ -43,6 +43,16 @@ export function resizeTarget(
 ): { width: number; height: number } {
   if (spec.mode === "none") return { width, height };
   if (spec.mode === "squash") return { width: spec.width, height: spec.height };
+  if (spec.mode === "keep_ratio") {
+    const rh = height / spec.height;
+    const rw = width / spec.width;
+    const ratio = spec.longest ? Math.max(rh, rw) : Math.min(rh, rw);
+    // Python's round(); at least 1 pixel so extreme strips stay valid images.
+    return {
+      width: Math.max(1, roundHalfEven(width / ratio)),
+      height: Math.max(1, roundHalfEven(height / ratio)),
+    };
+  }
   const short = Math.min(width, height);
   const long = Math.max(width, height);
   const newLong = Math.trunc((spec.size * long) / short);
@@ -106,7 +116,8 @@ function preprocessInto(
   };
   const plane = crop.height * crop.width;
   if (win.height < crop.height || win.width < crop.width) {
-    for (let ch = 0; ch < 3; ch++) out.fill(lut[ch * 256]!, at + ch * plane, at + (ch + 1) * plane);
+    const fill = config.fill ?? 0;
+    for (let ch = 0; ch < 3; ch++) out.fill(lut[ch * 256 + fill]!, at + ch * plane, at + (ch + 1) * plane);
   }
 
   let src = image;

@@ -25,6 +25,16 @@ export type ResizeSpec =
   | { readonly mode: "shortest_edge"; readonly size: number }
   /** Both sides to fixed sizes, ignoring aspect ratio (SigLIP, HF `{height, width}`). */
   | { readonly mode: "squash"; readonly height: number; readonly width: number }
+  /**
+   * open_clip's `ResizeKeepRatio`: scale by the short-side ratio (or the long-side one when
+   * `longest`), each side `round(side / ratio)` with Python's half-to-even rounding.
+   */
+  | {
+      readonly mode: "keep_ratio";
+      readonly height: number;
+      readonly width: number;
+      readonly longest: boolean;
+    }
   /** No resize (HF `do_resize: false`). */
   | { readonly mode: "none" };
 
@@ -50,6 +60,8 @@ export interface PreprocessConfig {
   /** Centre crop to this size after resizing (zero-padded where the image is smaller), or none. */
   readonly crop: { readonly height: number; readonly width: number } | null;
   readonly cropRounding: CropRounding;
+  /** Pixel value (0–255, every channel) for padding where the crop is larger than the image; default 0. */
+  readonly fill?: number;
   readonly rgbConversion: RgbConversionOrder;
   /** Multiplier from 0–255 to the model's range (1/255); 1 when rescaling is off. */
   readonly rescaleFactor: number;
