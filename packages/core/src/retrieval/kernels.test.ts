@@ -40,4 +40,32 @@ describe("scan kernels", () => {
       { numRuns: 60 },
     );
   });
+
+  it("int8 SIMD and JS kernels give identical scores and ranks (exact integer sums)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 12 }).map((d) => d * 16),
+        fc.integer({ min: 1, max: 300 }),
+        fc.integer({ min: 1, max: 11 }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer(),
+        (dim, ni, nq, k, seed) => {
+          let s = seed >>> 0 || 1;
+          const code = () => {
+            s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+            return (s % 255) - 127;
+          };
+          const items = Int8Array.from({ length: ni * dim }, code);
+          const queries = Int8Array.from({ length: nq * dim }, code);
+          const itemScale = Float32Array.from({ length: ni }, () => 0.01 + (code() + 127) / 5000);
+          const queryScale = Float32Array.from({ length: nq }, () => 0.01 + (code() + 127) / 5000);
+          const input = { queries, items, nq, ni, dim, itemScale, queryScale };
+          const simd = scanTopK(input, k);
+          const js = scanTopK({ ...input, simd: false }, k);
+          for (let q = 0; q < nq; q++) expect(simd[q]!.sorted()).toEqual(js[q]!.sorted());
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
 });

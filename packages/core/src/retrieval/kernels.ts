@@ -27,7 +27,7 @@ export interface ScanInput {
   readonly itemScale?: Float32Array;
   /** Rows with `allowed[i] === 0` are skipped (metadata filters); omitted means all rows. */
   readonly allowed?: Uint8Array;
-  /** Use the WebAssembly SIMD kernel for float32 rows when available (default true). */
+  /** Use the WebAssembly SIMD kernels when available (default true; float32 needs dim % 4 === 0, int8 dim % 16 === 0). */
   readonly simd?: boolean;
 }
 
@@ -44,15 +44,11 @@ export function scanTopK(input: ScanInput, k: number): TopKHeap[] {
   const heaps: TopKHeap[] = [];
   for (let q = 0; q < nq; q++) heaps.push(new TopKHeap(Math.min(k, ni)));
   if (k === 0 || ni === 0) return heaps;
-  if (
-    input.simd !== false &&
-    input.items instanceof Float32Array &&
-    input.queries instanceof Float32Array &&
-    input.dim % 4 === 0
-  ) {
+  const f32 = input.items instanceof Float32Array && input.queries instanceof Float32Array;
+  if (input.simd !== false && input.dim % (f32 ? 4 : 16) === 0) {
     const kernel = createSimdDot();
     if (kernel) {
-      simdScan(kernel, input as ScanInput & { queries: Float32Array; items: Float32Array }, heaps);
+      simdScan(kernel, input, heaps);
       return heaps;
     }
   }
@@ -69,31 +65,34 @@ export function scanTopK(input: ScanInput, k: number): TopKHeap[] {
 }
 
 /**
- * The float32 scan on the SIMD kernel: queries copied into wasm memory once per chunk, item rows
- * one block at a time (each block copied once, then scored against every query in the chunk).
+ * The scan on the SIMD kernels: queries copied into wasm memory once per chunk, item rows one
+ * block at a time (each block copied once, then scored against every query in the chunk).
  */
-function simdScan(
-  kernel: SimdDot,
-  input: ScanInput & { queries: Float32Array; items: Float32Array },
-  heaps: TopKHeap[],
-): void {
+function simdScan(kernel: SimdDot, input: ScanInput, heaps: TopKHeap[]): void {
   const { queries, items, nq, ni, dim } = input;
+  const f32 = items instanceof Float32Array;
   const chunk = Math.min(nq, SIMD_QUERY_CHUNK);
-  const qBytes = chunk * dim * 4;
-  const xBytes = ITEM_BLOCK * dim * 4;
+  // float32 rows are 4·dim bytes; int8 items are dim bytes and their queries are widened to int16.
+  const qBytes = chunk * dim * (f32 ? 4 : 2);
+  const xBytes = ITEM_BLOCK * dim * (f32 ? 4 : 1);
   const outBytes = chunk * ITEM_BLOCK * 4;
   kernel.reserve(qBytes + xBytes + outBytes);
   const xOff = qBytes;
   const outOff = qBytes + xBytes;
-  const heap = kernel.heap();
-  const scores = heap.subarray(outOff / 4, (outOff + outBytes) / 4);
+  const mem = kernel.heap().buffer;
+  const scores = new Float32Array(mem, outOff, chunk * ITEM_BLOCK);
+  const qView = f32 ? new Float32Array(mem, 0, chunk * dim) : new Int16Array(mem, 0, chunk * dim);
+  const xView = f32
+    ? new Float32Array(mem, xOff, ITEM_BLOCK * dim)
+    : new Int8Array(mem, xOff, ITEM_BLOCK * dim);
+  const score = f32 ? kernel.scores : kernel.scoresI8;
   for (let q0 = 0; q0 < nq; q0 += chunk) {
     const q1 = Math.min(nq, q0 + chunk);
-    heap.set(queries.subarray(q0 * dim, q1 * dim), 0);
+    qView.set(queries.subarray(q0 * dim, q1 * dim));
     for (let i0 = 0; i0 < ni; i0 += ITEM_BLOCK) {
       const i1 = Math.min(ni, i0 + ITEM_BLOCK);
-      heap.set(items.subarray(i0 * dim, i1 * dim), xOff / 4);
-      kernel.scores(0, q1 - q0, xOff, i1 - i0, dim, outOff);
+      xView.set(items.subarray(i0 * dim, i1 * dim));
+      score(0, q1 - q0, xOff, i1 - i0, dim, outOff);
       pushBlock(input, heaps, q0, q1, i0, i1, scores, q0);
     }
   }

@@ -92,4 +92,74 @@
             (br $li1)))
         (local.set $qi (i32.add (local.get $qi) (i32.const 1)))
         (br $lq1))))
+  ;; int8 codes: out[qi * nx + i] = f32(Q[qi] · X[i]) where queries are pre-widened to i16 (row =
+  ;; 2·dim bytes) and items are i8 (row = dim bytes); dim must be a multiple of 16. Products are
+  ;; summed exactly in i32 by i32x4.dot_i16x8_s (|sum| ≤ 127² · dim fits easily).
+  (func (export "scores_i8")
+    (param $q i32) (param $nq i32) (param $x i32) (param $nx i32) (param $dim i32) (param $out i32)
+    (local $qrow i32) (local $qi i32) (local $i i32) (local $j i32) (local $jq i32)
+    (local $q0 i32) (local $q1 i32) (local $q2 i32) (local $q3 i32) (local $xr i32) (local $o i32)
+    (local $stride i32) (local $n i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $lo v128) (local $hi v128)
+    (local.set $qrow (i32.shl (local.get $dim) (i32.const 1)))
+    (local.set $stride (i32.shl (local.get $nx) (i32.const 2)))
+    (local.set $qi (i32.const 0))
+    (block $done
+      (loop $lq
+        (br_if $done (i32.ge_s (local.get $qi) (local.get $nq)))
+        ;; up to four queries; missing ones alias the last real one and are not stored
+        (local.set $n (i32.sub (local.get $nq) (local.get $qi)))
+        (local.set $q0 (i32.add (local.get $q) (i32.mul (local.get $qi) (local.get $qrow))))
+        (local.set $q1 (select (i32.add (local.get $q0) (local.get $qrow)) (local.get $q0) (i32.gt_s (local.get $n) (i32.const 1))))
+        (local.set $q2 (select (i32.add (local.get $q1) (local.get $qrow)) (local.get $q1) (i32.gt_s (local.get $n) (i32.const 2))))
+        (local.set $q3 (select (i32.add (local.get $q2) (local.get $qrow)) (local.get $q2) (i32.gt_s (local.get $n) (i32.const 3))))
+        (local.set $i (i32.const 0))
+        (block $endi
+          (loop $li
+            (br_if $endi (i32.ge_s (local.get $i) (local.get $nx)))
+            (local.set $xr (i32.add (local.get $x) (i32.mul (local.get $i) (local.get $dim))))
+            (local.set $a0 (v128.const i32x4 0 0 0 0))
+            (local.set $a1 (v128.const i32x4 0 0 0 0))
+            (local.set $a2 (v128.const i32x4 0 0 0 0))
+            (local.set $a3 (v128.const i32x4 0 0 0 0))
+            (local.set $j (i32.const 0))
+            (local.set $jq (i32.const 0))
+            (block $endj
+              (loop $lj
+                (br_if $endj (i32.ge_s (local.get $j) (local.get $dim)))
+                (local.set $lo (v128.load (i32.add (local.get $xr) (local.get $j))))
+                (local.set $hi (i16x8.extend_high_i8x16_s (local.get $lo)))
+                (local.set $lo (i16x8.extend_low_i8x16_s (local.get $lo)))
+                (local.set $a0 (i32x4.add (local.get $a0) (i32x4.add
+                  (i32x4.dot_i16x8_s (v128.load (i32.add (local.get $q0) (local.get $jq))) (local.get $lo))
+                  (i32x4.dot_i16x8_s (v128.load offset=16 (i32.add (local.get $q0) (local.get $jq))) (local.get $hi)))))
+                (local.set $a1 (i32x4.add (local.get $a1) (i32x4.add
+                  (i32x4.dot_i16x8_s (v128.load (i32.add (local.get $q1) (local.get $jq))) (local.get $lo))
+                  (i32x4.dot_i16x8_s (v128.load offset=16 (i32.add (local.get $q1) (local.get $jq))) (local.get $hi)))))
+                (local.set $a2 (i32x4.add (local.get $a2) (i32x4.add
+                  (i32x4.dot_i16x8_s (v128.load (i32.add (local.get $q2) (local.get $jq))) (local.get $lo))
+                  (i32x4.dot_i16x8_s (v128.load offset=16 (i32.add (local.get $q2) (local.get $jq))) (local.get $hi)))))
+                (local.set $a3 (i32x4.add (local.get $a3) (i32x4.add
+                  (i32x4.dot_i16x8_s (v128.load (i32.add (local.get $q3) (local.get $jq))) (local.get $lo))
+                  (i32x4.dot_i16x8_s (v128.load offset=16 (i32.add (local.get $q3) (local.get $jq))) (local.get $hi)))))
+                (local.set $j (i32.add (local.get $j) (i32.const 16)))
+                (local.set $jq (i32.add (local.get $jq) (i32.const 32)))
+                (br $lj)))
+            (local.set $o (i32.add (local.get $out)
+              (i32.shl (i32.add (i32.mul (local.get $qi) (local.get $nx)) (local.get $i)) (i32.const 2))))
+            (f32.store (local.get $o) (call $hsum_i (local.get $a0)))
+            (if (i32.gt_s (local.get $n) (i32.const 1)) (then
+              (f32.store (i32.add (local.get $o) (local.get $stride)) (call $hsum_i (local.get $a1)))))
+            (if (i32.gt_s (local.get $n) (i32.const 2)) (then
+              (f32.store (i32.add (local.get $o) (i32.shl (local.get $stride) (i32.const 1))) (call $hsum_i (local.get $a2)))))
+            (if (i32.gt_s (local.get $n) (i32.const 3)) (then
+              (f32.store (i32.add (local.get $o) (i32.mul (local.get $stride) (i32.const 3))) (call $hsum_i (local.get $a3)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $li)))
+        (local.set $qi (i32.add (local.get $qi) (i32.const 4)))
+        (br $lq))))
+  (func $hsum_i (param $v v128) (result f32)
+    (f32.convert_i32_s (i32.add
+      (i32.add (i32x4.extract_lane 0 (local.get $v)) (i32x4.extract_lane 1 (local.get $v)))
+      (i32.add (i32x4.extract_lane 2 (local.get $v)) (i32x4.extract_lane 3 (local.get $v))))))
 )
