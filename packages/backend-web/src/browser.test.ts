@@ -75,6 +75,7 @@ interface Api {
     gone: boolean;
     badName: string;
   }>;
+  cached(): Promise<{ stored: boolean; same: boolean; uncached: string }>;
   crossOriginIsolated: boolean;
 }
 
@@ -156,6 +157,10 @@ describe.skipIf(missing !== undefined)("backend-web in Chromium", () => {
     const raw = await call("decode", "rgb-q95.jpg", "blob");
     const want = [...Buffer.from(pillow["rgb-q95.jpg"]!.rgba, "base64")];
     expect(maxAbsDiff(raw.data, want)).toBeLessThanOrEqual(2);
+  });
+
+  it("keeps model files in the Cache API and reads them back without the network", async () => {
+    expect(await call("cached")).toEqual({ stored: true, same: true, uncached: "IO_FAILED" });
   });
 
   for (const where of ["indexeddb", "opfs"]) {

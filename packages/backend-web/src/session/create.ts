@@ -36,7 +36,8 @@ export interface WebBackendOptions {
   wasmPaths?: WasmPaths;
   /**
    * wasm threads. Multi-threading needs `crossOriginIsolated` (COOP/COEP headers); without it
-   * onnxruntime-web runs single-threaded. Default: onnxruntime-web's choice.
+   * onnxruntime-web runs single-threaded. Default: onnxruntime-web's choice. The per-session
+   * `intraOpThreads` of core's `SessionOptions` is ignored: the page has one wasm thread pool.
    */
   numThreads?: number;
   /** The WebGPU entry point (default `globalThis.navigator.gpu`); `null` means "no WebGPU". */

@@ -127,6 +127,26 @@ async function store(where: "indexeddb" | "opfs") {
   };
 }
 
+/** Reads a file through urlFiles with the real Cache API, then again with the network cut off. */
+async function cached() {
+  const url = new URL("/testing/affine.onnx", location.href).href;
+  await caches.delete("clipkit-test");
+  const first = await urlFiles("/testing/", { cache: "clipkit-test" }).read("affine.onnx");
+  const stored = await (await caches.open("clipkit-test")).match(url);
+  const offline: typeof fetch = async () => {
+    throw new TypeError("offline");
+  };
+  const second = await urlFiles("/testing/", { cache: "clipkit-test", fetch: offline }).read("affine.onnx");
+  const uncached = await urlFiles("/testing/", { fetch: offline })
+    .read("affine.onnx")
+    .then(
+      () => "none",
+      (e: { code?: string }) => e.code ?? "?",
+    );
+  await caches.delete("clipkit-test");
+  return { stored: stored !== undefined, same: first.join() === second.join(), uncached };
+}
+
 Object.assign(globalThis, {
   clipkitTest: {
     affine,
@@ -134,6 +154,7 @@ Object.assign(globalThis, {
     decodeError,
     clip,
     store,
+    cached,
     crossOriginIsolated: globalThis.crossOriginIsolated,
   },
 });
