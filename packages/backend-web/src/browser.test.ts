@@ -21,8 +21,13 @@ const reference = (model: string) =>
   JSON.parse(readFileSync(`${fixtures}models/${model}.reference.json`, "utf8")) as Reference;
 
 /** Embeddings of the same texts and image files from the Node backend (onnxruntime-node, sharp). */
-async function nodeEmbeddings(model: string, texts: string[], images: string[]) {
-  const loaded = await loadNodeClipModel(`${fixtures}models/${model}`);
+async function nodeEmbeddings(
+  model: string,
+  texts: string[],
+  images: string[],
+  dtype: "fp32" | "fp16" = "fp32",
+) {
+  const loaded = await loadNodeClipModel(`${fixtures}models/${model}`, { dtype });
   const t = await loaded.embedTexts(texts, { normalize: false });
   const i = await loaded.embedImages(
     images.map((f) => `${fixtures}models/${f}`),
@@ -61,6 +66,7 @@ interface Api {
     texts: string[],
     images: string[],
     calibrateScoring?: boolean,
+    dtype?: string,
   ): Promise<{
     modelType: string;
     scoring: unknown;
@@ -208,6 +214,26 @@ describe.skipIf(missing !== undefined)("backend-web in Chromium", () => {
       }
     });
   }
+
+  it("runs fp16 graphs (Float16Array in Chromium, Uint16Array in core) like the Node backend", {
+    timeout: 300_000,
+  }, async () => {
+    const ref = reference("tiny-clip");
+    const texts = ref.texts.slice(0, 3).map((x) => x.text);
+    const images = ref.images.map((x) => x.file);
+    const node = await nodeEmbeddings("tiny-clip", texts, images, "fp16");
+    const web = await call("clip", "tiny-clip", "wasm", texts, images, false, "fp16");
+    const d = Math.max(maxAbsDiff(web.texts, node.texts), maxAbsDiff(web.images, node.images));
+    console.log(`[backend-web] tiny-clip fp16 wasm: max|Δ| vs node ${d.toExponential(2)}`);
+    expect(d).toBeLessThanOrEqual(1e-3);
+    // fp16 weights still land near the fp32 reference.
+    expect(
+      maxAbsDiff(
+        web.texts,
+        ref.texts.slice(0, 3).flatMap((x) => x.embedding),
+      ),
+    ).toBeLessThan(0.05);
+  });
 
   it("reports undecodable, unsupported and oversized inputs with stable codes", async () => {
     expect((await call("decodeError", "garbage")).code).toBe("IMAGE_DECODE_FAILED");

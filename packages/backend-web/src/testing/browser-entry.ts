@@ -74,12 +74,14 @@ async function clip(
   texts: string[],
   images: string[],
   calibrateScoring = true,
+  dtype: "fp32" | "fp16" = "fp32",
 ) {
   const t0 = performance.now();
   const loaded = await loadClipModel(`/fixtures/models/${model}/`, {
     executionProviders: [executionProvider],
     wasmPaths: "/ort/",
     calibrateScoring,
+    dtype,
   });
   const t1 = performance.now();
   const blobs = await Promise.all(images.map(async (p) => (await fetch(`/fixtures/models/${p}`)).blob()));
