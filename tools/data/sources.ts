@@ -3,9 +3,9 @@
  * image for which concept, after dropping skin tones and unmatched fxemoji names.
  */
 import { createRequire } from "node:module";
-import type { IconSet } from "./render.js";
-import { STYLES, type EmojiStyle } from "./styles.js";
 import { buildDashlessIndex, canonicalName, isSkinToneVariant, isUnseenConcept } from "./names.js";
+import type { IconSet } from "./render.js";
+import { type EmojiStyle, STYLES } from "./styles.js";
 
 const require = createRequire(import.meta.url);
 
