@@ -20,8 +20,10 @@ export interface TestPage {
 
 /** Options of {@link openTestPage}. */
 export interface TestPageOptions {
-  /** Browser entry module, bundled to `/app/entry.js`. */
+  /** Browser entry module, bundled to `/app/<name>.js` and loaded by the page. */
   entry: string;
+  /** More modules bundled next to it (e.g. a worker the entry starts), not loaded by the page. */
+  extraEntries?: readonly string[];
   /** Extra folders to serve, e.g. `{ "/fixtures/": ".../fixtures" }`. */
   routes?: StaticRoutes;
   /** Global the entry sets once ready (default `"clipkitTest"`). */
@@ -43,7 +45,7 @@ export function ortDistDir(fromFile: string): string {
  */
 export async function openTestPage(options: TestPageOptions): Promise<TestPage> {
   const dir = await mkdtemp(join(tmpdir(), "clipkit-browser-"));
-  await bundleForBrowser({ entryPoints: [options.entry], outdir: dir });
+  await bundleForBrowser({ entryPoints: [options.entry, ...(options.extraEntries ?? [])], outdir: dir });
   const name = options.entry.slice(options.entry.lastIndexOf("/") + 1).replace(/\.[cm]?tsx?$/, ".js");
   await writeFile(
     join(dir, "index.html"),

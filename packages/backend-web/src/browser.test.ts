@@ -82,6 +82,11 @@ interface Api {
     badName: string;
   }>;
   cached(): Promise<{ stored: boolean; same: boolean; uncached: string }>;
+  inWorker(
+    model: string,
+    texts: string[],
+    images: string[],
+  ): Promise<{ texts?: number[]; images?: number[]; error?: string }>;
   crossOriginIsolated: boolean;
 }
 
@@ -107,6 +112,7 @@ describe.skipIf(missing !== undefined)("backend-web in Chromium", () => {
   beforeAll(async () => {
     t = await openTestPage({
       entry: fileURLToPath(new URL("./testing/browser-entry.ts", import.meta.url)),
+      extraEntries: [fileURLToPath(new URL("./testing/worker-entry.ts", import.meta.url))],
       routes: { "/testing/": testing, "/fixtures/": fixtures },
     });
   }, 300_000);
@@ -233,6 +239,17 @@ describe.skipIf(missing !== undefined)("backend-web in Chromium", () => {
         ref.texts.slice(0, 3).flatMap((x) => x.embedding),
       ),
     ).toBeLessThan(0.05);
+  });
+
+  it("runs in a module worker (no DOM) like the Node backend", { timeout: 300_000 }, async () => {
+    const ref = reference("tiny-clip");
+    const texts = ref.texts.slice(0, 2).map((x) => x.text);
+    const images = ref.images.map((x) => x.file);
+    const node = await nodeEmbeddings("tiny-clip", texts, images);
+    const web = await call("inWorker", "tiny-clip", texts, images);
+    expect(web.error).toBeUndefined();
+    expect(maxAbsDiff(web.texts!, node.texts)).toBeLessThanOrEqual(1e-4);
+    expect(maxAbsDiff(web.images!, node.images)).toBeLessThanOrEqual(1e-4);
   });
 
   it("reports undecodable, unsupported and oversized inputs with stable codes", async () => {

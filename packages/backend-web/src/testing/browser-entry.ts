@@ -149,6 +149,22 @@ async function cached() {
   return { stored: stored !== undefined, same: first.join() === second.join(), uncached };
 }
 
+/** Runs worker-entry.ts in a module worker and returns its embeddings. */
+function inWorker(model: string, texts: string[], images: string[]) {
+  const worker = new Worker(new URL("./worker-entry.js", import.meta.url), { type: "module" });
+  return new Promise<{ texts?: number[]; images?: number[]; error?: string }>((resolve) => {
+    worker.onmessage = (e) => {
+      worker.terminate();
+      resolve(e.data);
+    };
+    worker.onerror = (e) => {
+      worker.terminate();
+      resolve({ error: e.message });
+    };
+    worker.postMessage({ model, texts, images });
+  });
+}
+
 Object.assign(globalThis, {
   clipkitTest: {
     affine,
@@ -157,6 +173,7 @@ Object.assign(globalThis, {
     clip,
     store,
     cached,
+    inWorker,
     crossOriginIsolated: globalThis.crossOriginIsolated,
   },
 });
