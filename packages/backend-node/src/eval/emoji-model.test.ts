@@ -64,6 +64,10 @@ describe("@clipkit/model-emoji through clipkit", () => {
     expect(model.scoring.logitScale).toBeLessThanOrEqual(100);
   });
 
+  it("tokenizes like the training tokenizer (openai/CLIP BPE)", () => {
+    for (const r of reference.embeddings) expect(model.tokenizer.encode(r.text)).toEqual(r.ids);
+  });
+
   it("matches PyTorch tower outputs on reference images and texts", async () => {
     const refs = reference.embeddings;
     const images = await model.embedImages(refs.map((r) => join(subset, r.image)));
