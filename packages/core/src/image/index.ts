@@ -9,6 +9,7 @@ export {
   validateRawImage,
 } from "./preprocess.js";
 export {
+  type ResampleOptions,
   type ResizeWindow,
   type RowSink,
   resample,

@@ -1,5 +1,6 @@
 import { ClipkitError } from "../errors.js";
 import { type Coefficients, computeCoefficients, HALF, PRECISION_BITS } from "./coefficients.js";
+import { simdPasses } from "./simd.js";
 import type { RawImage, ResampleFilter } from "./types.js";
 
 // A port of Pillow's `libImaging/Resample.c` (8 bits per channel): separable convolution, the
@@ -176,6 +177,15 @@ function checkWindow(width: number, height: number, window: ResizeWindow | undef
   return win;
 }
 
+/** Options for {@link resample} and {@link resampleRows}. */
+export interface ResampleOptions {
+  /**
+   * Use the WebAssembly SIMD passes where the runtime has them (default true). Both paths give
+   * identical bytes; false forces the TypeScript passes.
+   */
+  readonly simd?: boolean;
+}
+
 /**
  * Receives one output row (interleaved channels) of a resize. The buffer may be reused for the
  * next row: copy what you keep before returning.
@@ -195,6 +205,7 @@ export function resampleRows(
   filter: ResampleFilter,
   window: ResizeWindow | undefined,
   sink: RowSink,
+  options: ResampleOptions = {},
 ): void {
   const win = checkWindow(width, height, window);
   const { width: inW, height: inH, channels: c } = image;
@@ -218,12 +229,68 @@ export function resampleRows(
     y0 = coV.bounds[win.top * 2]!;
     y1 = coV.bounds[last * 2]! + coV.bounds[last * 2 + 1]!;
   }
-  const rows =
-    width !== inW
-      ? horizontal(src, inW, c, y0, y1 - y0, win.left, win.width, computeCoefficients(inW, width, filter))
-      : cut(src, inW, c, y0, y1 - y0, win.left, win.width);
+  const coH = width !== inW ? computeCoefficients(inW, width, filter) : null;
+  if (options.simd !== false && withSimd(src, inW, c, y0, y1, win, coH, coV, sink)) return;
+  const rows = coH
+    ? horizontal(src, inW, c, y0, y1 - y0, win.left, win.width, coH)
+    : cut(src, inW, c, y0, y1 - y0, win.left, win.width);
   if (coV) vertical(rows, win.width, c, win.top, win.height, y0, coV, sink);
   else emitRows(rows, win.height, stride, sink);
+}
+
+/**
+ * Both passes on WebAssembly SIMD over one scratch memory: source rows `[y0, y1)`, the window's
+ * coefficient rows, the horizontal result, the output. Returns false where SIMD is unavailable.
+ * (The horizontal SIMD pass needs 3 or 4 channels; 1–2 channel images filter horizontally in
+ * TypeScript and vertically in SIMD.)
+ */
+function withSimd(
+  src: Uint8Array,
+  inW: number,
+  c: number,
+  y0: number,
+  y1: number,
+  win: ResizeWindow,
+  coH: Coefficients | null,
+  coV: Coefficients | null,
+  sink: RowSink,
+): boolean {
+  const rows = y1 - y0;
+  const stride = win.width * c;
+  const simdH = coH !== null && (c === 3 || c === 4);
+  const at = (n: number) => (n + 7) & ~3; // 4 bytes of slack, then 4-byte alignment
+  const srcAt = 0;
+  const hbAt = at(srcAt + (simdH ? rows * inW * c : 0));
+  const hwAt = at(hbAt + (simdH ? win.width * 8 : 0));
+  const midAt = at(hwAt + (simdH && coH ? win.width * coH.ksize * 4 : 0));
+  const vbAt = at(midAt + rows * stride);
+  const vwAt = at(vbAt + (coV ? win.height * 8 : 0));
+  const outAt = at(vwAt + (coV ? win.height * coV.ksize * 4 : 0));
+  const simd = simdPasses(at(outAt + win.height * stride));
+  if (!simd) return false;
+  const mem = new Uint8Array(simd.memory.buffer);
+  const ints = (offset: number, values: Int32Array) =>
+    new Int32Array(simd.memory.buffer, offset, values.length).set(values);
+  if (simdH && coH) {
+    mem.set(src.subarray(y0 * inW * c, y1 * inW * c), srcAt);
+    ints(hbAt, coH.bounds.subarray(win.left * 2, (win.left + win.width) * 2));
+    ints(hwAt, coH.weights.subarray(win.left * coH.ksize, (win.left + win.width) * coH.ksize));
+    simd.hpass(srcAt, inW * c, rows, win.width, hbAt, hwAt, coH.ksize * 4, c, midAt);
+  } else {
+    const mid = coH
+      ? horizontal(src, inW, c, y0, rows, win.left, win.width, coH)
+      : cut(src, inW, c, y0, rows, win.left, win.width);
+    mem.set(mid, midAt);
+  }
+  if (!coV) {
+    emitRows(mem.subarray(midAt, midAt + rows * stride), win.height, stride, sink);
+    return true;
+  }
+  ints(vbAt, coV.bounds.subarray(win.top * 2, (win.top + win.height) * 2));
+  ints(vwAt, coV.weights.subarray(win.top * coV.ksize, (win.top + win.height) * coV.ksize));
+  simd.vpass(midAt, stride, win.height, vbAt, vwAt, coV.ksize * 4, y0, outAt);
+  emitRows(mem.subarray(outAt, outAt + win.height * stride), win.height, stride, sink);
+  return true;
 }
 
 /**
@@ -243,11 +310,12 @@ export function resample(
   height: number,
   filter: ResampleFilter,
   window?: ResizeWindow,
+  options: ResampleOptions = {},
 ): RawImage {
   const win = checkWindow(width, height, window);
   const c = image.channels;
   const stride = win.width * c;
   const data = new Uint8Array(win.height * stride);
-  resampleRows(image, width, height, filter, window, (y, row) => data.set(row, y * stride));
+  resampleRows(image, width, height, filter, window, (y, row) => data.set(row, y * stride), options);
   return { width: win.width, height: win.height, channels: c, data };
 }

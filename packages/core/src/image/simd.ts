@@ -1,0 +1,220 @@
+// WebAssembly SIMD versions of the two resample passes (see resample.ts for the maths). Same
+// integer arithmetic, four lanes at a time: i32 multiply-adds of uint8 samples by the 22-bit
+// fixed-point weights, `>> 22`, then saturating narrows i32 → i16 → u8, which is exactly
+// Pillow's clamp to 0–255. The module is ~300 bytes, assembled below so every instruction is
+// readable; where WebAssembly SIMD is missing, callers fall back to the plain TypeScript passes.
+
+/** ULEB128 / SLEB128 encodings used by the WebAssembly binary format. */
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) return [...out, b];
+    out.push(b | 0x80);
+  }
+}
+
+// Instruction helpers (opcodes from the WebAssembly core + SIMD specs).
+const get = (i: number) => [0x20, ...uleb(i)];
+const set = (i: number) => [0x21, ...uleb(i)];
+const i32 = (v: number) => [0x41, ...sleb(v)];
+const ADD = 0x6a;
+const MUL = 0x6c;
+const GE_S = 0x4e;
+const load = (offset = 0) => [0x28, 2, ...uleb(offset)]; // i32.load align=4
+const simd = (op: number, ...imm: number[]) => [0xfd, ...uleb(op), ...imm];
+const V_LOAD32_ZERO = simd(0x5c, 0, 0); // v128.load32_zero align=1 offset=0
+const V_STORE32_LANE0 = simd(0x5a, 0, 0, 0); // v128.store32_lane align=1 offset=0 lane=0
+const SPLAT = simd(0x11); // i32x4.splat
+const WIDEN = [...simd(0x89), ...simd(0xa9)]; // u8 → u16 → u32 (extend_low, unsigned)
+const VADD = simd(0xae); // i32x4.add
+const VMUL = simd(0xb5); // i32x4.mul
+const SHR_S = simd(0xac); // i32x4.shr_s
+const NARROW = [...simd(0x85), ...simd(0x66)]; // i32 → i16 (signed sat) → u8 (unsigned sat)
+const block = (...body: number[][]) => [0x02, 0x40, ...body.flat(), 0x0b];
+const loop = (...body: number[][]) => [0x03, 0x40, ...body.flat(), 0x0b];
+/** `while (a < b) { body }`, with `a`, `b` locals: block { loop { br_if exit (a >= b); body; br loop } }. */
+const whileLt = (a: number, b: number, ...body: number[][]) =>
+  block(loop([...get(a), ...get(b), GE_S, 0x0d, 1], ...body, [0x0c, 0]));
+const inc = (local: number, by: number[]) => [...get(local), ...by, ADD, ...set(local)];
+
+/**
+ * `acc = Σ widen(load32(p)) · splat(*w)` over `n` taps (`p += step`, `w += 4`), then the four
+ * clamped bytes `(acc >> 22)` stored at `o`. `t` is the tap counter, `acc` a v128 local.
+ */
+function dot(p: number, w: number, n: number, step: number[], o: number, t: number, acc: number): number[] {
+  return [
+    ...i32(1 << 21),
+    ...SPLAT,
+    ...set(acc),
+    ...i32(0),
+    ...set(t),
+    ...whileLt(
+      t,
+      n,
+      [
+        ...get(acc),
+        ...get(p),
+        ...V_LOAD32_ZERO,
+        ...WIDEN,
+        ...get(w),
+        ...load(),
+        ...SPLAT,
+        ...VMUL,
+        ...VADD,
+        ...set(acc),
+      ],
+      inc(p, step),
+      inc(w, i32(4)),
+      inc(t, i32(1)),
+    ),
+    ...get(o),
+    ...[...get(acc), ...i32(22), ...SHR_S],
+    ...[...get(acc), ...simd(0x85)], // i16x8.narrow_i32x4_s (the second operand's lanes are unused)
+    ...[...get(acc), ...simd(0x66)], // i8x16.narrow_i16x8_u
+    ...V_STORE32_LANE0,
+  ];
+}
+
+const SUB = 0x6b;
+
+/**
+ * hpass(src, rowStride, rows, outW, bounds, weights, ksizeBytes, c, out): the horizontal pass for
+ * `c` = 3 or 4 interleaved channels (each tap loads 4 bytes; with 3 channels the 4th lane is the
+ * next pixel's and is overwritten by the next store, so buffers carry 4 bytes of slack).
+ */
+function hpass(): number[] {
+  const [src, rowStride, rows, outW, bounds, weights, ksize4, c, out] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [y, xx, p, w, n, o, t, rowIn, acc] = [9, 10, 11, 12, 13, 14, 15, 16, 17];
+  const entry = [...get(bounds), ...get(xx), ...i32(8), MUL, ADD];
+  return [
+    ...[2, 8, 0x7f, 1, 0x7b], // locals: 8 × i32, 1 × v128
+    ...get(out),
+    ...set(o),
+    ...i32(0),
+    ...set(y),
+    ...whileLt(
+      y,
+      rows,
+      [...get(src), ...get(y), ...get(rowStride), MUL, ADD, ...set(rowIn)],
+      [...i32(0), ...set(xx)],
+      whileLt(
+        xx,
+        outW,
+        [...get(rowIn), ...entry, ...load(0), ...get(c), MUL, ADD, ...set(p)],
+        [...entry, ...load(4), ...set(n)],
+        [...get(weights), ...get(xx), ...get(ksize4), MUL, ADD, ...set(w)],
+        dot(p, w, n, get(c), o, t, acc),
+        inc(o, get(c)),
+        inc(xx, i32(1)),
+      ),
+      inc(y, i32(1)),
+    ),
+    0x0b,
+  ];
+}
+
+/**
+ * vpass(src, stride, outH, bounds, weights, ksizeBytes, yShift, out): the vertical pass, four
+ * bytes of a row at a time (rows carry 4 bytes of slack at the end of the buffers).
+ */
+function vpass(): number[] {
+  const [src, stride, outH, bounds, weights, ksize4, yShift, out] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [yy, i, p, w, n, o, t, rowStart, wRow, acc] = [8, 9, 10, 11, 12, 13, 14, 15, 16, 17];
+  const entry = [...get(bounds), ...get(yy), ...i32(8), MUL, ADD];
+  return [
+    ...[2, 9, 0x7f, 1, 0x7b], // locals: 9 × i32, 1 × v128
+    ...i32(0),
+    ...set(yy),
+    ...whileLt(
+      yy,
+      outH,
+      [...get(src), ...entry, ...load(0), ...get(yShift), SUB, ...get(stride), MUL, ADD, ...set(rowStart)],
+      [...entry, ...load(4), ...set(n)],
+      [...get(weights), ...get(yy), ...get(ksize4), MUL, ADD, ...set(wRow)],
+      [...i32(0), ...set(i)],
+      whileLt(
+        i,
+        stride,
+        [...get(rowStart), ...get(i), ADD, ...set(p)],
+        [...get(wRow), ...set(w)],
+        [...get(out), ...get(yy), ...get(stride), MUL, ADD, ...get(i), ADD, ...set(o)],
+        dot(p, w, n, get(stride), o, t, acc),
+        inc(i, i32(4)),
+      ),
+      inc(yy, i32(1)),
+    ),
+    0x0b,
+  ];
+}
+
+function section(id: number, body: number[]): number[] {
+  return [id, ...uleb(body.length), ...body];
+}
+const name = (s: string) => [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
+const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
+
+function assemble(): Uint8Array<ArrayBuffer> {
+  const params = (k: number) => [0x60, ...vec(Array.from({ length: k }, () => [0x7f])), 0];
+  const bodies = [hpass(), vpass()].map((b) => [...uleb(b.length), ...b]);
+  return Uint8Array.from([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, vec([params(9), params(8)])),
+    ...section(2, vec([[...name("env"), ...name("memory"), 0x02, 0x00, 1]])), // imported memory, ≥ 1 page
+    ...section(3, vec([[0], [1]])),
+    ...section(
+      7,
+      vec([
+        [...name("hpass"), 0x00, 0],
+        [...name("vpass"), 0x00, 1],
+      ]),
+    ),
+    ...section(10, vec(bodies)),
+  ]);
+}
+
+/** The passes, instantiated over a fresh linear memory of at least the requested size. */
+export interface SimdPasses {
+  readonly memory: WebAssembly.Memory;
+  hpass(...args: [number, number, number, number, number, number, number, number, number]): void;
+  vpass(...args: [number, number, number, number, number, number, number, number]): void;
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+
+/**
+ * Instantiates the SIMD passes over a new memory of `bytes` bytes, or returns null where the
+ * runtime has no WebAssembly SIMD. Only the immutable compiled module is kept between calls;
+ * each resize gets its own memory, freed with it.
+ */
+export function simdPasses(bytes: number): SimdPasses | null {
+  if (compiled === undefined) {
+    try {
+      const code = assemble();
+      compiled =
+        typeof WebAssembly !== "undefined" && WebAssembly.validate(code)
+          ? new WebAssembly.Module(code)
+          : null;
+    } catch {
+      compiled = null;
+    }
+  }
+  if (!compiled) return null;
+  const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
+  const { exports } = new WebAssembly.Instance(compiled, { env: { memory } });
+  return { memory, ...(exports as unknown as Omit<SimdPasses, "memory">) };
+}
+
+/** The raw module bytes, for tests. */
+export const simdModuleBytes = (): Uint8Array<ArrayBuffer> => assemble();
