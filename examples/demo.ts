@@ -10,7 +10,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadClipModel } from "@clipkit/backend-node";
+import { evaluateZeroShot, loadClipModel, readEvalManifest } from "@clipkit/backend-node";
 import { buildZeroShotHead, similarityMatrix, topK } from "@clipkit/core";
 import { emojiModelDir, emojiModelScoring } from "@clipkit/model-emoji";
 import { getPack } from "@clipkit/prompts";
@@ -67,6 +67,15 @@ for (const i of [13, 16, 4]) {
     `  ${name(i).padEnd(18)} → ${hits.map((h) => `${name(h.index)} ${h.score.toFixed(3)}`).join(", ")}`,
   );
 }
+
+// 4. The same images as a `clipkit eval` manifest: CLIP_benchmark-style numbers (docs/eval.md).
+const manifest = await readEvalManifest(join(assets, "manifest.jsonl"));
+const report = await evaluateZeroShot(model, manifest, ["a photo of a {}."], { images });
+const m = report.metrics;
+console.log(
+  `\nclipkit eval zeroshot, "a photo of a {}." (held out of training): top-1 ${(100 * m.topK[1]!).toFixed(1)}%, ` +
+    `top-5 ${(100 * m.topK[5]!).toFixed(1)}% over ${m.classes} classes (chance ${(100 * m.chance.topK[1]!).toFixed(1)}%)`,
+);
 
 await model.release();
 console.log(
