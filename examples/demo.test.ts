@@ -25,6 +25,8 @@ describe("pnpm demo", () => {
     expect(out).toMatch(/Image search/);
     const [, correct] = out.match(/top-1 on all 24 images: (\d+)\/24/) ?? [];
     expect(Number(correct)).toBeGreaterThanOrEqual(12);
-    expect(out).toMatch(/clipkit eval zeroshot, .*top-1 \d+\.\d%, top-5 \d+\.\d% over 24 classes \(chance 4\.2%\)/);
+    expect(out).toMatch(
+      /clipkit eval zeroshot, .*top-1 \d+\.\d%, top-5 \d+\.\d% over 24 classes \(chance 4\.2%\)/,
+    );
   }, 90_000);
 });

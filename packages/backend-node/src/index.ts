@@ -6,12 +6,12 @@
 
 export type { Command, CommandContext } from "./cli/command.js";
 export { main as runCli } from "./cli/main.js";
-export { loadHeadFile, readHeadFileInfo, saveHeadFile } from "./cli/util/head-file.js";
 export { writeFileAtomic } from "./cli/util/files.js";
+export { loadHeadFile, readHeadFileInfo, saveHeadFile } from "./cli/util/head-file.js";
+export * from "./eval/index.js";
 export * from "./files/index.js";
-export * from "./session/index.js";
 export * from "./image/index.js";
 export * from "./model/index.js";
 export * from "./retrieval/index.js";
+export * from "./session/index.js";
 export * from "./vlm/index.js";
-export * from "./eval/index.js";

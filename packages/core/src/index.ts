@@ -22,11 +22,11 @@ export {
   isClipkitError,
   wrapError,
 } from "./errors.js";
+export * from "./generation/index.js";
+export * from "./image/index.js";
 export * from "./math/index.js";
 export * from "./model/index.js";
-export * from "./tokenizer/index.js";
-export * from "./zeroshot/index.js";
-export * from "./image/index.js";
 export * from "./retrieval/index.js";
-export * from "./generation/index.js";
+export * from "./tokenizer/index.js";
 export * from "./vlm/index.js";
+export * from "./zeroshot/index.js";
