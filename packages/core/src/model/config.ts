@@ -16,6 +16,13 @@ export interface ModelConfig {
    * OpenAI CLIP, whose trained scale is ln 100). Only a last-resort fallback for scoring.
    */
   readonly logitScaleInit?: number;
+  /**
+   * Trained `logit_scale` (natural log, as stored in CLIP checkpoints) when an export records it in
+   * `config.json` — clipkit's own exports do, since split towers lose the value.
+   */
+  readonly logitScale?: number;
+  /** Trained SigLIP `logit_bias` when recorded in `config.json`. */
+  readonly logitBias?: number;
 }
 
 type Json = Record<string, unknown>;
@@ -63,6 +70,8 @@ export function parseModelConfig(text: string, file = "config.json"): ModelConfi
       ? (positiveInt(textConfig, "projection_size") ?? positiveInt(textConfig, "hidden_size"))
       : undefined);
   const scale = raw.logit_scale_init_value;
+  const trainedScale = raw.logit_scale;
+  const trainedBias = raw.logit_bias;
   const name = raw._name_or_path;
   return {
     modelType: type,
@@ -73,5 +82,9 @@ export function parseModelConfig(text: string, file = "config.json"): ModelConfi
       ? { imageSize: positiveInt(visionConfig, "image_size") }
       : {}),
     ...(typeof scale === "number" && Number.isFinite(scale) ? { logitScaleInit: scale } : {}),
+    ...(typeof trainedScale === "number" && Number.isFinite(trainedScale)
+      ? { logitScale: trainedScale }
+      : {}),
+    ...(typeof trainedBias === "number" && Number.isFinite(trainedBias) ? { logitBias: trainedBias } : {}),
   };
 }

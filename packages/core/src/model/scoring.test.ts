@@ -2,7 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { InferenceSession, Tensor } from "../backend/session.js";
 import { isClipkitError } from "../errors.js";
-import { scoringFromGraph } from "./scoring.js";
+import { parseModelConfig } from "./config.js";
+import { defaultScoring, scoringFromGraph } from "./scoring.js";
 
 /**
  * A combined graph computed in TypeScript: deterministic pseudo-embeddings and the HF logits
@@ -90,5 +91,29 @@ describe("scoringFromGraph", () => {
     await expect(scoringFromGraph(session, "m.onnx", "clip", tokens, 4)).rejects.toSatisfy(
       (e) => isClipkitError(e, "MODEL_TENSOR_MISSING") && (e as Error).message.includes("logits_per_image"),
     );
+  });
+});
+
+describe("defaultScoring", () => {
+  const config = (extra: Record<string, unknown>) =>
+    parseModelConfig(JSON.stringify({ model_type: "clip", logit_scale_init_value: 2.6592, ...extra }));
+
+  it("prefers a trained logit_scale recorded in config.json over the init value", () => {
+    expect(defaultScoring(config({ logit_scale: Math.log(70.9) }))).toEqual({
+      kind: "softmax",
+      logitScale: expect.closeTo(70.9, 9),
+    });
+    expect(defaultScoring(config({}))).toEqual({ kind: "softmax", logitScale: 100 });
+  });
+
+  it("reads SigLIP's trained scale and bias, else its init values", () => {
+    const siglip = (extra: Record<string, unknown>) =>
+      defaultScoring(parseModelConfig(JSON.stringify({ model_type: "siglip", ...extra })));
+    expect(siglip({ logit_scale: Math.log(117), logit_bias: -12.5 })).toEqual({
+      kind: "sigmoid",
+      logitScale: expect.closeTo(117, 9),
+      logitBias: -12.5,
+    });
+    expect(siglip({})).toEqual({ kind: "sigmoid", logitScale: 10, logitBias: -10 });
   });
 });

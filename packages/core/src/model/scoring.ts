@@ -111,12 +111,16 @@ function checked(s: Scoring, label: string): Scoring {
 }
 
 /**
- * Fallback when the folder has no combined graph: OpenAI/open_clip CLIP models train their scale
- * to the clamp at 100, so that is used rather than `logit_scale_init_value` (the untrained start,
- * e.g. exp(2.6592) ≈ 14.3). SigLIP has no common trained value, so its init values (scale 10,
- * bias −10) are used and callers should pass `scoring` explicitly.
+ * Fallback when the folder has no combined graph. A trained `logit_scale` (and `logit_bias`)
+ * recorded in `config.json` wins. Otherwise OpenAI/open_clip CLIP models train their scale to the
+ * clamp at 100, so that is used rather than `logit_scale_init_value` (the untrained start, e.g.
+ * exp(2.6592) ≈ 14.3). SigLIP has no common trained value, so its init values (scale 10, bias −10)
+ * are used and callers should pass `scoring` explicitly.
  */
 export function defaultScoring(config: ModelConfig): Scoring {
-  if (config.modelType === "siglip") return { kind: "sigmoid", logitScale: 10, logitBias: -10 };
-  return { kind: "softmax", logitScale: 100 };
+  const trained = config.logitScale === undefined ? undefined : Math.exp(config.logitScale);
+  if (config.modelType === "siglip") {
+    return { kind: "sigmoid", logitScale: trained ?? 10, logitBias: config.logitBias ?? -10 };
+  }
+  return { kind: "softmax", logitScale: trained ?? 100 };
 }
