@@ -188,7 +188,8 @@ export interface ResampleOptions {
 
 /**
  * Receives one output row (interleaved channels) of a resize. The buffer may be reused for the
- * next row: copy what you keep before returning.
+ * next row (and is scratch memory shared with the SIMD passes): copy what you keep before
+ * returning, and do not start another resize from inside the sink.
  */
 export type RowSink = (y: number, row: Uint8Array) => void;
 
@@ -258,7 +259,7 @@ function withSimd(
   const rows = y1 - y0;
   const stride = win.width * c;
   const simdH = coH !== null && (c === 3 || c === 4);
-  const at = (n: number) => (n + 7) & ~3; // 4 bytes of slack, then 4-byte alignment
+  const at = (n: number) => (n + 19) & ~3; // 16 bytes of slack (whole-vector loads/stores), 4-byte aligned
   const srcAt = 0;
   const hbAt = at(srcAt + (simdH ? rows * inW * c : 0));
   const hwAt = at(hbAt + (simdH ? win.width * 8 : 0));
