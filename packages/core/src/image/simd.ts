@@ -1,7 +1,7 @@
 // WebAssembly SIMD versions of the two resample passes (see resample.ts for the maths). Same
 // integer arithmetic, four lanes at a time: i32 multiply-adds of uint8 samples by the 22-bit
 // fixed-point weights, `>> 22`, then saturating narrows i32 → i16 → u8, which is exactly
-// Pillow's clamp to 0–255. The module is ~300 bytes, assembled below so every instruction is
+// Pillow's clamp to 0–255. The module is 645 bytes, assembled below so every instruction is
 // readable; where WebAssembly SIMD is missing, callers fall back to the plain TypeScript passes.
 
 /** ULEB128 / SLEB128 encodings used by the WebAssembly binary format. */
