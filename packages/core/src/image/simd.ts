@@ -1,5 +1,5 @@
 // WebAssembly SIMD versions of the two resample passes (see resample.ts for the maths). Same
-// integer arithmetic, four lanes at a time: i32 multiply-adds of uint8 samples by the 22-bit
+// integer arithmetic on four (horizontal) or sixteen (vertical) samples at a time: i32 multiply-adds of uint8 samples by the 22-bit
 // fixed-point weights, `>> 22`, then saturating narrows i32 → i16 → u8, which is exactly
 // Pillow's clamp to 0–255. The module is 645 bytes, assembled below so every instruction is
 // readable; where WebAssembly SIMD is missing, callers fall back to the plain TypeScript passes.
@@ -41,7 +41,6 @@ const WIDEN = [...simd(0x89), ...simd(0xa9)]; // u8 → u16 → u32 (extend_low,
 const VADD = simd(0xae); // i32x4.add
 const VMUL = simd(0xb5); // i32x4.mul
 const SHR_S = simd(0xac); // i32x4.shr_s
-const NARROW = [...simd(0x85), ...simd(0x66)]; // i32 → i16 (signed sat) → u8 (unsigned sat)
 const block = (...body: number[][]) => [0x02, 0x40, ...body.flat(), 0x0b];
 const loop = (...body: number[][]) => [0x03, 0x40, ...body.flat(), 0x0b];
 /** `while (a < b) { body }`, with `a`, `b` locals: block { loop { br_if exit (a >= b); body; br loop } }. */
@@ -131,7 +130,7 @@ function hpass(): number[] {
  */
 function vpass(): number[] {
   const [src, stride, outH, bounds, weights, ksize4, yShift, out] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const [yy, i, p, w, n, o, t, rowStart, wRow] = [8, 9, 10, 11, 12, 13, 14, 15, 16];
+  const [yy, i, p, w, n, _spare, t, rowStart, wRow] = [8, 9, 10, 11, 12, 13, 14, 15, 16];
   const [a0, a1, a2, a3, v, k, lo, hi] = [17, 18, 19, 20, 21, 22, 23, 24];
   const acc = [a0, a1, a2, a3];
   const entry = [...get(bounds), ...get(yy), ...i32(8), MUL, ADD];
