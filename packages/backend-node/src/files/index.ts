@@ -1,1 +1,2 @@
+export { writeFileAtomic } from "./atomic.js";
 export { nodeFiles } from "./node-files.js";

@@ -14,7 +14,7 @@ import {
   sameSpace,
   saveFlatIndex,
 } from "@clipkit/core";
-import { replaceFileAtomic } from "./atomic.js";
+import { writeFileAtomic } from "../files/atomic.js";
 import { UsearchIndex, type UsearchState } from "./usearch-index.js";
 
 /** Reads a whole index file, turning a missing/unreadable file into `IO_FAILED` naming it. */
@@ -38,7 +38,7 @@ export async function saveFlatIndexFile<M extends Metadata>(
   index: FlatIndex<M>,
   path: string,
 ): Promise<void> {
-  await replaceFileAtomic(path, saveFlatIndex(index));
+  await writeFileAtomic(path, saveFlatIndex(index));
 }
 
 /** Loads a file written by {@link saveFlatIndexFile}; damaged files throw `INDEX_CORRUPT`. */
@@ -71,7 +71,7 @@ export async function saveUsearchIndexFile<M extends Metadata>(
       json,
       sections: [image],
     });
-    await replaceFileAtomic(path, bytes);
+    await writeFileAtomic(path, bytes);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,4 +1,3 @@
-export { replaceFileAtomic } from "./atomic.js";
 export {
   loadFlatIndexFile,
   loadUsearchIndexFile,

@@ -6,8 +6,8 @@ import { isClipkitError } from "@clipkit/core";
 import { emojiModelDir } from "@clipkit/model-emoji";
 import { imagenetTemplates7, packs } from "@clipkit/prompts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeFileAtomic } from "../../files/atomic.js";
 import { parseList, parseNumber, parsePositiveInt, readLabels, resolveModelDir } from "./args.js";
-import { writeFileAtomic } from "./files.js";
 import { createProgress, renderBar, shouldShowProgress } from "./progress.js";
 import { templatesFromFlags } from "./templates.js";
 

@@ -10,7 +10,7 @@ import { ClipkitError } from "@clipkit/core";
  * (so the rename itself is durable). A crash leaves at most a stray `.tmp` file next to it.
  * Failures throw `IO_FAILED` naming the path.
  */
-export async function replaceFileAtomic(path: string, data: Uint8Array): Promise<void> {
+export async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   try {
