@@ -59,6 +59,7 @@ describe("decodeImage", () => {
     ["chelsea.jpg", 451, 300, 3, false],
     ["astronaut_256.png", 256, 256, 3, false],
     ["gray_37x23.png", 37, 23, 1, false],
+    ["gray_40x30.jpg", 40, 30, 1, false],
     ["gray16_25x19.png", 25, 19, 1, false],
     ["rgb16_25x19.png", 25, 19, 3, false],
     ["rgba_45x31.png", 45, 31, 4, false],
@@ -154,9 +155,11 @@ describe("decodeImage", () => {
     const bomb = pngHeader(100_000, 100_000);
     const r = await rejection(decodeImage(bomb));
     expect(r).toMatchObject({ code: "IMAGE_TOO_LARGE", details: { width: 100_000, height: 100_000 } });
-    expect((await rejection(decodeImage(fixture("chelsea.jpg"), { maxPixels: 451 * 300 - 1 }))).code).toBe(
-      "IMAGE_TOO_LARGE",
-    );
+    // JPEG: the frame header is read before decoding, so the error carries the size.
+    expect(await rejection(decodeImage(fixture("chelsea.jpg"), { maxPixels: 451 * 300 - 1 }))).toMatchObject({
+      code: "IMAGE_TOO_LARGE",
+      details: { width: 451, height: 300 },
+    });
     expect((await decodeImage(fixture("chelsea.jpg"), { maxPixels: 451 * 300 })).width).toBe(451);
     expect((await rejection(decodeImage(fixture("chelsea.jpg"), { maxPixels: 0 }))).code).toBe(
       "INVALID_ARGUMENT",

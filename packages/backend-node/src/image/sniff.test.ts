@@ -23,7 +23,23 @@ describe("sniffImage", () => {
   });
 
   it("recognises JPEG, GIF (with its size) and WebP", () => {
-    expect(sniffImage(bytes("chelsea.jpg"))?.format).toBe("jpeg");
+    expect(sniffImage(bytes("chelsea.jpg"))).toEqual({
+      format: "jpeg",
+      width: 451,
+      height: 300,
+      grey: false,
+      grey16: false,
+      indexed: false,
+    });
+    // EXIF (APP1) comes before the frame header; the stored size is before rotation.
+    expect(sniffImage(bytes("exif6_120x80.jpg"))).toMatchObject({ width: 120, height: 80 });
+    expect(sniffImage(bytes("gray_40x30.jpg"))).toMatchObject({ width: 40, height: 30, grey: true });
+    expect(sniffImage(bytes("chelsea.jpg").subarray(0, 20))).toEqual({
+      format: "jpeg",
+      grey: false,
+      grey16: false,
+      indexed: false,
+    });
     expect(sniffImage(bytes("palette_31x22.gif"))).toMatchObject({
       format: "gif",
       width: 31,

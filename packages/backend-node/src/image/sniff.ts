@@ -5,7 +5,7 @@
  */
 export interface Sniffed {
   readonly format: "png" | "jpeg" | "gif" | "webp";
-  /** Header dimensions when the format states them at a fixed place (PNG, GIF). */
+  /** Header dimensions where the format states them up front (PNG, GIF, JPEG's frame header). */
   readonly width?: number;
   readonly height?: number;
   /** One grey channel without alpha (decode as 1 channel). */
@@ -25,10 +25,37 @@ function startsWith(bytes: Uint8Array, prefix: readonly number[], at = 0): boole
 
 const ascii = (s: string) => Array.from(s, (ch) => ch.charCodeAt(0));
 
+/** JPEG: walk the marker segments to the frame header (SOFn) for the size and component count. */
+function sniffJpeg(bytes: Uint8Array): Sniffed {
+  let i = 2;
+  while (i + 4 <= bytes.length) {
+    if (bytes[i] !== 0xff) break;
+    const marker = bytes[i + 1]!;
+    if (marker === 0xff) {
+      i++; // fill byte
+      continue;
+    }
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd9)) {
+      i += 2; // standalone markers carry no length
+      continue;
+    }
+    const isFrame = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    if (isFrame && i + 10 <= bytes.length) {
+      const height = (bytes[i + 5]! << 8) | bytes[i + 6]!;
+      const width = (bytes[i + 7]! << 8) | bytes[i + 8]!;
+      const grey = bytes[i + 9] === 1;
+      return { format: "jpeg", width, height, grey, grey16: false, indexed: false };
+    }
+    i += 2 + ((bytes[i + 2]! << 8) | bytes[i + 3]!);
+  }
+  // No frame header in reach (truncated or odd file): libvips decides, still under limitInputPixels.
+  return { format: "jpeg", grey: false, grey16: false, indexed: false };
+}
+
 /**
  * Recognises PNG, JPEG, GIF and WebP; returns null for anything else (TIFF, AVIF, HEIF, corrupt),
  * which then goes through sharp's metadata. JPEG and WebP are always 8-bit and never palette-based
- * in Pillow; a grey JPEG decodes to replicated RGB, which preprocesses identically.
+ * in Pillow.
  */
 export function sniffImage(bytes: Uint8Array): Sniffed | null {
   if (startsWith(bytes, PNG) && startsWith(bytes, ascii("IHDR"), 12) && bytes.length >= 29) {
@@ -44,8 +71,7 @@ export function sniffImage(bytes: Uint8Array): Sniffed | null {
       indexed: colourType === 3,
     };
   }
-  if (startsWith(bytes, [0xff, 0xd8, 0xff]))
-    return { format: "jpeg", grey: false, grey16: false, indexed: false };
+  if (startsWith(bytes, [0xff, 0xd8, 0xff])) return sniffJpeg(bytes);
   if ((startsWith(bytes, ascii("GIF87a")) || startsWith(bytes, ascii("GIF89a"))) && bytes.length >= 10) {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const width = view.getUint16(6, true);
