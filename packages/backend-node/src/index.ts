@@ -6,7 +6,6 @@
 
 export type { Command, CommandContext } from "./cli/command.js";
 export { main as runCli } from "./cli/main.js";
-
 export { loadHeadFile, readHeadFileInfo, saveHeadFile } from "./cli/util/head-file.js";
 export * from "./eval/index.js";
 export * from "./files/index.js";
