@@ -2,7 +2,9 @@
  * Embedding throughput on the tiny-clip fixture: clipkit's `loadClipModel` vs transformers.js
  * 4.3.1 (`AutoTokenizer`/`AutoProcessor` + `CLIP{Text,Vision}ModelWithProjection`), side by side
  * in one run, same folder, same inputs, same batch sizes, both on onnxruntime-node CPU with one
- * intra-op thread. Also prints how far apart the two libraries' embeddings are.
+ * intra-op thread. Also prints how far apart the two libraries' embeddings are, and the physical
+ * limit: the same ONNX graphs run through raw onnxruntime-node sessions on inputs tokenised and
+ * preprocessed beforehand (inference alone, no decoding, tokenising or copying).
  *
  *   npx tsx --conditions=@clipkit/source bench/embed.bench.ts [--texts 512] [--images 64] [--rounds 5]
  *
@@ -19,7 +21,8 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { loadClipModel } from "@clipkit/backend-node";
+import { decodeImage, loadClipModel, nodeFiles } from "@clipkit/backend-node";
+import { loadTokenizer, parsePreprocessorConfig, preprocessBatch } from "@clipkit/core";
 import {
   AutoProcessor,
   AutoTokenizer,
@@ -29,6 +32,7 @@ import {
   RawImage,
   type Tensor,
 } from "@huggingface/transformers";
+import * as ort from "onnxruntime-node";
 
 const { values } = parseArgs({
   options: {
@@ -75,6 +79,33 @@ const visionModel = await CLIPVisionModelWithProjection.from_pretrained(MODEL, {
   dtype: "fp32",
   session_options: sessionOptions,
 });
+
+// Raw onnxruntime: inputs prepared once, outside the timed region.
+const dir = join(FIXTURES, MODEL);
+const rawOptions: ort.InferenceSession.SessionOptions = { ...sessionOptions, graphOptimizationLevel: "all" };
+const rawText = await ort.InferenceSession.create(join(dir, "onnx/text_model.onnx"), rawOptions);
+const rawVision = await ort.InferenceSession.create(join(dir, "onnx/vision_model.onnx"), rawOptions);
+const bpe = await loadTokenizer(nodeFiles(dir));
+const textFeeds: Record<string, ort.Tensor>[] = [];
+for (let i = 0; i < texts.length; i += TEXT_BATCH) {
+  const enc = bpe.encodeBatch(texts.slice(i, i + TEXT_BATCH), { padding: "longest" });
+  const dims = [enc.inputIds.length, enc.inputIds[0]!.length];
+  const toTensor = (rows: number[][]) =>
+    new ort.Tensor("int64", BigInt64Array.from(rows.flat(), BigInt), dims);
+  const feeds: Record<string, ort.Tensor> = { input_ids: toTensor(enc.inputIds) };
+  if (rawText.inputNames.includes("attention_mask")) feeds.attention_mask = toTensor(enc.attentionMask);
+  textFeeds.push(feeds);
+}
+const pre = parsePreprocessorConfig(JSON.parse(await nodeFiles(dir).readText("preprocessor_config.json")));
+const decoded = await Promise.all(images.map((p) => decodeImage(p)));
+const visionFeeds: Record<string, ort.Tensor>[] = [];
+for (let i = 0; i < decoded.length; i += IMAGE_BATCH) {
+  const batch = preprocessBatch(decoded.slice(i, i + IMAGE_BATCH), pre);
+  visionFeeds.push({ pixel_values: new ort.Tensor("float32", batch.data, batch.dims) });
+}
+async function rawRun(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>[]): Promise<void> {
+  for (const f of feeds) await session.run(f);
+}
 
 async function tfTexts(): Promise<Float32Array> {
   const out: number[] = [];
@@ -126,26 +157,31 @@ const cases = [
     count: nTexts,
     clipkit: async () => (await clip.embedTexts(texts, { batchSize: TEXT_BATCH })).data,
     peer: tfTexts,
+    raw: () => rawRun(rawText, textFeeds),
   },
   {
     name: `embed ${nImages} PNG files (batch ${IMAGE_BATCH})`,
     count: nImages,
     clipkit: async () => (await clip.embedImages(images, { batchSize: IMAGE_BATCH })).data,
     peer: tfImages,
+    raw: () => rawRun(rawVision, visionFeeds),
   },
 ];
 
 console.log(`embedding on fixtures/models/${MODEL} (dim ${clip.space.dim}), ${rounds} rounds, median ms\n`);
 console.log(
-  `${"case".padEnd(36)}${"clipkit".padStart(10)}${"tf.js".padStart(10)}${"ratio".padStart(8)}${"items/s".padStart(10)}${"min cos".padStart(11)}`,
+  `${"case".padEnd(36)}${"clipkit".padStart(10)}${"tf.js".padStart(10)}${"ratio".padStart(8)}${"items/s".padStart(10)}${"min cos".padStart(11)}${"raw ort".padStart(10)}${"ck/raw".padStart(8)}`,
 );
 for (const c of cases) {
   const a: number[] = [];
   const b: number[] = [];
+  const raw: number[] = [];
   let agreement = 1;
   await c.clipkit(); // warm-up both: first runs allocate arenas
   await c.peer();
+  await c.raw();
   for (let r = 0; r < rounds; r++) {
+    raw.push((await time(c.raw)).ms);
     // Alternate order so neither side always runs on a warmer cache.
     const first = r % 2 === 0;
     const x = first ? await time(c.clipkit) : await time(c.peer);
@@ -157,9 +193,13 @@ for (const c of cases) {
   }
   const ma = median(a);
   const mb = median(b);
+  const mr = median(raw);
   console.log(
-    `${c.name.padEnd(36)}${ma.toFixed(1).padStart(10)}${mb.toFixed(1).padStart(10)}${(mb / ma).toFixed(2).padStart(8)}${((c.count / ma) * 1000).toFixed(0).padStart(10)}${agreement.toFixed(6).padStart(11)}`,
+    `${c.name.padEnd(36)}${ma.toFixed(1).padStart(10)}${mb.toFixed(1).padStart(10)}${(mb / ma).toFixed(2).padStart(8)}${((c.count / ma) * 1000).toFixed(0).padStart(10)}${agreement.toFixed(6).padStart(11)}${mr.toFixed(1).padStart(10)}${(ma / mr).toFixed(2).padStart(8)}`,
   );
 }
 console.log("\nratio = transformers.js time / clipkit time (> 1: clipkit faster).");
+console.log(
+  "raw ort = inference alone on pre-built tensors; ck/raw = clipkit time / raw time (1 = no overhead).",
+);
 await clip.release();
