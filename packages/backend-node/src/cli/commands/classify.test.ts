@@ -53,6 +53,19 @@ describe("clipkit classify", () => {
     }
   });
 
+  it("expands a folder argument into the images inside it, like clipkit index", async () => {
+    const args = ["--model", CLIP, "--labels", "cat,diagram", "--json"];
+    const folder = await run(["classify", join(FIXTURES, "images"), ...args]);
+    expect(folder.code).toBe(0);
+    const files = await run(["classify", ...IMAGES, ...args]);
+    const images = (out: string) => (JSON.parse(out) as { image: string }[]).map((p) => p.image);
+    expect(images(folder.stdout)).toEqual([...IMAGES].sort());
+    expect(JSON.parse(folder.stdout)).toEqual(JSON.parse(files.stdout));
+    const empty = await run(["classify", join(dir, "nothing-*.png"), ...args]);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toContain("NOT_FOUND");
+  });
+
   it("gives identical results from a saved head (head build → classify --head) and reads labels from a file", async () => {
     const labelsFile = join(dir, "labels.txt");
     await writeFile(labelsFile, "# animals\ncat\n\ndog, wet\ntree\n");

@@ -1,3 +1,4 @@
+import { stat } from "node:fs/promises";
 import {
   type Classification,
   type ClassifyMode,
@@ -5,6 +6,7 @@ import {
   isClipkitError,
   type ZeroShotHead,
 } from "@clipkit/core";
+import { expandImageArgs } from "../../retrieval/walk.js";
 import type { Command, CommandContext } from "../command.js";
 import { parseFlags, parseNumber, parsePositiveInt, usageError } from "../util/args.js";
 import { loadHeadFile } from "../util/head-file.js";
@@ -14,7 +16,7 @@ import { buildHeadFromFlags, HEAD_FLAGS, HEAD_FLAGS_USAGE } from "../util/zerosh
 
 const MODES: readonly ClassifyMode[] = ["auto", "softmax", "sigmoid", "cosine"];
 
-const usage = `Usage: clipkit classify <images…> [--model DIR] (--labels a,b,c | --labels-file F | --head FILE.head) [options]
+const usage = `Usage: clipkit classify <images|folders|globs…> [--model DIR] (--labels a,b,c | --labels-file F | --head FILE.head) [options]
 
 Zero-shot classification: scores each image against the labels (each label embedded through the
 templates and ensembled) and prints the best labels per image.
@@ -50,8 +52,25 @@ function formatText(images: readonly string[], results: readonly Classification[
   return `${lines.join("\n")}\n`;
 }
 
+/**
+ * Folders and globs expand to the image files in them (as for `clipkit index`); plain file
+ * arguments keep their order and repeats, so output rows line up with what was typed.
+ */
+async function expandFolders(args: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const arg of args) {
+    const isFolder = await stat(arg).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
+    if (isFolder || /[*?]/.test(arg)) out.push(...(await expandImageArgs([arg])));
+    else out.push(arg);
+  }
+  return out;
+}
+
 async function classify(ctx: CommandContext): Promise<number> {
-  const { values, positionals: images } = parseFlags(ctx.argv, {
+  const { values, positionals } = parseFlags(ctx.argv, {
     ...MODEL_FLAGS,
     ...HEAD_FLAGS,
     head: { type: "string" },
@@ -60,7 +79,8 @@ async function classify(ctx: CommandContext): Promise<number> {
     threshold: { type: "string" },
     json: { type: "boolean" },
   });
-  if (images.length === 0) throw usageError("no images given: clipkit classify <images…> (see --help)");
+  if (positionals.length === 0) throw usageError("no images given: clipkit classify <images…> (see --help)");
+  const images = await expandFolders(positionals);
   const mode = (values.mode ?? "auto") as ClassifyMode;
   if (!MODES.includes(mode)) throw usageError(`--mode must be one of ${MODES.join(", ")}`, "--mode");
   const topK = parsePositiveInt(values["top-k"], "--top-k", 5);
