@@ -6,9 +6,11 @@ export const CHROMIUM_PATH = process.env.CLIPKIT_CHROMIUM ?? "/usr/bin/chromium"
 
 /** Why browser tests cannot run here, or undefined when Chromium is installed. */
 export function chromiumMissing(): string | undefined {
-  return existsSync(CHROMIUM_PATH)
-    ? undefined
-    : `Chromium not found at ${CHROMIUM_PATH} (apt-get install -y chromium, or set CLIPKIT_CHROMIUM)`;
+  if (existsSync(CHROMIUM_PATH)) return undefined;
+  const why = `Chromium not found at ${CHROMIUM_PATH} (apt-get install -y chromium, or set CLIPKIT_CHROMIUM)`;
+  // CI installs Chromium and sets this, so a lost browser fails the run instead of skipping silently.
+  if (process.env.CLIPKIT_REQUIRE_BROWSER === "1") throw new Error(`browser tests are required: ${why}`);
+  return why;
 }
 
 const BASE_ARGS = [
