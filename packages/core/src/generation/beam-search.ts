@@ -4,15 +4,23 @@
  * per input, EOS candidates ranked past `numBeams` dropped, hypotheses scored
  * `sum_logprobs / generated_len ^ lengthPenalty` (EOS counted), `earlyStopping` true / false /
  * "never", unfinished beams added at the end, EOS appended to hypotheses shorter than the limit.
+ *
+ * Stop strings follow the vectorised beam search of transformers ≥ 4.50 (PR #35802), where
+ * every candidate is run through the stopping criteria: a candidate whose generated text now
+ * contains a stop string is finished like an EOS candidate (kept as a hypothesis when ranked
+ * below `numBeams`, never continued). transformers 4.39–4.49 only stopped once *all* beams hit
+ * (issue #34843), which in practice meant stop strings did nothing with beams.
  */
 import { throwIfAborted } from "./options.js";
 import { applyProcessors, processorsFor } from "./processors.js";
-import { expandRows } from "./search.js";
+import { expandRows, type SearchHooks } from "./search.js";
 import type { GeneratedSequence, LogitsModel, ResolvedGenerationOptions } from "./types.js";
 
 interface Hypothesis {
   score: number;
   tokens: number[];
+  /** Ended by a stop string: returned as is, without an EOS appended. */
+  stopped: boolean;
 }
 
 /** The n best finished hypotheses of one input (HF `BeamHypotheses`). */
@@ -27,10 +35,10 @@ class Hypotheses {
     private readonly maxNewTokens: number,
   ) {}
 
-  add(tokens: number[], sumLogprobs: number, generatedLength: number): void {
+  add(tokens: number[], sumLogprobs: number, generatedLength: number, stopped = false): void {
     const score = sumLogprobs / generatedLength ** this.lengthPenalty;
     if (this.beams.length < this.numBeams || score > this.worst) {
-      this.beams.push({ score, tokens });
+      this.beams.push({ score, tokens, stopped });
       if (this.beams.length > this.numBeams) {
         const ranked = this.beams
           .map((b, i) => [b.score, i] as const)
@@ -78,18 +86,29 @@ function topK(values: Float32Array, k: number): number[] {
 /**
  * Beam search over `prompts` (one context per input). The model starts with one row per input;
  * after the first step it is reordered to `numBeams` rows per input. Returns
- * `numReturnSequences` sequences per input, best first, each with its score.
+ * `numReturnSequences` sequences per input, best first, each with its score. `hooks.decode`
+ * (generated ids → text) is needed only for `stopStrings`; without it they are ignored.
  */
 export async function beamSearch(
   model: LogitsModel,
   prompts: readonly (readonly number[])[],
   options: ResolvedGenerationOptions,
+  hooks: Pick<SearchHooks, "decode"> = {},
 ): Promise<GeneratedSequence[][]> {
   const nb = options.numBeams;
   const batch = prompts.length;
   const eos = new Set(options.eosTokenIds);
   const keep = Math.max(2, 1 + eos.size) * nb;
   const processors = processorsFor(options);
+  const { decode } = hooks;
+  const stops = decode ? options.stopStrings : [];
+  // The parent beam had no stop string (it would have finished), so `includes` finds the first
+  // occurrence: one ending inside the new token, as HF's StopStringCriteria allows.
+  const hitsStop = (ids: readonly number[]) => {
+    if (stops.length === 0) return false;
+    const text = decode!(ids);
+    return stops.some((s) => text.includes(s));
+  };
   const hyps = prompts.map(
     () => new Hypotheses(nb, options.lengthPenalty, options.earlyStopping, options.maxNewTokens),
   );
@@ -122,21 +141,33 @@ export async function beamSearch(
         for (let v = 0; v < vocabSize; v++) scores[v] = scores[v]! + beamScores[row]!;
       }
       const candidates = topK(flat, keep);
+      const finished: number[] = [];
       let slot = 0;
       for (let rank = 0; rank < candidates.length && slot < nb; rank++) {
         const c = candidates[rank]!;
         const token = c % vocabSize;
         const row = b * nb + Math.floor(c / vocabSize);
         const score = flat[c]!;
-        if (eos.has(token)) {
-          if (rank >= nb) continue;
-          hyps[b]!.add([...generated[row]!, token], score, step);
+        const isEos = eos.has(token);
+        const tokens = isEos || stops.length > 0 ? [...generated[row]!, token] : [];
+        if (isEos || hitsStop(tokens)) {
+          finished.push(c);
+          if (rank < nb) hyps[b]!.add(tokens, score, step, !isEos);
         } else {
           const at = b * nb + slot++;
           nextScores[at] = score;
           nextTokens[at] = token;
           nextRows[at] = row;
         }
+      }
+      // Stop strings can finish more than `keep - numBeams` candidates. HF then keeps running
+      // finished ones at score - 1e9 so the batch shape holds; they can never win.
+      for (const c of finished) {
+        if (slot >= nb) break;
+        const at = b * nb + slot++;
+        nextScores[at] = flat[c]! - 1e9;
+        nextTokens[at] = c % vocabSize;
+        nextRows[at] = b * nb + Math.floor(c / vocabSize);
       }
       done[b] = hyps[b]!.isDone(flat[candidates[0]!]!, step);
     }
@@ -159,7 +190,7 @@ export async function beamSearch(
     for (let n = 0; n < options.numReturnSequences; n++) {
       const best = ranked.pop()!;
       const tokens =
-        best.tokens.length < options.maxNewTokens && !eos.has(best.tokens.at(-1) ?? -1)
+        !best.stopped && best.tokens.length < options.maxNewTokens && !eos.has(best.tokens.at(-1) ?? -1)
           ? [...best.tokens, options.eosTokenIds[0] ?? options.padTokenId]
           : best.tokens;
       out.push({ tokens, score: best.score });

@@ -6,7 +6,7 @@ import type { GeneratedSequence, LogitsModel, ResolvedGenerationOptions } from "
  * Decodes with the strategy the options select: beam search when `numBeams > 1`, otherwise
  * greedy or sampling. `prompts` are the ids processors see (one per input); the model holds
  * one row per input on entry. Streaming hooks fire for greedy/sampling only (beam search
- * knows its winners only at the end).
+ * knows its winners only at the end); `hooks.decode` serves stop strings in both.
  */
 export function generate(
   model: LogitsModel,
@@ -14,6 +14,6 @@ export function generate(
   options: ResolvedGenerationOptions,
   hooks: SearchHooks = {},
 ): Promise<GeneratedSequence[][]> {
-  if (options.numBeams > 1) return beamSearch(model, prompts, options);
+  if (options.numBeams > 1) return beamSearch(model, prompts, options, { decode: hooks.decode });
   return greedyOrSample(model, prompts, options, hooks);
 }

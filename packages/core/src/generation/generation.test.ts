@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { tensor } from "../backend/tensor.js";
 import { isClipkitError } from "../errors.js";
 import { beamSearch } from "./beam-search.js";
+import { generate } from "./generate.js";
 import { lastLogits } from "./kv-cache.js";
 import { parseGenerationDefaults, resolveGenerationOptions } from "./options.js";
 import { badWords, minNewTokens, noRepeatNgram, repetitionPenalty } from "./processors.js";
@@ -67,6 +68,97 @@ describe("beam search", () => {
         const want = bruteForce(table, 1, 0, 3, lp);
         expect(got.score).toBeCloseTo(want.score, 4);
       }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+/** Best sequence when a stop string also ends a sequence (HF ≥ 4.50 beam semantics), by enumeration. */
+function bruteForceStop(
+  table: number[][][],
+  eos: number,
+  maxNew: number,
+  lp: number,
+  stop: (t: number[]) => boolean,
+) {
+  let best = Number.NEGATIVE_INFINITY;
+  const walk = (prev: number, step: number, sum: number, tokens: number[]) => {
+    logSoftmax(table[step]![prev]!).forEach((l, v) => {
+      const next = [...tokens, v];
+      if (v === eos || stop(next) || step + 1 === maxNew)
+        best = Math.max(best, (sum + l) / next.length ** lp);
+      else walk(v, step + 1, sum + l, next);
+    });
+  };
+  walk(1, 0, 0, []);
+  return best;
+}
+
+// A toy captioner: 0 = EOS, then words. Each row strongly prefers one next word.
+const WORDS = ["", "a", " red", " circle", " on", " white"];
+const wordsOf = (ids: readonly number[]) => ids.map((i) => WORDS[i]).join("");
+const strong = (best: number, second: number) => WORDS.map((_, v) => (v === best ? 8 : v === second ? 4 : 0));
+// prev → next: BOS(0)→a, a→red, red→circle, circle→on (EOS second), on→white, white→circle.
+const CAPTION = [[strong(1, 2), strong(2, 5), strong(3, 5), strong(4, 0), strong(5, 2), strong(3, 0)]];
+
+describe("stop strings in beam search", () => {
+  const run = async (options: Parameters<typeof resolveGenerationOptions>[0]) => {
+    const model = tableModel(CAPTION, [[0]]);
+    const o = resolveGenerationOptions({ maxNewTokens: 12, eosTokenId: 0, ...options });
+    const [out] = await generate(model, [[0]], o, { decode: wordsOf });
+    return { out: out!, calls: model.calls };
+  };
+
+  it("ends a hypothesis at its stop string, like EOS, and stops the search early", async () => {
+    const plain = await run({ numBeams: 2 });
+    const stopped = await run({ numBeams: 2, stopStrings: [" on"] });
+    // "a red circle on" has log-probability ≈ 0; every other hypothesis pays ≥ 4 somewhere.
+    expect(stopped.out[0]!.tokens).toEqual([1, 2, 3, 4]);
+    expect(stopped.calls).toBeLessThan(plain.calls);
+    // Without the stop string the same beam runs on past " on".
+    expect(plain.out[0]!.tokens.slice(0, 5)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it("matches a stop string spanning tokens and keeps the token that completes it", async () => {
+    const { out } = await run({ numBeams: 3, numReturnSequences: 2, stopStrings: ["cle o"] });
+    expect(out[0]!.tokens).toEqual([1, 2, 3, 4]);
+    for (const s of out) {
+      // A stop-string hypothesis is returned as generated: no EOS appended after it.
+      if (wordsOf(s.tokens).includes("cle o")) expect(wordsOf(s.tokens.slice(0, -1))).not.toContain("cle o");
+    }
+  });
+
+  it("leaves greedy decoding as it was", async () => {
+    expect((await run({ stopStrings: [" on"] })).out[0]!.tokens).toEqual([1, 2, 3, 4]);
+    expect((await run({})).out[0]!.tokens).toEqual([1, 2, 3, 4, 5, 3, 4, 5, 3, 4, 5, 3]);
+  });
+
+  it("with enough beams finds the brute-force optimum when stop strings end sequences (property)", async () => {
+    const letters = ["", "a", "b"];
+    const decode = (ids: readonly number[]) => ids.map((i) => letters[i]).join("");
+    await fc.assert(
+      fc.asyncProperty(
+        logitsTable(3, 3),
+        fc.constantFrom(0.5, 1, 2),
+        fc.constantFrom("b", "ab", "aa"),
+        async (table, lp, stop) => {
+          const o = resolveGenerationOptions({
+            numBeams: 9,
+            maxNewTokens: 3,
+            lengthPenalty: lp,
+            earlyStopping: "never",
+            eosTokenId: 0,
+            stopStrings: [stop],
+          });
+          const [[got]] = (await beamSearch(tableModel(table, [[1]]), [[1]], o, { decode })) as [
+            [{ tokens: number[]; score: number }],
+          ];
+          expect(got.score).toBeCloseTo(
+            bruteForceStop(table, 0, 3, lp, (t) => decode(t).includes(stop)),
+            4,
+          );
+        },
+      ),
       { numRuns: 60 },
     );
   });

@@ -37,7 +37,10 @@ export interface GenerationOptions {
   eosTokenId?: number | readonly number[];
   /** Id written after a row finished (default from the model). */
   padTokenId?: number;
-  /** Stops a row once its decoded text contains one of these strings (greedy/sampling only; the text is cut before it). */
+  /**
+   * Ends a row (greedy/sampling) or a beam hypothesis (beam search, like EOS) once its decoded
+   * generated text contains one of these strings; the returned text is cut before it.
+   */
   stopStrings?: readonly string[];
   /** Re-runs the whole sequence each step instead of using the KV cache (slow; for checks). */
   useCache?: boolean;
