@@ -139,3 +139,147 @@ describe("clipkit index / search / index-texts", () => {
     expect(m.stderr).toContain("[NOT_FOUND]");
   });
 });
+
+describe("clipkit index --ann / search over an HNSW (usearch) index", () => {
+  let gallery: string;
+  const ann = () => join(dir, "gallery-ann.ckidx");
+  const flat = () => join(dir, "gallery-flat.ckidx");
+  beforeAll(async () => {
+    gallery = join(dir, "ann-photos");
+    const { mkdir } = await import("node:fs/promises");
+    await mkdir(gallery, { recursive: true });
+    for (const n of NAMES) await copyFile(join(FIXTURES, "images", n), join(gallery, n));
+    await writeFile(join(gallery, "broken.png"), "this is not a png");
+  });
+  const searchJson = async (index: string, ...query: string[]) => {
+    const r = await run(["search", ...query, "--index", index, "--model", CLIP, "--json"]);
+    expect(r.code).toBe(0);
+    return JSON.parse(r.stdout) as Results & { kind: string };
+  };
+
+  it("builds an HNSW index with --ann (and an exact one alongside)", async () => {
+    const r = await run([
+      "index",
+      gallery,
+      "--model",
+      CLIP,
+      "--out",
+      ann(),
+      "--ann",
+      "--connectivity",
+      "8",
+      "--ef",
+      "32",
+      "--json",
+    ]);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as Report & { kind: string };
+    expect(report).toMatchObject({ kind: "usearch", size: 4, added: 4, removed: 0, unchanged: 0 });
+    expect(report.failed.map((f) => f.code)).toEqual(["IMAGE_DECODE_FAILED"]);
+    const f = await run(["index", gallery, "--model", CLIP, "--out", flat(), "--json"]);
+    expect(JSON.parse(f.stdout)).toMatchObject({ kind: "flat", size: 4 });
+    const plain = await run(["index", gallery, "--model", CLIP, "--out", ann()]);
+    expect(plain.stdout).toContain("4 images in an HNSW index (0 added");
+  });
+
+  it("search detects the kind and agrees with the exact index, by text and by image", async () => {
+    for (const query of [["a colourful gradient"], ["--image", join(FIXTURES, "images", "shapes.png")]]) {
+      const a = await searchJson(ann(), ...query);
+      const e = await searchJson(flat(), ...query);
+      expect([a.kind, e.kind]).toEqual(["usearch", "flat"]);
+      // Four items: HNSW finds them all, so the whole ranking matches the exact scan.
+      expect(a.results.map((h) => h.id)).toEqual(e.results.map((h) => h.id));
+      for (const [i, h] of a.results.entries()) expect(h.score).toBeCloseTo(e.results[i]!.score, 4);
+    }
+    const byImage = await searchJson(ann(), "--image", join(FIXTURES, "images", "noise.png"), "--ef", "200");
+    expect(byImage.results[0]!.metadata.path).toBe(join(gallery, "noise.png"));
+    expect(byImage.results[0]!.score).toBeCloseTo(1, 4);
+    const filtered = await searchJson(ann(), "x", "--filter", `path=${join(gallery, "gray.png")}`);
+    expect(filtered.results.map((h) => h.metadata.path)).toEqual([join(gallery, "gray.png")]);
+    const note = await run(["search", "x", "--index", flat(), "--model", CLIP, "--ef", "10"]);
+    expect(note.stderr).toContain("--ef ignored");
+  });
+
+  it("re-runs incrementally without --ann: the file keeps its kind, deleted/edited files are updated", async () => {
+    await rm(join(gallery, "gray.png"));
+    await copyFile(join(FIXTURES, "images", "shapes.png"), join(gallery, "gradient.png"));
+    await copyFile(join(FIXTURES, "images", "gray.png"), join(gallery, "gray-again.png"));
+    const r = await run(["index", gallery, "--model", CLIP, "--out", ann(), "--json"]);
+    const report = JSON.parse(r.stdout) as Report & { kind: string };
+    // gray.png's content is back under another name: kept; gradient's content is gone.
+    expect(report).toMatchObject({ kind: "usearch", size: 3, added: 0, removed: 1, unchanged: 3 });
+    await copyFile(join(FIXTURES, "images", "gradient.png"), join(gallery, "gradient-new.png"));
+    const again = JSON.parse(
+      (await run(["index", gallery, "--model", CLIP, "--out", ann(), "--json"])).stdout,
+    );
+    expect(again).toMatchObject({ size: 4, added: 1, removed: 0, unchanged: 3 });
+    const hits = await searchJson(ann(), "--image", join(FIXTURES, "images", "gradient.png"), "--k", "1");
+    expect(hits.results[0]!.metadata.path).toBe(join(gallery, "gradient-new.png"));
+    expect(hits.results[0]!.score).toBeCloseTo(1, 4);
+  });
+
+  it("refuses kind and graph changes on an existing file, and HNSW flags without --ann", async () => {
+    const toAnn = await run(["index", gallery, "--model", CLIP, "--out", flat(), "--ann"]);
+    expect(toAnn.code).toBe(1);
+    expect(toAnn.stderr).toContain("[INVALID_ARGUMENT]");
+    expect(toAnn.stderr).toContain("exact (flat) index");
+    const degree = await run([
+      "index",
+      gallery,
+      "--model",
+      CLIP,
+      "--out",
+      ann(),
+      "--ann",
+      "--connectivity",
+      "32",
+    ]);
+    expect(degree.stderr).toMatch(/\[INVALID_ARGUMENT\].*connectivity 8/);
+    const noAnn = await run(["index", gallery, "--model", CLIP, "--out", ann(), "--ef", "40"]);
+    expect(noAnn.stderr).toContain("--ef needs --ann");
+  });
+
+  it("reports a damaged HNSW file as INDEX_CORRUPT and another model's as SPACE_MISMATCH", async () => {
+    const bytes = await readFile(ann());
+    const flipped = Uint8Array.from(bytes);
+    flipped[flipped.length - 16]! ^= 0xff; // inside the native graph section
+    for (const [name, body] of [
+      ["cut.ckidx", bytes.subarray(0, bytes.length - 9)],
+      ["flip.ckidx", flipped],
+    ] as const) {
+      await writeFile(join(dir, name), body);
+      const r = await run(["search", "x", "--index", join(dir, name), "--model", CLIP]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("[INDEX_CORRUPT]");
+    }
+    const { UsearchIndex } = await import("./usearch-index.js");
+    const { saveUsearchIndexFile } = await import("./files.js");
+    const other = join(dir, "other-model.ckidx");
+    await saveUsearchIndexFile(new UsearchIndex({ id: "another-model", dim: 8, normalized: true }), other);
+    const up = await run(["index", gallery, "--model", CLIP, "--out", other, "--ann"]);
+    expect(up.stderr).toContain("[SPACE_MISMATCH]");
+    const s = await run(["search", "x", "--index", other, "--model", CLIP]);
+    expect(s.stderr).toContain("[SPACE_MISMATCH]");
+  });
+
+  it("index-texts --ann: image → caption agrees with the exact caption index", async () => {
+    const captions = join(dir, "ann-captions.txt");
+    await writeFile(captions, "random noise\na grey square\nred and blue shapes\na smooth gradient\n");
+    const a = join(dir, "captions-ann.ckidx");
+    const e = join(dir, "captions-flat.ckidx");
+    expect((await run(["index-texts", captions, "--model", CLIP, "--out", a, "--ann"])).stdout).toContain(
+      "4 captions (4 added",
+    );
+    await run(["index-texts", captions, "--model", CLIP, "--out", e]);
+    const query = ["--image", join(FIXTURES, "images", "noise.png")];
+    const ha = await searchJson(a, ...query);
+    const he = await searchJson(e, ...query);
+    expect(ha.kind).toBe("usearch");
+    expect(ha.results.map((h) => h.metadata.text)).toEqual(he.results.map((h) => h.metadata.text));
+    await writeFile(captions, "random noise\n");
+    const re = JSON.parse(
+      (await run(["index-texts", captions, "--model", CLIP, "--out", a, "--json"])).stdout,
+    ) as Report & { kind: string };
+    expect(re).toMatchObject({ kind: "usearch", size: 1, added: 0, removed: 3, unchanged: 1 });
+  });
+});

@@ -15,7 +15,7 @@ import {
   saveFlatIndex,
 } from "@clipkit/core";
 import { writeFileAtomic } from "../files/atomic.js";
-import { UsearchIndex, type UsearchState } from "./usearch-index.js";
+import { UsearchIndex, type UsearchIndexOptions, type UsearchState } from "./usearch-index.js";
 
 /** Reads a whole index file, turning a missing/unreadable file into `IO_FAILED` naming it. */
 async function readIndexBytes(path: string): Promise<Uint8Array> {
@@ -77,11 +77,29 @@ export async function saveUsearchIndexFile<M extends Metadata>(
   }
 }
 
-/** Loads a file written by {@link saveUsearchIndexFile}. */
+/**
+ * HNSW search/insert settings that may change each time a usearch file is opened: they are not
+ * part of the stored graph. Connectivity and quantization are, so they stay as created.
+ */
+export type UsearchRuntimeOptions = Pick<UsearchIndexOptions, "expansionAdd" | "expansionSearch" | "threads">;
+
+/**
+ * Loads a file written by {@link saveUsearchIndexFile}; `overrides` replace the stored ef values
+ * and thread count (e.g. a larger `expansionSearch` for better recall at query time).
+ */
 export async function loadUsearchIndexFile<M extends Metadata = Metadata>(
   path: string,
+  overrides: UsearchRuntimeOptions = {},
 ): Promise<UsearchIndex<M>> {
-  const parts = decodeIndexFile(await readIndexBytes(path), USEARCH_KIND, path);
+  return usearchFromBytes<M>(await readIndexBytes(path), path, overrides);
+}
+
+async function usearchFromBytes<M extends Metadata>(
+  bytes: Uint8Array,
+  path: string,
+  overrides: UsearchRuntimeOptions,
+): Promise<UsearchIndex<M>> {
+  const parts = decodeIndexFile(bytes, USEARCH_KIND, path);
   const j = parts.json as Partial<UsearchState<M>> & { metadata?: (M | null)[] };
   if (
     !j?.space ||
@@ -102,7 +120,7 @@ export async function loadUsearchIndexFile<M extends Metadata = Metadata>(
   }
   const state: UsearchState<M> = {
     space: j.space,
-    options: j.options,
+    options: { ...j.options, ...defined(overrides) },
     keys: j.keys,
     ids: j.ids,
     metadata: j.metadata.map((m) => m ?? undefined),
@@ -113,7 +131,18 @@ export async function loadUsearchIndexFile<M extends Metadata = Metadata>(
     const nativePath = join(dir, "graph.usearch");
     await writeFile(nativePath, parts.sections[0]!);
     return UsearchIndex.fromState(state, (native) => {
-      native.load(nativePath);
+      try {
+        native.load(nativePath);
+      } catch (error) {
+        throw new ClipkitError(
+          "INDEX_CORRUPT",
+          `${path}: unreadable HNSW graph: ${(error as Error).message}`,
+          {
+            cause: error,
+            details: { path },
+          },
+        );
+      }
       if (native.size() !== parts.count) {
         throw new ClipkitError(
           "INDEX_CORRUPT",
@@ -129,6 +158,134 @@ export async function loadUsearchIndexFile<M extends Metadata = Metadata>(
   }
 }
 
+/** The kinds of index file clipkit writes. */
+export type IndexFileKind = "flat" | "usearch";
+
+/**
+ * The kind of a clipkit index file, read from the start of its JSON part (written first, so no
+ * full parse is needed). Anything that does not name `"usearch"` counts as `"flat"`: the flat
+ * loader then reports precisely what is wrong (bad magic, checksum, unknown kind) as
+ * `INDEX_CORRUPT`.
+ */
+export function indexFileKind(bytes: Uint8Array): IndexFileKind {
+  if (bytes.length < 44) return "flat";
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const metaLength = view.getUint32(40, true);
+  const head = new TextDecoder().decode(bytes.subarray(44, 44 + Math.min(metaLength, 64)));
+  return head.startsWith(`{"kind":"${USEARCH_KIND}"`) ? "usearch" : "flat";
+}
+
+/** An index loaded from a file of either kind. */
+export type LoadedIndex<M extends Metadata> =
+  | { kind: "flat"; index: FlatIndex<M> }
+  | { kind: "usearch"; index: UsearchIndex<M> };
+
+/**
+ * Loads an index file of either kind, telling them apart by {@link indexFileKind}. `usearch`
+ * options apply to HNSW files only. Missing files throw `NOT_FOUND`, damaged ones `INDEX_CORRUPT`.
+ */
+export async function loadIndexFile<M extends Metadata = Metadata>(
+  path: string,
+  usearch: UsearchRuntimeOptions = {},
+): Promise<LoadedIndex<M>> {
+  const bytes = await readIndexBytes(path);
+  return indexFileKind(bytes) === "usearch"
+    ? { kind: "usearch", index: await usearchFromBytes<M>(bytes, path, usearch) }
+    : { kind: "flat", index: loadFlatIndex<M>(bytes, path) };
+}
+
+/** Saves an index of either kind atomically, in its own file format. */
+export async function saveIndexFile<M extends Metadata>(loaded: LoadedIndex<M>, path: string): Promise<void> {
+  if (loaded.kind === "usearch") await saveUsearchIndexFile(loaded.index, path);
+  else await saveFlatIndexFile(loaded.index, path);
+}
+
+/** Options of {@link openOrCreateIndexFile}. */
+export interface OpenIndexOptions {
+  /** Create an HNSW (usearch) index with these options instead of a flat one. */
+  ann?: UsearchIndexOptions;
+  /** Options of a newly created flat index. */
+  flat?: FlatIndexOptions;
+}
+
+/**
+ * Opens the index at `path` for updating, whatever its kind, or creates one (flat, or HNSW with
+ * `options.ann`) when the file does not exist. An existing file keeps its kind: asking for
+ * `ann` on a flat file throws `INVALID_ARGUMENT` (its vectors could be re-indexed, but silently
+ * changing kind would surprise), as does a `connectivity`/`quantization` other than the file's
+ * (fixed in the stored graph). Runtime HNSW options (`expansionAdd`, `expansionSearch`,
+ * `threads`) replace the stored ones. Another embedding space throws `SPACE_MISMATCH`, a damaged
+ * file `INDEX_CORRUPT`.
+ */
+export async function openOrCreateIndexFile<M extends Metadata = Metadata>(
+  path: string,
+  space: EmbeddingSpace,
+  options: OpenIndexOptions = {},
+): Promise<LoadedIndex<M> & { created: boolean }> {
+  const bytes = await readIfExists(path);
+  if (!bytes) {
+    return options.ann
+      ? { kind: "usearch", index: new UsearchIndex<M>(space, defined(options.ann)), created: true }
+      : { kind: "flat", index: new FlatIndex<M>(space, options.flat), created: true };
+  }
+  let loaded: LoadedIndex<M>;
+  if (indexFileKind(bytes) === "flat") {
+    if (options.ann) {
+      throw new ClipkitError(
+        "INVALID_ARGUMENT",
+        `${path} is an exact (flat) index, not an HNSW one; drop --ann to update it or use another --out`,
+        { details: { path, argument: "ann" } },
+      );
+    }
+    loaded = { kind: "flat", index: loadFlatIndex<M>(bytes, path) };
+  } else {
+    const { connectivity, quantization, ...runtime } = options.ann ?? {};
+    const index = await usearchFromBytes<M>(bytes, path, runtime);
+    for (const [name, want] of [
+      ["connectivity", connectivity],
+      ["quantization", quantization],
+    ] as const) {
+      if (want !== undefined && want !== index.options[name]) {
+        throw new ClipkitError(
+          "INVALID_ARGUMENT",
+          `${path} was built with ${name} ${index.options[name]}, which is fixed once created; got ${want}`,
+          { details: { path, argument: name } },
+        );
+      }
+    }
+    loaded = { kind: "usearch", index };
+  }
+  checkSpace(loaded.index.space, space, path);
+  return { ...loaded, created: false };
+}
+
+async function readIfExists(path: string): Promise<Uint8Array | undefined> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new ClipkitError("IO_FAILED", `cannot read index ${path}: ${(error as Error).message}`, {
+      cause: error,
+      details: { path },
+    });
+  }
+}
+
+/** Drops `undefined` values, so that spreading options over defaults keeps the defaults. */
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function checkSpace(stored: EmbeddingSpace, model: EmbeddingSpace, path: string): void {
+  if (!sameSpace(stored, model)) {
+    throw new ClipkitError(
+      "SPACE_MISMATCH",
+      `${path} was built in ${describeSpace(stored)}, the model embeds into ${describeSpace(model)}; use another --out`,
+      { details: { path, index: stored, model } },
+    );
+  }
+}
+
 /**
  * Opens the index at `path` for updating, or starts an empty one when the file does not exist.
  * An existing file built in another embedding space throws `SPACE_MISMATCH` (a different model
@@ -139,24 +296,9 @@ export async function openOrCreateFlatIndexFile<M extends Metadata = Metadata>(
   space: EmbeddingSpace,
   options: FlatIndexOptions = {},
 ): Promise<{ index: FlatIndex<M>; created: boolean }> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT")
-      return { index: new FlatIndex<M>(space, options), created: true };
-    throw new ClipkitError("IO_FAILED", `cannot read index ${path}: ${(error as Error).message}`, {
-      cause: error,
-      details: { path },
-    });
-  }
+  const bytes = await readIfExists(path);
+  if (!bytes) return { index: new FlatIndex<M>(space, options), created: true };
   const index = loadFlatIndex<M>(bytes, path);
-  if (!sameSpace(index.space, space)) {
-    throw new ClipkitError(
-      "SPACE_MISMATCH",
-      `${path} was built in ${describeSpace(index.space)}, the model embeds into ${describeSpace(space)}; use another --out`,
-      { details: { path, index: index.space, model: space } },
-    );
-  }
+  checkSpace(index.space, space, path);
   return { index, created: false };
 }

@@ -1,11 +1,33 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { ClipkitError, type FlatIndex, type ImageEmbedder, isClipkitError } from "@clipkit/core";
+import {
+  type AddOptions,
+  ClipkitError,
+  type Embeddings,
+  type ImageEmbedder,
+  isClipkitError,
+} from "@clipkit/core";
 
 /** Metadata stored with each gallery image. */
 export interface GalleryMetadata extends Record<string, unknown> {
   /** Path of the file when it was indexed (the first one, if several files share content). */
   path: string;
+}
+
+/**
+ * What {@link updateGallery} needs from an index: synchronous add/remove/has and the stored ids.
+ * `FlatIndex` and `UsearchIndex` both fit, so a gallery can be exact or HNSW.
+ */
+export interface GalleryIndex {
+  has(id: string): boolean;
+  remove(ids: readonly string[]): number;
+  add(
+    ids: readonly string[],
+    embeddings: Embeddings,
+    metadata: readonly GalleryMetadata[],
+    options: AddOptions,
+  ): void;
+  state(): { ids: readonly string[] };
 }
 
 /** A file that could not be indexed, and why. */
@@ -49,7 +71,7 @@ export function contentId(bytes: Uint8Array): string {
  * keeps its progress and a re-run resumes.
  */
 export async function updateGallery(
-  index: FlatIndex<GalleryMetadata>,
+  index: GalleryIndex,
   model: ImageEmbedder<Uint8Array>,
   paths: readonly string[],
   options: UpdateGalleryOptions = {},
@@ -94,7 +116,7 @@ export async function updateGallery(
 
 /** Embeds one batch; when the batch fails, retries file by file so one bad image costs only itself. */
 async function embedBatch(
-  index: FlatIndex<GalleryMetadata>,
+  index: GalleryIndex,
   model: ImageEmbedder<Uint8Array>,
   batch: { id: string; path: string }[],
   failed: GalleryFailure[],

@@ -1,23 +1,41 @@
 import type { Writable } from "node:stream";
 import type { FlatStorage } from "@clipkit/core";
-import { openOrCreateFlatIndexFile, saveFlatIndexFile } from "../../retrieval/files.js";
+import { openOrCreateIndexFile, saveIndexFile } from "../../retrieval/files.js";
 import { type GalleryMetadata, updateGallery } from "../../retrieval/gallery.js";
+import type { UsearchIndexOptions } from "../../retrieval/usearch-index.js";
 import { expandImageArgs } from "../../retrieval/walk.js";
 import type { Command, CommandContext } from "../command.js";
 import { parseFlags, parsePositiveInt, usageError } from "../util/args.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
 
+/** The HNSW flags shared by the indexing commands. */
+export const ANN_FLAGS = {
+  ann: { type: "boolean" },
+  connectivity: { type: "string" },
+  ef: { type: "string" },
+  "ef-construction": { type: "string" },
+} as const;
+
+/** Help text of {@link ANN_FLAGS}. */
+export const ANN_FLAGS_USAGE = `  --ann               build an approximate HNSW index (usearch) instead of an exact one
+  --connectivity M    HNSW graph degree, fixed at creation (default 16)
+  --ef N              default search candidate list size stored in the index (default 64)
+  --ef-construction N insert candidate list size (default 128)`;
+
 const usage = `Usage: clipkit index <folder|glob|files…> --model DIR --out INDEX [options]
 
-Embeds every image into a search index (an exact cosine index file). Re-running with the same
+Embeds every image into a search index: an exact cosine index file, or with --ann an
+approximate HNSW one (usearch; sub-linear search for large galleries). Re-running with the same
 --out is incremental: files are identified by content hash, so only new or changed files are
 embedded and entries of deleted files are removed. Unreadable or undecodable files are skipped
 and listed. Progress is saved every --checkpoint images with an atomic replace, so an interrupted
-run keeps its work and a kill mid-save leaves the previous index intact.
+run keeps its work and a kill mid-save leaves the previous index intact. An existing index keeps
+its kind: --ann is needed only to create an HNSW index (or to change its --ef values).
 
 Options:
   --out FILE          index file to create or update (required)
   --storage S         float32 (default, exact) or int8 (int8 scan + exact re-scoring)
+${ANN_FLAGS_USAGE}
   --checkpoint N      images between saves (default 512)
   --json              print the report as JSON on stdout
 ${MODEL_FLAGS_USAGE}
@@ -59,6 +77,34 @@ function formatEta(seconds: number): string {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 }
 
+/**
+ * Parses {@link ANN_FLAGS}: HNSW options when `--ann` is given, else `undefined`. The tuning
+ * flags without --ann, or --ann with --storage, are usage errors rather than silently ignored.
+ */
+export function parseAnnFlags(values: {
+  ann?: boolean;
+  connectivity?: string;
+  ef?: string;
+  "ef-construction"?: string;
+  storage?: string;
+}): UsearchIndexOptions | undefined {
+  if (!values.ann) {
+    for (const flag of ["connectivity", "ef", "ef-construction"] as const) {
+      if (values[flag] !== undefined) throw usageError(`--${flag} needs --ann`, `--${flag}`);
+    }
+    return undefined;
+  }
+  if (values.storage !== undefined)
+    throw usageError("--storage applies to exact indexes; an --ann index stores float32", "--storage");
+  const int = (flag: "connectivity" | "ef" | "ef-construction") =>
+    values[flag] === undefined ? undefined : parsePositiveInt(values[flag], `--${flag}`, 1);
+  return {
+    connectivity: int("connectivity"),
+    expansionSearch: int("ef"),
+    expansionAdd: int("ef-construction"),
+  };
+}
+
 /** Parses `--storage`. */
 export function parseStorage(value: string | undefined): FlatStorage {
   if (value === undefined || value === "float32" || value === "int8") return value ?? "float32";
@@ -70,6 +116,7 @@ async function indexImages(ctx: CommandContext): Promise<number> {
     ...MODEL_FLAGS,
     out: { type: "string" },
     storage: { type: "string" },
+    ...ANN_FLAGS,
     checkpoint: { type: "string" },
     json: { type: "boolean" },
   });
@@ -78,28 +125,35 @@ async function indexImages(ctx: CommandContext): Promise<number> {
   if (!values.out) throw usageError("--out FILE is required", "--out");
   const out = values.out;
   const storage = parseStorage(values.storage);
+  const ann = parseAnnFlags(values);
   const checkpointEvery = parsePositiveInt(values.checkpoint, "--checkpoint", 512);
   const paths = await expandImageArgs(positionals);
   const model = await openModel(values);
   try {
-    const { index } = await openOrCreateFlatIndexFile<GalleryMetadata>(out, model.space, { storage });
+    const loaded = await openOrCreateIndexFile<GalleryMetadata>(out, model.space, {
+      flat: { storage },
+      ...(ann ? { ann } : {}),
+    });
+    const { index } = loaded;
     const progress = rateProgress(ctx.stderr, "images");
     let report: Awaited<ReturnType<typeof updateGallery>>;
     try {
       report = await updateGallery(index, model, paths, {
         batchSize: parsePositiveInt(values["batch-size"], "--batch-size", 32),
         checkpointEvery,
-        checkpoint: () => saveFlatIndexFile(index, out),
+        checkpoint: () => saveIndexFile(loaded, out),
         onProgress: (d, t) => progress.update(d, t),
       });
     } finally {
       progress.finish();
     }
     if (values.json) {
-      ctx.stdout.write(`${JSON.stringify({ index: out, size: index.size(), ...report }, null, 2)}\n`);
+      ctx.stdout.write(
+        `${JSON.stringify({ index: out, kind: loaded.kind, size: index.size(), ...report }, null, 2)}\n`,
+      );
     } else {
       ctx.stdout.write(
-        `${out}: ${index.size()} images (${report.added} added, ${report.removed} removed, ${report.unchanged} unchanged, ${report.failed.length} skipped)\n`,
+        `${out}: ${index.size()} images in ${loaded.kind === "usearch" ? "an HNSW" : "an exact"} index (${report.added} added, ${report.removed} removed, ${report.unchanged} unchanged, ${report.failed.length} skipped)\n`,
       );
     }
     for (const f of report.failed) ctx.stderr.write(`skipped ${f.path}: [${f.code}] ${f.message}\n`);

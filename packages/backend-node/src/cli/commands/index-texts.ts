@@ -1,18 +1,20 @@
-import { openOrCreateFlatIndexFile, saveFlatIndexFile } from "../../retrieval/files.js";
+import { openOrCreateIndexFile, saveIndexFile } from "../../retrieval/files.js";
 import type { Command, CommandContext } from "../command.js";
 import { parseFlags, parsePositiveInt, readListFile, usageError } from "../util/args.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
-import { parseStorage, rateProgress } from "./index-images.js";
+import { ANN_FLAGS, ANN_FLAGS_USAGE, parseAnnFlags, parseStorage, rateProgress } from "./index-images.js";
 
 const usage = `Usage: clipkit index-texts CAPTIONS.txt --model DIR --out INDEX [options]
 
 Embeds captions (one per line; blank lines and # comments skipped) into a search index, for
 image → text search: clipkit search --image photo.jpg --index INDEX --model DIR.
 Re-running is incremental: captions already in the index are kept, removed lines are dropped.
+With --ann the index is an approximate HNSW one (usearch); an existing index keeps its kind.
 
 Options:
   --out FILE          index file to create or update (required)
   --storage S         float32 (default) or int8
+${ANN_FLAGS_USAGE}
   --json              print the report as JSON on stdout
 ${MODEL_FLAGS_USAGE}
 `;
@@ -27,6 +29,7 @@ async function indexTexts(ctx: CommandContext): Promise<number> {
     ...MODEL_FLAGS,
     out: { type: "string" },
     storage: { type: "string" },
+    ...ANN_FLAGS,
     json: { type: "boolean" },
   });
   if (positionals.length !== 1)
@@ -35,12 +38,16 @@ async function indexTexts(ctx: CommandContext): Promise<number> {
   const out = values.out;
   const captions = [...new Set(await readListFile(positionals[0]!, "captions"))];
   if (captions.length === 0) throw usageError(`${positionals[0]} holds no captions`, "captions");
+  const storage = parseStorage(values.storage);
+  const ann = parseAnnFlags(values);
   const batchSize = parsePositiveInt(values["batch-size"], "--batch-size", 32);
   const model = await openModel(values);
   try {
-    const { index } = await openOrCreateFlatIndexFile<CaptionMetadata>(out, model.space, {
-      storage: parseStorage(values.storage),
+    const loaded = await openOrCreateIndexFile<CaptionMetadata>(out, model.space, {
+      flat: { storage },
+      ...(ann ? { ann } : {}),
     });
+    const { index } = loaded;
     // The caption itself is the id: re-running skips captions already embedded.
     const keep = new Set(captions);
     const removed = index.remove(index.state().ids.filter((id) => !keep.has(id)));
@@ -60,9 +67,10 @@ async function indexTexts(ctx: CommandContext): Promise<number> {
     } finally {
       progress.finish();
     }
-    await saveFlatIndexFile(index, out);
+    await saveIndexFile(loaded, out);
     const report = {
       index: out,
+      kind: loaded.kind,
       size: index.size(),
       added: todo.length,
       removed,

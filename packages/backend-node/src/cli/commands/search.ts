@@ -1,5 +1,5 @@
 import { type Metadata, type SearchHit, searchByImage, searchByText } from "@clipkit/core";
-import { loadFlatIndexFile } from "../../retrieval/files.js";
+import { loadIndexFile } from "../../retrieval/files.js";
 import type { Command, CommandContext } from "../command.js";
 import { parseFlags, parsePositiveInt, usageError } from "../util/args.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
@@ -8,13 +8,17 @@ const usage = `Usage: clipkit search "<text>" --index INDEX --model DIR [options
        clipkit search --image QUERY.jpg --index INDEX --model DIR [options]
 
 Searches an index built by 'clipkit index' (images) or 'clipkit index-texts' (captions) with a
-text or an image query, embedded by the same model that built the index.
+text or an image query, embedded by the same model that built the index. Exact (flat) and HNSW
+(--ann) index files are told apart by their header.
 
 Options:
   --index FILE        index file (required)
   --image FILE        query with an image instead of text
   --k N               results (default 10)
   --filter KEY=VALUE  only items whose metadata KEY equals VALUE (repeatable)
+  --ef N              HNSW indexes: search candidate list size (default: the one stored in
+                      the index, 64 unless set by 'clipkit index --ann --ef'); higher = better
+                      recall, slower. Ignored, with a note, for exact indexes
   --json              results as JSON on stdout
 ${MODEL_FLAGS_USAGE}
 `;
@@ -44,6 +48,7 @@ async function search(ctx: CommandContext): Promise<number> {
     index: { type: "string" },
     image: { type: "string" },
     k: { type: "string" },
+    ef: { type: "string" },
     filter: { type: "string", multiple: true },
     json: { type: "boolean" },
   });
@@ -54,7 +59,10 @@ async function search(ctx: CommandContext): Promise<number> {
     throw usageError('no query: clipkit search "<text>" or --image FILE (see --help)');
   const k = parsePositiveInt(values.k, "--k", 10);
   const filter = parseFilter(values.filter);
-  const index = await loadFlatIndexFile(values.index);
+  const ef = values.ef === undefined ? undefined : parsePositiveInt(values.ef, "--ef", 1);
+  const { kind, index } = await loadIndexFile(values.index, ef === undefined ? {} : { expansionSearch: ef });
+  if (ef !== undefined && kind === "flat")
+    ctx.stderr.write(`clipkit: --ef ignored: ${values.index} is an exact index, searched exhaustively\n`);
   const model = await openModel(values);
   try {
     const options = { k, ...(filter ? { filter } : {}) };
@@ -64,7 +72,7 @@ async function search(ctx: CommandContext): Promise<number> {
     const results = hits ?? [];
     if (values.json) {
       const query = values.image ? { image: values.image } : { text };
-      ctx.stdout.write(`${JSON.stringify({ query, index: values.index, results }, null, 2)}\n`);
+      ctx.stdout.write(`${JSON.stringify({ query, index: values.index, kind, results }, null, 2)}\n`);
     } else {
       results.forEach((h, i) => {
         ctx.stdout.write(`${String(i + 1).padStart(3)}  ${h.score.toFixed(4)}  ${label(h)}\n`);
