@@ -206,6 +206,14 @@ describe("encoder-decoder captioner (tiny ViT-GPT2 fixture)", () => {
   it("stops at stop strings and cuts the text before them", async () => {
     const [r] = await cap.caption([imagePath(capRef.images[0]!.file)], { stopStrings: [" on"] });
     expect(r!.text).toBe("a red circle");
+    // Beams finish a hypothesis at the stop string too (HF ≥ 4.50), rather than running on.
+    const [beam] = await cap.caption([imagePath(capRef.images[0]!.file)], {
+      numBeams: 3,
+      stopStrings: [" on"],
+    });
+    expect(beam!.text).toBe("a red circle");
+    const [full] = await cap.caption([imagePath(capRef.images[0]!.file)], { numBeams: 3 });
+    expect(beam!.sequences[0]!.tokens.length).toBeLessThan(full!.sequences[0]!.tokens.length);
   });
 
   it("rejects bad input with typed errors", async () => {
