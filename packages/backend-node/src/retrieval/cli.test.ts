@@ -180,6 +180,19 @@ describe("clipkit index --ann / search over an HNSW (usearch) index", () => {
     expect(JSON.parse(f.stdout)).toMatchObject({ kind: "flat", size: 4 });
     const plain = await run(["index", gallery, "--model", CLIP, "--out", ann()]);
     expect(plain.stdout).toContain("4 images in an HNSW index (0 added");
+    const { loadUsearchIndexFile } = await import("./files.js");
+    expect((await loadUsearchIndexFile(ann())).options).toMatchObject({
+      connectivity: 8,
+      expansionSearch: 32,
+    });
+    // --ef is a run-time setting: a re-run may change it, and the new value is stored.
+    expect((await run(["index", gallery, "--model", CLIP, "--out", ann(), "--ann", "--ef", "40"])).code).toBe(
+      0,
+    );
+    expect((await loadUsearchIndexFile(ann())).options).toMatchObject({
+      connectivity: 8,
+      expansionSearch: 40,
+    });
   });
 
   it("search detects the kind and agrees with the exact index, by text and by image", async () => {
