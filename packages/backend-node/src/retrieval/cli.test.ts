@@ -296,3 +296,42 @@ describe("clipkit index --ann / search over an HNSW (usearch) index", () => {
     expect(re).toMatchObject({ kind: "usearch", size: 1, added: 0, removed: 3, unchanged: 1 });
   });
 });
+
+describe("loadUsearchIndexFile run-time overrides (what search --ef relies on)", () => {
+  it("a larger expansionSearch given at load time raises recall of the stored graph", async () => {
+    const { createEmbeddings, FlatIndex, syntheticEmbeddings } = await import("@clipkit/core");
+    const { UsearchIndex } = await import("./usearch-index.js");
+    const { loadUsearchIndexFile, saveUsearchIndexFile } = await import("./files.js");
+    // A deliberately weak graph (degree 4, tiny ef) on hard data, so ef visibly matters.
+    const data = syntheticEmbeddings({ count: 5000, dim: 32, seed: 5 });
+    const q = syntheticEmbeddings({ count: 100, dim: 32, seed: 5, pointSeed: 9 });
+    const ids = Array.from({ length: data.count }, (_, i) => `v${i}`);
+    const built = new UsearchIndex(data.space, {
+      connectivity: 4,
+      expansionAdd: 8,
+      expansionSearch: 1,
+      threads: 1,
+    });
+    built.add(ids, data);
+    const exact = new FlatIndex(data.space);
+    exact.add(ids, data);
+    const path = join(dir, "weak.ckidx");
+    await saveUsearchIndexFile(built, path);
+    const truth = exact.search(q, { k: 10 });
+    const recall = async (ef?: number) => {
+      const index = await loadUsearchIndexFile(path, ef === undefined ? {} : { expansionSearch: ef });
+      let found = 0;
+      for (let i = 0; i < q.count; i++) {
+        const one = createEmbeddings(q.data.slice(i * 32, (i + 1) * 32), 1, q.space);
+        const want = new Set(truth[i]!.map((h) => h.id));
+        found += index.search(one, { k: 10 })[0]!.filter((h) => want.has(h.id)).length;
+      }
+      return { found: found / (10 * q.count), ef: index.options.expansionSearch };
+    };
+    const stored = await recall();
+    const wide = await recall(400);
+    expect([stored.ef, wide.ef]).toEqual([1, 400]);
+    expect(wide.found).toBeGreaterThan(stored.found + 0.1);
+    expect(wide.found).toBeGreaterThan(0.8);
+  });
+});
