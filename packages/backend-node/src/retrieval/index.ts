@@ -1,13 +1,22 @@
 export {
+  type IndexFileKind,
+  indexFileKind,
+  type LoadedIndex,
   loadFlatIndexFile,
+  loadIndexFile,
   loadUsearchIndexFile,
+  type OpenIndexOptions,
   openOrCreateFlatIndexFile,
+  openOrCreateIndexFile,
   saveFlatIndexFile,
+  saveIndexFile,
   saveUsearchIndexFile,
+  type UsearchRuntimeOptions,
 } from "./files.js";
 export {
   contentId,
   type GalleryFailure,
+  type GalleryIndex,
   type GalleryMetadata,
   type GalleryReport,
   type UpdateGalleryOptions,
