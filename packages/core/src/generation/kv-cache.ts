@@ -157,6 +157,28 @@ export class KvCache {
   }
 }
 
+/**
+ * One decoder step shared by every layout: asks for `logits` (plus `present.*` when caching),
+ * stores the new cache, and returns the last position's logits of each row.
+ */
+export async function runDecoderStep(
+  decoder: InferenceSession,
+  feeds: Readonly<Record<string, Tensor>>,
+  cache: KvCache,
+  useCache: boolean,
+  label: string,
+): Promise<{ logits: Float32Array; vocabSize: number }> {
+  const out = await decoder.run(feeds, ["logits", ...(useCache ? cache.outputNames() : [])]);
+  if (useCache) cache.update(out);
+  const logits = out.logits;
+  if (!logits) {
+    throw new ClipkitError("MODEL_TENSOR_MISSING", `${label}: output "logits" was not produced`, {
+      details: { file: label, tensor: "logits" },
+    });
+  }
+  return lastLogits(logits, label);
+}
+
 /** The last position's logits of each row of a [rows, seq, vocab] output, as float32 rows. */
 export function lastLogits(logits: Tensor, label: string): { logits: Float32Array; vocabSize: number } {
   if (logits.dims.length !== 3) {

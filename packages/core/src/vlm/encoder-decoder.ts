@@ -11,7 +11,7 @@ import {
   gatherBatch,
   KvCache,
   type KvShapeHints,
-  lastLogits,
+  runDecoderStep,
 } from "../generation/kv-cache.js";
 import type { LogitsModel } from "../generation/types.js";
 import { int64Rows, onesInt64 } from "./tensors.js";
@@ -83,19 +83,7 @@ export async function startEncoderDecoder(
         const pos = Array.from({ length: fresh }, (_, i) => total - fresh + i);
         feeds.position_ids = int64Rows(history.map(() => pos));
       }
-      const out = await s.decoder.run(feeds, ["logits", ...(useCache ? cache.outputNames() : [])]);
-      if (useCache) cache.update(out);
-      const logits = out.logits;
-      if (!logits) {
-        throw new ClipkitError(
-          "MODEL_TENSOR_MISSING",
-          `${s.labels.decoder}: output "logits" was not produced`,
-          {
-            details: { file: s.labels.decoder, tensor: "logits" },
-          },
-        );
-      }
-      return lastLogits(logits, s.labels.decoder);
+      return runDecoderStep(s.decoder, feeds, cache, useCache, s.labels.decoder);
     },
     reorder(indices) {
       hidden = gatherBatch(hidden, indices);

@@ -7,7 +7,7 @@
 import type { InferenceSession, Tensor } from "../backend/session.js";
 import { expectTensor, tensor, toFloat32 } from "../backend/tensor.js";
 import { ClipkitError } from "../errors.js";
-import { describeKvCache, KvCache, type KvShapeHints, lastLogits } from "../generation/kv-cache.js";
+import { describeKvCache, KvCache, type KvShapeHints, runDecoderStep } from "../generation/kv-cache.js";
 import type { LogitsModel } from "../generation/types.js";
 import { int64Rows } from "./tensors.js";
 
@@ -139,20 +139,9 @@ export async function startLlava(
         ...(useCache ? cache.feeds() : cache.emptyFeeds()),
       };
       if (hasPositions) feeds.position_ids = int64Rows(masks.map((m) => positions(m).slice(total - fresh)));
-      const out = await s.decoder.run(feeds, ["logits", ...(useCache ? cache.outputNames() : [])]);
-      if (useCache) cache.update(out);
+      const step = await runDecoderStep(s.decoder, feeds, cache, useCache, s.labels.decoder);
       started = true;
-      const logits = out.logits;
-      if (!logits) {
-        throw new ClipkitError(
-          "MODEL_TENSOR_MISSING",
-          `${s.labels.decoder}: output "logits" was not produced`,
-          {
-            details: { file: s.labels.decoder, tensor: "logits" },
-          },
-        );
-      }
-      return lastLogits(logits, s.labels.decoder);
+      return step;
     },
     reorder(indices) {
       embeds = indices.map((i) => embeds[i]!);
