@@ -1,7 +1,15 @@
 import { BpeModel } from "./bpe.js";
 import { bytesToUnicode, unicodeToBytes } from "./bytes-to-unicode.js";
 import { LruCache } from "./lru.js";
-import { type AddedToken, asObject, invalid, readAddedTokens, readSettings } from "./tokenizer-json.js";
+import {
+  type AddedToken,
+  asObject,
+  invalid,
+  readAddedTokens,
+  readMerges,
+  readSettings,
+  readVocab,
+} from "./tokenizer-json.js";
 import type { BatchEncodeOptions, BatchEncoding, DecodeOptions, EncodeOptions, Tokenizer } from "./types.js";
 
 // GPT-2's pre-tokenizer split (tokenizers' ByteLevel `use_regex: true`).
@@ -25,28 +33,6 @@ export function isByteLevelBpe(json: Record<string, unknown>): boolean {
   return parts.some((p) => (p as { type?: unknown } | null)?.type === "ByteLevel");
 }
 
-function readVocab(model: Record<string, unknown>): Map<string, number> {
-  const vocab = asObject(model.vocab, "model.vocab");
-  const map = new Map<string, number>();
-  for (const [token, id] of Object.entries(vocab)) {
-    if (!Number.isInteger(id) || (id as number) < 0) invalid(`model.vocab["${token}"]`, "not an id");
-    map.set(token, id as number);
-  }
-  return map;
-}
-
-function readMerges(model: Record<string, unknown>): Map<string, number> {
-  if (!Array.isArray(model.merges)) invalid("model.merges", "not an array");
-  const ranks = new Map<string, number>();
-  model.merges.forEach((m: unknown, i: number) => {
-    // Newer files store merges as [left, right] pairs, older ones as "left right" strings.
-    const key = Array.isArray(m) && m.length === 2 ? `${m[0]} ${m[1]}` : m;
-    if (typeof key !== "string" || key.split(" ").length !== 2) invalid(`model.merges[${i}]`, "not a pair");
-    ranks.set(key, i);
-  });
-  return ranks;
-}
-
 /**
  * Builds a GPT-2 style byte-level BPE tokenizer from a parsed Hugging Face `tokenizer.json`
  * (`model.type: "BPE"`, ByteLevel pre-tokenizer and decoder) and optional `tokenizer_config.json`.
@@ -60,7 +46,9 @@ export function createByteLevelBpeTokenizer(tokenizerJson: unknown, tokenizerCon
   const model = asObject(json.model, "model");
   if (model.type !== "BPE") invalid("model.type", `expected "BPE", got ${JSON.stringify(model.type)}`);
   const vocab = readVocab(model);
-  const bpe = new BpeModel(readMerges(model));
+  const bpe = new BpeModel(
+    new Map(readMerges(model).map(([left, right], rank) => [`${left} ${right}`, rank])),
+  );
   const added = readAddedTokens(json);
   const settings = readSettings(json, tokenizerConfig);
   const idToToken = new Map<number, string>();

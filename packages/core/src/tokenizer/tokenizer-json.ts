@@ -98,3 +98,38 @@ export function parseJsonFile(text: string, file: string): unknown {
     throw new ClipkitError("TOKENIZER_INVALID", `${file} is not valid JSON`, { cause, details: { file } });
   }
 }
+
+/** Reads `model.vocab` (token → id) of a tokenizer.json. */
+export function readVocab(model: Record<string, unknown>): Map<string, number> {
+  const raw = asObject(model.vocab, "model.vocab");
+  const vocab = new Map<string, number>();
+  for (const [token, id] of Object.entries(raw)) {
+    if (!Number.isInteger(id) || (id as number) < 0)
+      invalid(`model.vocab[${JSON.stringify(token)}]`, "not an id");
+    vocab.set(token, id as number);
+  }
+  if (vocab.size === 0) invalid("model.vocab", "is empty");
+  return vocab;
+}
+
+/** Reads `model.merges`, written either as `"left right"` strings or `[left, right]` pairs. */
+export function readMerges(model: Record<string, unknown>): Array<[string, string]> {
+  if (!Array.isArray(model.merges)) invalid("model.merges", "missing or not an array");
+  return model.merges.map((merge, i): [string, string] => {
+    if (typeof merge === "string") {
+      const space = merge.indexOf(" ", 1);
+      if (space > 0) return [merge.slice(0, space), merge.slice(space + 1)];
+    } else if (
+      Array.isArray(merge) &&
+      merge.length === 2 &&
+      typeof merge[0] === "string" &&
+      typeof merge[1] === "string"
+    ) {
+      return [merge[0], merge[1]];
+    }
+    return invalid(
+      `model.merges[${i}]`,
+      `expected "left right" or [left, right], got ${JSON.stringify(merge)}`,
+    );
+  });
+}
