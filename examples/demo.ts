@@ -79,5 +79,5 @@ console.log(
 
 await model.release();
 console.log(
-  `\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Try: clipkit classify <image> --labels cat,dog`,
+  `\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Try: npx -y pnpm@12.4.2 clipkit classify examples/demo-assets/images/rocket.png --labels "rocket,pizza,cat face" --templates emoji`,
 );

@@ -3,7 +3,7 @@
  * several prompt strategies, and text↔image retrieval recall@k, on the committed 48-image Twemoji
  * sample of the bundled emoji model. The CLI equivalent is
  *
- *   clipkit eval zeroshot --data packages/model-emoji/eval/twemoji-sample/manifest.jsonl --templates bare --templates emoji
+ *   npx -y pnpm@12.4.2 clipkit eval zeroshot --data packages/model-emoji/eval/twemoji-sample/manifest.jsonl --templates bare --templates emoji
  *
  *   npx tsx --conditions=@clipkit/source examples/eval.ts [MODEL_DIR] [MANIFEST]
  */

@@ -1,18 +1,10 @@
 import { defineConfig } from "tsup";
 
-export default defineConfig([
-  {
-    entry: { index: "src/index.ts" },
-    format: ["esm", "cjs"],
-    dts: true,
-    sourcemap: true,
-    clean: true,
-    target: "node20",
-  },
-  {
-    entry: { cli: "src/cli/bin.ts" },
-    format: ["esm"],
-    sourcemap: true,
-    target: "node20",
-  },
-]);
+export default defineConfig({
+  entry: { index: "src/index.ts" },
+  format: ["esm", "cjs"],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: "node20",
+});

@@ -1,12 +1,9 @@
 /**
  * @module
  * `@clipkit/backend-node`: clipkit on Node.js — onnxruntime-node sessions, sharp decoding,
- * model folders on disk, native ANN and database retrievers, and the `clipkit` CLI.
+ * model folders on disk, native ANN and database retrievers (the `clipkit` CLI is `@clipkit/cli`).
  */
 
-export type { Command, CommandContext } from "./cli/command.js";
-export { main as runCli } from "./cli/main.js";
-export { loadHeadFile, readHeadFileInfo, saveHeadFile } from "./cli/util/head-file.js";
 export * from "./eval/index.js";
 export * from "./files/index.js";
 export * from "./image/index.js";

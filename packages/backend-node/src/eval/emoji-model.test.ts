@@ -1,6 +1,6 @@
 /**
  * The shipped emoji model (@clipkit/model-emoji) through clipkit end to end: it loads, its tower
- * outputs match PyTorch, and `clipkit eval` reproduces the PyTorch reference numbers on the
+ * outputs match PyTorch, and the eval API reproduces the PyTorch reference numbers on the
  * committed twemoji subset (tools/train/reference_subset.py wrote reference.json).
  */
 import { readFileSync } from "node:fs";
@@ -8,7 +8,6 @@ import { join } from "node:path";
 import type { LoadedClipModel } from "@clipkit/core";
 import { emojiModelDir, emojiModelScoring } from "@clipkit/model-emoji";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCliCaptured } from "../cli/util/test-io.js";
 import type { ImageInput } from "../image/index.js";
 import { loadClipModel } from "../model/index.js";
 import { embedManifestImages, evaluateRetrieval, evaluateZeroShot } from "./evaluate.js";
@@ -105,50 +104,5 @@ describe("@clipkit/model-emoji through clipkit", () => {
         Math.abs(retrieval.metrics.imageToText[k]! - reference.retrieval[`i2t_r${k}`]!),
       ).toBeLessThanOrEqual(ONE_IMAGE);
     }
-  });
-
-  it("clipkit eval uses the bundled model without --model and prints JSON or a table", async () => {
-    const json = await runCliCaptured([
-      "eval",
-      "zeroshot",
-      "--data",
-      manifestPath,
-      "--templates",
-      "bare",
-      "--json",
-    ]);
-    expect(json.stderr).toBe("");
-    expect(json.code).toBe(0);
-    const report = JSON.parse(json.stdout) as {
-      set: string;
-      metrics: { topK: Record<string, number>; classes: number };
-    };
-    expect(report.set).toBe("bare");
-    expect(report.metrics.classes).toBe(48);
-    expect(Math.abs(report.metrics.topK["1"]! - reference.zeroshot.bare.top1)).toBeLessThanOrEqual(ONE_IMAGE);
-
-    const table = await runCliCaptured([
-      "eval",
-      "retrieval",
-      "--data",
-      manifestPath,
-      "--model",
-      emojiModelDir,
-    ]);
-    expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/retrieval on .*: 48 images, 48 captions/);
-    expect(table.stdout).toMatch(/R@10 /);
-  });
-
-  it("rejects a missing task, manifest or bad --k with usage errors", async () => {
-    expect((await runCliCaptured(["eval", "--data", manifestPath])).stderr).toMatch(
-      /INVALID_ARGUMENT.*zeroshot\|retrieval/,
-    );
-    expect((await runCliCaptured(["eval", "zeroshot"])).stderr).toMatch(/--data MANIFEST is required/);
-    expect((await runCliCaptured(["eval", "zeroshot", "--data", manifestPath, "--k", "0"])).stderr).toMatch(
-      /--k/,
-    );
-    const missing = await runCliCaptured(["eval", "zeroshot", "--data", join(subset, "nope.jsonl")]);
-    expect(missing.stderr).toMatch(/IO_FAILED/);
   });
 });

@@ -1,2 +1,3 @@
 export { writeFileAtomic } from "./atomic.js";
+export { loadHeadFile, readHeadFileInfo, saveHeadFile } from "./head-file.js";
 export { nodeFiles } from "./node-files.js";

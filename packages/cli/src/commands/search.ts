@@ -1,5 +1,5 @@
+import { loadIndexFile } from "@clipkit/backend-node";
 import { type Metadata, type SearchHit, searchByImage, searchByText } from "@clipkit/core";
-import { loadIndexFile } from "../../retrieval/files.js";
 import type { Command, CommandContext } from "../command.js";
 import { parseFlags, parsePositiveInt, usageError } from "../util/args.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";

@@ -1,13 +1,13 @@
+import { loadCaptioner } from "@clipkit/backend-node";
 import { ClipkitError } from "@clipkit/core";
+import type { Command } from "../command.js";
 import {
   GENERATION_USAGE,
   generationOptions,
   modelDir,
   parseGenerationArgs,
   threads,
-} from "../../vlm/cli-flags.js";
-import { loadCaptioner } from "../../vlm/load.js";
-import type { Command } from "../command.js";
+} from "../util/generation-flags.js";
 
 const usage = `Usage: clipkit caption <images…> --model DIR [--beams 3] [--max-new-tokens 30] [--json]
 

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { main } from "../cli/main.js";
+import { main } from "../main.js";
 
 const capDir = fileURLToPath(new URL("../../../../fixtures/models/tiny-captioner/", import.meta.url));
 const llavaDir = fileURLToPath(new URL("../../../../fixtures/models/tiny-llava/", import.meta.url));

@@ -2,10 +2,11 @@ import {
   embedManifestImages,
   evaluateRetrieval,
   evaluateZeroShot,
+  formatRetrieval,
+  formatZeroShot,
+  readEvalManifest,
   type ZeroShotReport,
-} from "../../eval/evaluate.js";
-import { formatRetrieval, formatZeroShot } from "../../eval/format.js";
-import { readEvalManifest } from "../../eval/manifest.js";
+} from "@clipkit/backend-node";
 import type { Command, CommandContext } from "../command.js";
 import { parseFlags, parseList, usageError } from "../util/args.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCliCaptured as run } from "../cli/util/test-io.js";
+import { runCliCaptured as run } from "../util/test-io.js";
 
 const FIXTURES = fileURLToPath(new URL("../../../../fixtures/models/", import.meta.url));
 const CLIP = join(FIXTURES, "tiny-clip");
@@ -180,7 +180,7 @@ describe("clipkit index --ann / search over an HNSW (usearch) index", () => {
     expect(JSON.parse(f.stdout)).toMatchObject({ kind: "flat", size: 4 });
     const plain = await run(["index", gallery, "--model", CLIP, "--out", ann()]);
     expect(plain.stdout).toContain("4 images in an HNSW index (0 added");
-    const { loadUsearchIndexFile } = await import("./files.js");
+    const { loadUsearchIndexFile } = await import("@clipkit/backend-node");
     expect((await loadUsearchIndexFile(ann())).options).toMatchObject({
       connectivity: 8,
       expansionSearch: 32,
@@ -265,8 +265,8 @@ describe("clipkit index --ann / search over an HNSW (usearch) index", () => {
       expect(r.code).toBe(1);
       expect(r.stderr).toContain("[INDEX_CORRUPT]");
     }
-    const { UsearchIndex } = await import("./usearch-index.js");
-    const { saveUsearchIndexFile } = await import("./files.js");
+    const { UsearchIndex } = await import("@clipkit/backend-node");
+    const { saveUsearchIndexFile } = await import("@clipkit/backend-node");
     const other = join(dir, "other-model.ckidx");
     await saveUsearchIndexFile(new UsearchIndex({ id: "another-model", dim: 8, normalized: true }), other);
     const up = await run(["index", gallery, "--model", CLIP, "--out", other, "--ann"]);
@@ -300,8 +300,8 @@ describe("clipkit index --ann / search over an HNSW (usearch) index", () => {
 describe("loadUsearchIndexFile run-time overrides (what search --ef relies on)", () => {
   it("a larger expansionSearch given at load time raises recall of the stored graph", async () => {
     const { createEmbeddings, FlatIndex, syntheticEmbeddings } = await import("@clipkit/core");
-    const { UsearchIndex } = await import("./usearch-index.js");
-    const { loadUsearchIndexFile, saveUsearchIndexFile } = await import("./files.js");
+    const { UsearchIndex } = await import("@clipkit/backend-node");
+    const { loadUsearchIndexFile, saveUsearchIndexFile } = await import("@clipkit/backend-node");
     // A deliberately weak graph (degree 4, tiny ef) on hard data, so ef visibly matters.
     const data = syntheticEmbeddings({ count: 5000, dim: 32, seed: 5 });
     const q = syntheticEmbeddings({ count: 100, dim: 32, seed: 5, pointSeed: 9 });

@@ -9,7 +9,7 @@ import {
   saveHead,
   type ZeroShotHead,
 } from "@clipkit/core";
-import { writeFileAtomic } from "../../files/atomic.js";
+import { writeFileAtomic } from "./atomic.js";
 
 async function readBytes(path: string): Promise<Uint8Array> {
   try {

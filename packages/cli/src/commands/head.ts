@@ -1,7 +1,7 @@
+import { readHeadFileInfo, saveHeadFile } from "@clipkit/backend-node";
 import { describeSpace } from "@clipkit/core";
 import type { Command, CommandContext } from "../command.js";
 import { parseFlags, usageError } from "../util/args.js";
-import { readHeadFileInfo, saveHeadFile } from "../util/head-file.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
 import { buildHeadFromFlags, HEAD_FLAGS, HEAD_FLAGS_USAGE } from "../util/zeroshot.js";
 

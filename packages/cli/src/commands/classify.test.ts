@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCliCaptured as run } from "../util/test-io.js";
 
-const FIXTURES = fileURLToPath(new URL("../../../../../fixtures/models/", import.meta.url));
+const FIXTURES = fileURLToPath(new URL("../../../../fixtures/models/", import.meta.url));
 const CLIP = join(FIXTURES, "tiny-clip");
 const SIGLIP = join(FIXTURES, "tiny-siglip");
 const IMAGES = ["gradient.png", "gray.png", "noise.png", "shapes.png"].map((f) =>

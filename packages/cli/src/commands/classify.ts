@@ -1,4 +1,5 @@
 import { stat } from "node:fs/promises";
+import { expandImageArgs, loadHeadFile } from "@clipkit/backend-node";
 import {
   type Classification,
   type ClassifyMode,
@@ -6,10 +7,8 @@ import {
   isClipkitError,
   type ZeroShotHead,
 } from "@clipkit/core";
-import { expandImageArgs } from "../../retrieval/walk.js";
 import type { Command, CommandContext } from "../command.js";
 import { parseFlags, parseNumber, parsePositiveInt, usageError } from "../util/args.js";
-import { loadHeadFile } from "../util/head-file.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
 import { createProgress, shouldShowProgress } from "../util/progress.js";
 import { buildHeadFromFlags, HEAD_FLAGS, HEAD_FLAGS_USAGE } from "../util/zeroshot.js";

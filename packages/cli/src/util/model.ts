@@ -1,8 +1,7 @@
 import type { Writable } from "node:stream";
+import { type ImageInput, loadClipModel } from "@clipkit/backend-node";
 import { type LoadedClipModel, parseDtype } from "@clipkit/core";
 import { emojiModelDir, emojiModelScoring } from "@clipkit/model-emoji";
-import type { ImageInput } from "../../image/index.js";
-import { loadClipModel } from "../../model/index.js";
 import { parsePositiveInt, resolveModelDir } from "./args.js";
 
 /** The model flags shared by commands that load a model. */

@@ -1,4 +1,4 @@
-import { openOrCreateIndexFile, saveIndexFile } from "../../retrieval/files.js";
+import { openOrCreateIndexFile, saveIndexFile } from "@clipkit/backend-node";
 import type { Command, CommandContext } from "../command.js";
 import { parseFlags, parsePositiveInt, readListFile, usageError } from "../util/args.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";

@@ -1,9 +1,13 @@
 import type { Writable } from "node:stream";
+import {
+  expandImageArgs,
+  type GalleryMetadata,
+  openOrCreateIndexFile,
+  saveIndexFile,
+  type UsearchIndexOptions,
+  updateGallery,
+} from "@clipkit/backend-node";
 import type { FlatStorage } from "@clipkit/core";
-import { openOrCreateIndexFile, saveIndexFile } from "../../retrieval/files.js";
-import { type GalleryMetadata, updateGallery } from "../../retrieval/gallery.js";
-import type { UsearchIndexOptions } from "../../retrieval/usearch-index.js";
-import { expandImageArgs } from "../../retrieval/walk.js";
 import type { Command, CommandContext } from "../command.js";
 import { parseFlags, parsePositiveInt, usageError } from "../util/args.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";

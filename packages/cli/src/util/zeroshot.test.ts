@@ -1,16 +1,15 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type ImageInput, loadClipModel } from "@clipkit/backend-node";
 import type { LoadedClipModel } from "@clipkit/core";
 import { buildZeroShotHead, normalize, sigmoid } from "@clipkit/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ImageInput } from "../../image/index.js";
-import { loadClipModel } from "../../model/index.js";
 
 // Parity of the zero-shot head on the fixture models against reference values from the PyTorch
 // implementation (tools/fixtures/clip/generate.py): per-text embeddings and image × text logits.
 
-const FIXTURES = fileURLToPath(new URL("../../../../../fixtures/models/", import.meta.url));
+const FIXTURES = fileURLToPath(new URL("../../../../fixtures/models/", import.meta.url));
 
 interface Reference {
   scoring: { kind: "softmax" | "sigmoid"; logitScale: number; logitBias?: number };

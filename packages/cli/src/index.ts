@@ -1,0 +1,10 @@
+/**
+ * @module
+ * `@clipkit/cli`: the `clipkit` command-line tool, a client of the public APIs of
+ * `@clipkit/core`, `@clipkit/backend-node`, `@clipkit/prompts` and `@clipkit/model-emoji`.
+ * `runCli(argv)` runs it in-process (the `clipkit` bin is `runCli(process.argv.slice(2))`).
+ */
+
+export type { Command, CommandContext } from "./command.js";
+export { commands } from "./commands/index.js";
+export { main as runCli } from "./main.js";
