@@ -4,6 +4,7 @@
 export type ClipkitErrorCode =
   | "INVALID_ARGUMENT"
   | "ZERO_VECTOR"
+  | "NOT_NORMALIZED"
   | "NON_FINITE"
   | "SHAPE_MISMATCH"
   | "SPACE_MISMATCH"
