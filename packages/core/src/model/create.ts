@@ -4,6 +4,7 @@ import { ClipkitError } from "../errors.js";
 import { normalizeRows } from "../math/vector.js";
 import type { Tokenizer } from "../tokenizer/types.js";
 import { checkBatchSize, type Rows, runBatches } from "./batches.js";
+import { readGraph } from "./external-data.js";
 import type { CreateClipModelOptions, LoadedClipModel } from "./options.js";
 import { type GraphFile, resolveClipLayout } from "./resolve.js";
 import { defaultScoring, type ScoringSource, scoringFromGraph } from "./scoring.js";
@@ -22,13 +23,8 @@ async function openGraph(
   graph: GraphFile,
   options: SessionOptions | undefined,
 ): Promise<LoadedGraph> {
-  const model = await files.read(graph.path);
-  const externalData = await Promise.all(
-    graph.externalData.map(async (p) => ({
-      path: p.slice(p.lastIndexOf("/") + 1),
-      data: await files.read(p),
-    })),
-  );
+  // The graph's own records say where its weights are (not the file-name convention).
+  const { model, externalData } = await readGraph(files, graph.path);
   const session = await backend.createSession(model, {
     ...options,
     ...(externalData.length > 0 ? { externalData } : {}),
