@@ -155,6 +155,45 @@ export function externalDataLocations(model: Uint8Array, label = "model.onnx"): 
   return [...out];
 }
 
+const OP_TYPE_IN_NODE = 4;
+
+function collectOpTypes(bytes: Uint8Array, g: Field, label: string, out: Set<string>, depth: number): void {
+  if (depth > 64) throw bad(label, "subgraphs nested deeper than 64 levels");
+  for (const node of fields(bytes, g.start, g.end, label)) {
+    if (node.number !== NODE_IN_GRAPH || node.wire !== 2) continue;
+    for (const f of fields(bytes, node.start, node.end, label)) {
+      if (f.wire !== 2) continue;
+      if (f.number === OP_TYPE_IN_NODE) out.add(text.decode(bytes.subarray(f.start, f.end)));
+      else if (f.number === ATTRIBUTE_IN_NODE) {
+        for (const a of fields(bytes, f.start, f.end, label)) {
+          if (a.wire === 2 && (a.number === 6 || a.number === 11))
+            collectOpTypes(bytes, a, label, out, depth + 1);
+        }
+      }
+    }
+  }
+}
+
+/** The operator types a graph uses (subgraphs included), e.g. to detect dynamic quantization. */
+export function graphOpTypes(model: Uint8Array, label = "model.onnx"): Set<string> {
+  const out = new Set<string>();
+  for (const f of fields(model, 0, model.length, label)) {
+    if (f.number === GRAPH_IN_MODEL && f.wire === 2) collectOpTypes(model, f, label, out, 0);
+  }
+  return out;
+}
+
+/**
+ * True for graphs made by onnxruntime's dynamic quantization (`quantize_dynamic`, what the
+ * transformers.js `_quantized` exports are): `DynamicQuantizeLinear` picks one activation scale
+ * per *run*, so a row's embedding depends on which other rows share its batch (cosine 0.9993 for
+ * one text alone vs in a batch). clipkit runs such graphs one input at a time.
+ */
+export function isDynamicallyQuantized(model: Uint8Array, label = "model.onnx"): boolean {
+  const ops = graphOpTypes(model, label);
+  return ops.has("DynamicQuantizeLinear") || ops.has("DynamicQuantizeMatMul");
+}
+
 /** An ONNX graph and the external-data files its initializers reference, read from a model folder. */
 export interface GraphBytes {
   readonly model: Uint8Array;

@@ -6,6 +6,8 @@ export {
   checkExternalLocation,
   externalDataLocations,
   type GraphBytes,
+  graphOpTypes,
+  isDynamicallyQuantized,
   readGraph,
 } from "./external-data.js";
 export { float32ToFloat16 } from "./fp16.js";
