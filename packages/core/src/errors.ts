@@ -21,6 +21,7 @@ export type ClipkitErrorCode =
   | "INFERENCE_FAILED"
   | "INDEX_CORRUPT"
   | "INDEX_VERSION_UNSUPPORTED"
+  | "INDEX_LOCKED"
   | "DUPLICATE_ID"
   | "NOT_FOUND"
   | "HEAD_CORRUPT"
