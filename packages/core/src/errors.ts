@@ -4,6 +4,7 @@
 export type ClipkitErrorCode =
   | "INVALID_ARGUMENT"
   | "ZERO_VECTOR"
+  | "NOT_NORMALIZED"
   | "NON_FINITE"
   | "SHAPE_MISMATCH"
   | "SPACE_MISMATCH"
@@ -20,6 +21,7 @@ export type ClipkitErrorCode =
   | "INFERENCE_FAILED"
   | "INDEX_CORRUPT"
   | "INDEX_VERSION_UNSUPPORTED"
+  | "INDEX_LOCKED"
   | "DUPLICATE_ID"
   | "NOT_FOUND"
   | "HEAD_CORRUPT"

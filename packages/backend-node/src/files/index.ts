@@ -1,3 +1,4 @@
 export { writeFileAtomic } from "./atomic.js";
 export { loadHeadFile, readHeadFileInfo, saveHeadFile } from "./head-file.js";
 export { nodeFiles } from "./node-files.js";
+export { assertWritableFile } from "./writable.js";

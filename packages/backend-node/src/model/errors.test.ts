@@ -56,10 +56,10 @@ describe("folders that do not fit", () => {
     );
   });
 
-  it("missing external data → MODEL_LAYOUT_UNSUPPORTED naming the graph", async () => {
+  it("missing external data → MODEL_FILE_MISSING naming the graph and the file it records", async () => {
     const dir = await variant("no-data", { "onnx/vision_model.onnx_data": null });
     await expect(loadClipModel(dir, { calibrateScoring: false })).rejects.toSatisfy(
-      failsWith("MODEL_LAYOUT_UNSUPPORTED", /vision_model\.onnx/),
+      failsWith("MODEL_FILE_MISSING", /vision_model\.onnx keeps weights in vision_model\.onnx_data/),
     );
   });
 

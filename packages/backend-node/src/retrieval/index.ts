@@ -15,6 +15,7 @@ export {
 } from "./files.js";
 export {
   contentId,
+  type GalleryDuplicate,
   type GalleryFailure,
   type GalleryIndex,
   type GalleryMetadata,
@@ -22,8 +23,20 @@ export {
   type UpdateGalleryOptions,
   updateGallery,
 } from "./gallery.js";
+export { type IndexLock, type IndexLockOptions, lockIndexFile } from "./lock.js";
 export { type PgVectorHnswOptions, type PgVectorOptions, PgVectorRetriever } from "./pgvector.js";
 export { quoteIdentifier, type SqlClient } from "./sql.js";
 export { UsearchIndex, type UsearchIndexOptions, type UsearchState } from "./usearch-index.js";
 export { loadUsearch, nativeExactSearch, type UsearchModule } from "./usearch-native.js";
-export { expandImageArgs, globToRegExp, IMAGE_EXTENSIONS } from "./walk.js";
+export {
+  type ExpandedImages,
+  type ExpandOptions,
+  expandImageArgs,
+  expandImages,
+  globToRegExp,
+  type IgnoredPath,
+  type IgnoredReason,
+  IMAGE_EXTENSIONS,
+  scopeOf,
+  UNDECODABLE_EXTENSIONS,
+} from "./walk.js";

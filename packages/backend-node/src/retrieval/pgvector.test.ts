@@ -63,6 +63,25 @@ function suite(name: string, connect: () => Promise<{ client: SqlClient; close: 
       expect(await store.size()).toBe(298);
     });
 
+    it("concurrent adds on one client each commit or fail alone (no acknowledged row is lost)", async () => {
+      const store = await PgVectorRetriever.open(client, gallery.space, { table: "concurrent_items" });
+      const first = ids.slice(0, 100);
+      const firstRows = createEmbeddings(gallery.data.slice(0, 100 * 32), 100, gallery.space);
+      await store.add(["taken"], createEmbeddings(gallery.data.slice(0, 32), 1, gallery.space));
+      // #2 reuses an id that is already stored, so it fails; #3 is fine. Before the per-client
+      // queue, #2's ROLLBACK undid #1's rows although #1 had resolved.
+      const results = await Promise.allSettled([
+        store.add(first, firstRows),
+        store.add(["taken"], createEmbeddings(gallery.data.slice(32, 64), 1, gallery.space)),
+        store.add(["late"], createEmbeddings(gallery.data.slice(64, 96), 1, gallery.space)),
+        store.search(queries, { k: 3 }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled", "fulfilled"]);
+      expect(isClipkitError((results[1] as PromiseRejectedResult).reason, "DUPLICATE_ID")).toBe(true);
+      expect(await store.size()).toBe(102);
+      for (const id of [...first, "late", "taken"]) expect(await store.has(id)).toBe(true);
+    });
+
     it("HNSW (vector_cosine_ops, ef_search) keeps recall@10 ≥ 0.9", async () => {
       const store = await PgVectorRetriever.open(client, gallery.space, {
         table: "hnsw_items",

@@ -13,7 +13,7 @@ import {
   sameSpace,
   unitRows,
 } from "@clipkit/core";
-import { checkInt, quoteIdentifier, run, type SqlClient, vectorLiteral } from "./sql.js";
+import { checkInt, quoteIdentifier, run, type SqlClient, serialized, vectorLiteral } from "./sql.js";
 
 /** HNSW index settings for {@link PgVectorRetriever} (pgvector ≥ 0.5). */
 export interface PgVectorHnswOptions {
@@ -51,6 +51,9 @@ interface HitRow {
  * metadata as JSONB with equality filters (`metadata @> $n`), batched multi-row inserts, and only
  * parameterised values. The table's embedding space is recorded in `clipkit_spaces`, so reopening
  * it with another model's space fails with `SPACE_MISMATCH`.
+ *
+ * Calls on one client run one at a time (a per-client queue), so concurrent `add`s on a single
+ * connection each commit or roll back alone; for parallel writes use one retriever per connection.
  */
 export class PgVectorRetriever<M extends Metadata = Metadata> implements Retriever<M> {
   readonly space: EmbeddingSpace;
@@ -128,12 +131,17 @@ export class PgVectorRetriever<M extends Metadata = Metadata> implements Retriev
   }
 
   async size(): Promise<number> {
-    const rows = await run<{ n: number | string }>(this.client, `SELECT count(*) AS n FROM ${this.table}`);
+    const rows = await serialized(this.client, () =>
+      run<{ n: number | string }>(this.client, `SELECT count(*) AS n FROM ${this.table}`),
+    );
     return Number(rows[0]!.n);
   }
 
   async has(id: string): Promise<boolean> {
-    return (await run(this.client, `SELECT 1 FROM ${this.table} WHERE id = $1`, [id])).length > 0;
+    const rows = await serialized(this.client, () =>
+      run(this.client, `SELECT 1 FROM ${this.table} WHERE id = $1`, [id]),
+    );
+    return rows.length > 0;
   }
 
   async add(
@@ -143,6 +151,15 @@ export class PgVectorRetriever<M extends Metadata = Metadata> implements Retriev
     options: AddOptions = {},
   ): Promise<void> {
     checkAddBatch(this.space, ids, embeddings, metadata, "PgVectorRetriever.add");
+    await serialized(this.client, () => this.addInTransaction(ids, embeddings, metadata, options));
+  }
+
+  private async addInTransaction(
+    ids: readonly string[],
+    embeddings: Embeddings,
+    metadata: readonly (M | undefined)[] | undefined,
+    options: AddOptions,
+  ): Promise<void> {
     const rows = unitRows(embeddings);
     const dim = this.space.dim;
     await run(this.client, "BEGIN");
@@ -191,9 +208,9 @@ export class PgVectorRetriever<M extends Metadata = Metadata> implements Retriev
 
   async remove(ids: readonly string[]): Promise<number> {
     if (ids.length === 0) return 0;
-    const rows = await run(this.client, `DELETE FROM ${this.table} WHERE id = ANY($1::text[]) RETURNING id`, [
-      [...ids],
-    ]);
+    const rows = await serialized(this.client, () =>
+      run(this.client, `DELETE FROM ${this.table} WHERE id = ANY($1::text[]) RETURNING id`, [[...ids]]),
+    );
     return rows.length;
   }
 
@@ -206,8 +223,12 @@ export class PgVectorRetriever<M extends Metadata = Metadata> implements Retriev
   async search(queries: Embeddings, options: SearchOptions): Promise<SearchHit<M>[][]> {
     checkQueries(this.space, queries, options.k, "PgVectorRetriever.search");
     checkFilter(options.filter, "PgVectorRetriever.search");
-    const out: SearchHit<M>[][] = [];
     if (options.k === 0) return Array.from({ length: queries.count }, () => []);
+    return serialized(this.client, () => this.searchNow(queries, options));
+  }
+
+  private async searchNow(queries: Embeddings, options: SearchOptions): Promise<SearchHit<M>[][]> {
+    const out: SearchHit<M>[][] = [];
     const q = unitRows(queries);
     const dim = this.space.dim;
     const hasFilter = options.filter !== undefined && Object.keys(options.filter).length > 0;

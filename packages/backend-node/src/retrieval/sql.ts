@@ -9,6 +9,28 @@ export interface SqlClient {
   query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
 }
 
+/**
+ * One queue per connection object. A transaction (`BEGIN … COMMIT`) spans several statements on one
+ * session, so two concurrent `add` calls on one client would otherwise interleave into one
+ * transaction: the second's failure rolled back the first's acknowledged rows. Keyed weakly by
+ * the client, so it holds no state beyond the client's own life.
+ */
+const queues = new WeakMap<SqlClient, Promise<unknown>>();
+
+/**
+ * Runs `task` once every earlier task on the same client has settled, so statements of different
+ * calls never interleave on one session. A failed task does not block the ones after it.
+ */
+export function serialized<T>(client: SqlClient, task: () => Promise<T>): Promise<T> {
+  const previous = queues.get(client) ?? Promise.resolve();
+  const next = previous.then(task, task);
+  queues.set(
+    client,
+    next.catch(() => undefined),
+  );
+  return next;
+}
+
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 /**

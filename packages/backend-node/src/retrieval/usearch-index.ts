@@ -129,6 +129,20 @@ export class UsearchIndex<M extends Metadata = Metadata> implements Retriever<M>
     return this.keyOf.has(id);
   }
 
+  /** The metadata stored with `id` (undefined when absent or stored without metadata). */
+  getMetadata(id: string): M | undefined {
+    const key = this.keyOf.get(id);
+    return key === undefined ? undefined : this.byKey.get(key)!.metadata;
+  }
+
+  /** Replaces the metadata of a stored entry without touching its vector; false when `id` is absent. */
+  setMetadata(id: string, metadata: M | undefined): boolean {
+    const key = this.keyOf.get(id);
+    if (key === undefined) return false;
+    this.byKey.set(key, { id, metadata });
+    return true;
+  }
+
   add(
     ids: readonly string[],
     embeddings: Embeddings,

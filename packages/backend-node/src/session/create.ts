@@ -1,9 +1,10 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import {
   type Backend,
   ClipkitError,
+  checkExternalLocation,
   type InferenceSession,
   isClipkitError,
   type SessionOptions,
@@ -64,7 +65,13 @@ async function createWithExternalData(
   try {
     const path = join(dir, basename(label.endsWith(".onnx") ? label : "model.onnx"));
     await writeFile(path, model);
-    for (const e of options.externalData ?? []) await writeFile(join(dir, basename(e.path)), e.data);
+    for (const e of options.externalData ?? []) {
+      // Staged at the recorded location (sub-folders included) next to the graph, so the load
+      // never depends on the working directory; the location is re-checked before any write.
+      const target = join(dir, checkExternalLocation(e.path, label));
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, e.data);
+    }
     return await ort.InferenceSession.create(path, ortOptions(options));
   } finally {
     await rm(dir, { recursive: true, force: true });

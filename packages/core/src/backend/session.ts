@@ -59,7 +59,10 @@ export interface SessionOptions {
   intraOpThreads?: number;
   /** Graph optimisation level. */
   graphOptimization?: "disabled" | "basic" | "extended" | "all";
-  /** External-data files (`X.onnx_data`) keyed by the file name the graph references. */
+  /**
+   * External-data files keyed by the location the graph's initializers record (relative to the
+   * graph's folder, e.g. `"model.onnx_data"` or `"weights/vision.bin"`; see `readGraph`).
+   */
   externalData?: ReadonlyArray<{ path: string; data: Uint8Array }>;
 }
 

@@ -4,6 +4,7 @@ import { ClipkitError } from "../errors.js";
 import { normalizeRows } from "../math/vector.js";
 import type { Tokenizer } from "../tokenizer/types.js";
 import { checkBatchSize, type Rows, runBatches } from "./batches.js";
+import { isDynamicallyQuantized, readGraph } from "./external-data.js";
 import type { CreateClipModelOptions, LoadedClipModel } from "./options.js";
 import { type GraphFile, resolveClipLayout } from "./resolve.js";
 import { defaultScoring, type ScoringSource, scoringFromGraph } from "./scoring.js";
@@ -14,6 +15,8 @@ import type { EmbedOptions, Scoring } from "./types.js";
 interface LoadedGraph {
   readonly bytes: Uint8Array[];
   readonly session: InferenceSession;
+  /** Run one input per call so results never depend on batch make-up (see isDynamicallyQuantized). */
+  readonly perInput: boolean;
 }
 
 async function openGraph(
@@ -22,19 +25,15 @@ async function openGraph(
   graph: GraphFile,
   options: SessionOptions | undefined,
 ): Promise<LoadedGraph> {
-  const model = await files.read(graph.path);
-  const externalData = await Promise.all(
-    graph.externalData.map(async (p) => ({
-      path: p.slice(p.lastIndexOf("/") + 1),
-      data: await files.read(p),
-    })),
-  );
+  // The graph's own records say where its weights are (not the file-name convention).
+  const { model, externalData } = await readGraph(files, graph.path);
   const session = await backend.createSession(model, {
     ...options,
     ...(externalData.length > 0 ? { externalData } : {}),
     label: `${files.location}/${graph.path}`,
   });
-  return { bytes: [model, ...externalData.map((e) => e.data)], session };
+  const perInput = isDynamicallyQuantized(model, `${files.location}/${graph.path}`);
+  return { bytes: [model, ...externalData.map((e) => e.data)], session, perInput };
 }
 
 /** Tokenises with the model's padding rule and flattens into int64 rows. */
@@ -202,7 +201,7 @@ export async function createClipModel<I>(options: CreateClipModelOptions<I>): Pr
           });
         }
         const rows = await runBatches(texts, {
-          batchSize: checkBatchSize(embed?.batchSize, defaultBatch),
+          batchSize: textGraph.perInput ? 1 : checkBatchSize(embed?.batchSize, defaultBatch),
           prepare: async (slice) => toTokens(slice),
           infer: (batch) => text.run(batch),
           ...(embed?.signal ? { signal: embed.signal } : {}),
@@ -228,7 +227,7 @@ export async function createClipModel<I>(options: CreateClipModelOptions<I>): Pr
           });
         }
         const rows = await runBatches(inputs, {
-          batchSize: checkBatchSize(embed?.batchSize, defaultBatch),
+          batchSize: visionGraph.perInput ? 1 : checkBatchSize(embed?.batchSize, defaultBatch),
           prepare,
           infer: (batch) => vision.run(batch),
           ...(embed?.signal ? { signal: embed.signal } : {}),

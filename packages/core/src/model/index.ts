@@ -2,6 +2,14 @@ export { type BatchPlan, type Rows, runBatches } from "./batches.js";
 export { type ModelConfig, parseModelConfig } from "./config.js";
 export { createClipModel } from "./create.js";
 export { DTYPE_SUFFIXES, MODEL_DTYPES, type ModelDtype, onnxPath, parseDtype } from "./dtype.js";
+export {
+  checkExternalLocation,
+  externalDataLocations,
+  type GraphBytes,
+  graphOpTypes,
+  isDynamicallyQuantized,
+  readGraph,
+} from "./external-data.js";
 export { float32ToFloat16 } from "./fp16.js";
 export type { CreateClipModelOptions, ImagePreparer, LoadedClipModel } from "./options.js";
 export {

@@ -23,8 +23,25 @@ function bruteForce(
   return scored.slice(0, k);
 }
 
-// Small integers make exact ties common, which is where ordering bugs hide.
-const vec = (dim: number) => fc.array(fc.integer({ min: -3, max: 3 }), { minLength: dim, maxLength: dim });
+// Unit vectors with 1 or 4 non-zero entries of ±1 or ±½: exactly representable, so every dot
+// product is exact in float32 and exact ties are common, which is where ordering bugs hide.
+const vec = (dim: number) =>
+  fc
+    .record({
+      wide: fc.boolean(),
+      picks: fc.array(fc.tuple(fc.integer({ min: 0, max: dim - 1 }), fc.boolean()), {
+        minLength: 4,
+        maxLength: 4,
+      }),
+    })
+    .map(({ wide, picks }) => {
+      const v = new Array<number>(dim).fill(0);
+      const used = new Set<number>();
+      const chosen = wide && dim >= 4 ? picks.filter(([j]) => !used.has(j) && used.add(j)) : [];
+      if (chosen.length === 4) for (const [j, neg] of chosen) v[j] = neg ? -0.5 : 0.5;
+      else v[picks[0]![0]] = picks[0]![1] ? -1 : 1;
+      return v;
+    });
 const data = fc.integer({ min: 1, max: 9 }).chain((dim) =>
   fc.record({
     dim: fc.constant(dim),
@@ -103,6 +120,37 @@ describe("FlatIndex (float32)", () => {
     expect(hits!.map((h) => h.id)).toEqual(["b", "a"]);
     expect(hits![0]!.score).toBeCloseTo(Math.SQRT1_2, 6);
     expect(hits![1]!.score).toBeCloseTo(0, 6);
+  });
+
+  it("rejects zero and non-unit rows in a normalised space (a norm-10 row would score 10)", () => {
+    const index = new FlatIndex(space(2));
+    expectCode(() => index.add(["z"], emb([[0, 0]], 2)), "ZERO_VECTOR");
+    expectCode(() => index.add(["big"], emb([[10, 0]], 2)), "NOT_NORMALIZED");
+    expectCode(
+      () =>
+        index.add(
+          ["ok", "half"],
+          emb(
+            [
+              [1, 0],
+              [0.5, 0],
+            ],
+            2,
+          ),
+        ),
+      "NOT_NORMALIZED",
+    );
+    expect(index.size()).toBe(0);
+    index.add(["a"], emb([[0.6, 0.8]], 2));
+    expectCode(() => index.search(emb([[0, 10]], 2), { k: 1 }), "NOT_NORMALIZED");
+    fc.assert(
+      fc.property(
+        fc.float({ min: Math.fround(0.01), max: 100, noNaN: true }).filter((n) => Math.abs(n * n - 1) > 2e-3),
+        (norm) => {
+          expectCode(() => index.add(["x"], emb([[0.6 * norm, 0.8 * norm]], 2)), "NOT_NORMALIZED");
+        },
+      ),
+    );
   });
 
   it("rejects another space, NaN vectors and duplicate ids; upsert replaces", () => {

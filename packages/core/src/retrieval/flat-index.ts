@@ -110,6 +110,20 @@ export class FlatIndex<M extends Metadata = Metadata> implements Retriever<M> {
     return this.rowOf.has(id);
   }
 
+  /** The metadata stored with `id` (undefined when absent or stored without metadata). */
+  getMetadata(id: string): M | undefined {
+    const row = this.rowOf.get(id);
+    return row === undefined ? undefined : this.s.metadata[row];
+  }
+
+  /** Replaces the metadata of a stored entry without touching its vector; false when `id` is absent. */
+  setMetadata(id: string, metadata: M | undefined): boolean {
+    const row = this.rowOf.get(id);
+    if (row === undefined) return false;
+    this.s.metadata[row] = metadata;
+    return true;
+  }
+
   /** Bytes held per stored vector (excluding ids and metadata). */
   bytesPerVector(): number {
     const dim = this.space.dim;

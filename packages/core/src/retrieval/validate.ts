@@ -43,6 +43,7 @@ export function checkAddBatch(
     seen.add(id);
   }
   assertFiniteRows(embeddings, context, ids);
+  assertUnitRowsIfNormalized(embeddings, context, ids);
 }
 
 /** Throws `NON_FINITE` naming the first row holding NaN or ±Infinity. */
@@ -58,6 +59,41 @@ export function assertFiniteRows(e: Embeddings, context: string, ids?: readonly 
         details: { row: r, id: ids?.[r] },
       });
     }
+  }
+}
+
+/**
+ * Largest accepted deviation of a row's squared L2 norm from 1 in a space declared normalised.
+ * float32 normalisation leaves errors near 1e-7 (fp16 towers are normalised in float32 too), so
+ * this only catches rows that were never normalised or were scaled afterwards.
+ */
+export const UNIT_NORM_TOLERANCE = 1e-3;
+
+/**
+ * In a space declared normalised, dot product is reported as cosine, so a row that is not a unit
+ * vector would silently report "cosine" outside [-1, 1] (a norm-10 row scores 10). Throws
+ * `ZERO_VECTOR` for an all-zero row and `NOT_NORMALIZED` for any other row whose norm is off.
+ */
+export function assertUnitRowsIfNormalized(e: Embeddings, context: string, ids?: readonly string[]): void {
+  if (!e.space.normalized) return;
+  const { data, dim } = e;
+  for (let r = 0; r < e.count; r++) {
+    let s = 0;
+    for (let j = r * dim, end = j + dim; j < end; j++) s += data[j]! * data[j]!;
+    if (Math.abs(s - 1) <= UNIT_NORM_TOLERANCE) continue;
+    const name = ids?.[r] === undefined ? `row ${r}` : `row ${r} (id "${ids[r]}")`;
+    const norm = Math.sqrt(s);
+    if (s === 0) {
+      throw new ClipkitError("ZERO_VECTOR", `${context}: ${name} is a zero vector in a normalised space`, {
+        details: { row: r, id: ids?.[r] },
+      });
+    }
+    throw new ClipkitError(
+      "NOT_NORMALIZED",
+      `${context}: ${name} has L2 norm ${norm.toPrecision(6)} but the space ${e.space.id} is declared normalised ` +
+        "(normalise the rows first, or use a space with normalized: false)",
+      { details: { row: r, id: ids?.[r], norm } },
+    );
   }
 }
 
@@ -88,6 +124,7 @@ export function checkQueries(space: EmbeddingSpace, queries: Embeddings, k: numb
     });
   }
   assertFiniteRows(queries, context);
+  assertUnitRowsIfNormalized(queries, context);
 }
 
 /** Equality match of a {@link MetadataFilter}; no metadata matches only the empty filter. */

@@ -9,6 +9,7 @@ import { type GenerationDefaults, parseGenerationDefaults } from "../generation/
 import type { LogitsModel } from "../generation/types.js";
 import { parsePreprocessorConfig } from "../image/config.js";
 import type { PreprocessConfig } from "../image/types.js";
+import { readGraph } from "../model/external-data.js";
 import { createByteLevelBpeTokenizer, isByteLevelBpe } from "../tokenizer/byte-level-bpe.js";
 import { createTokenizer } from "../tokenizer/create.js";
 import type { Tokenizer } from "../tokenizer/types.js";
@@ -75,9 +76,13 @@ async function session(
   opened: InferenceSession[],
 ): Promise<InferenceSession> {
   const label = `${o.files.location}/${path}`;
-  const bytes = await o.files.read(path);
+  const { model, externalData } = await readGraph(o.files, path);
   try {
-    const s = await o.backend.createSession(bytes, { ...o.sessionOptions, label });
+    const s = await o.backend.createSession(model, {
+      ...o.sessionOptions,
+      ...(externalData.length > 0 ? { externalData } : {}),
+      label,
+    });
     opened.push(s);
     return s;
   } catch (error) {

@@ -1,0 +1,56 @@
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { isClipkitError } from "@clipkit/core";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { assertWritableFile } from "../files/index.js";
+import { lockIndexFile } from "./lock.js";
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "clipkit-lock-"));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const code = (p: Promise<unknown>) =>
+  p.then(
+    () => "ok",
+    (e) => (isClipkitError(e) ? e.code : String(e)),
+  );
+
+describe("index file lock", () => {
+  it("a second holder fails with INDEX_LOCKED naming the file; after release it can lock", async () => {
+    const path = join(dir, "x.idx");
+    const first = await lockIndexFile(path);
+    const second = lockIndexFile(path);
+    await expect(second).rejects.toSatisfy(
+      (e) => isClipkitError(e, "INDEX_LOCKED") && e.message.includes(path),
+    );
+    first.assertHeld();
+    await first.release();
+    const again = await lockIndexFile(path);
+    await again.release();
+  });
+
+  it("with wait, the second holder gets the lock once the first releases", async () => {
+    const path = join(dir, "x.idx");
+    const first = await lockIndexFile(path);
+    const second = lockIndexFile(path, { wait: true, waitMs: 10_000 });
+    setTimeout(() => void first.release(), 300);
+    const lock = await second;
+    lock.assertHeld();
+    await lock.release();
+  });
+});
+
+describe("assertWritableFile", () => {
+  it("names the missing folder and refuses a folder in place of the file", async () => {
+    expect(await code(assertWritableFile(join(dir, "nope", "x.idx")))).toBe("IO_FAILED");
+    await expect(assertWritableFile(join(dir, "nope", "x.idx"))).rejects.toThrow(/nope does not exist/);
+    await mkdir(join(dir, "sub"));
+    expect(await code(assertWritableFile(join(dir, "sub")))).toBe("IO_FAILED");
+    expect(await code(assertWritableFile(join(dir, "fine.idx")))).toBe("ok");
+  });
+});
