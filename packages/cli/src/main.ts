@@ -1,11 +1,12 @@
 import { isClipkitError } from "@clipkit/core";
 import type { CommandContext } from "./command.js";
 import { commands } from "./commands/index.js";
+import { VERSION } from "./version.js";
 
 function help(): string {
   const width = Math.max(0, ...commands.map((c) => c.name.length));
   const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
-  return `Usage: clipkit <command> [options]\n\nCommands:\n${lines.join("\n")}\n\nRun 'clipkit <command> --help' for a command's options.\n`;
+  return `Usage: clipkit <command> [options]\n       clipkit --version\n\nCommands:\n${lines.join("\n")}\n\nRun 'clipkit <command> --help' for a command's options.\n`;
 }
 
 /** Runs the CLI with `argv` (without node and script path); returns the exit code. Never throws. */
@@ -14,6 +15,10 @@ export async function main(argv: readonly string[], io?: Partial<CommandContext>
   const stderr = io?.stderr ?? process.stderr;
   const isTTY = io?.isTTY ?? Boolean(process.stdout.isTTY);
   const [name, ...rest] = argv;
+  if (name === "--version" || name === "-V" || name === "version") {
+    stdout.write(`${VERSION}\n`);
+    return 0;
+  }
   if (!name || name === "--help" || name === "-h" || name === "help") {
     stdout.write(help());
     return name ? 0 : 1;

@@ -6,7 +6,7 @@ import {
   generationOptions,
   modelDir,
   parseGenerationArgs,
-  threads,
+  runtimeOptions,
 } from "../util/generation-flags.js";
 
 const usage = `Usage: clipkit ask <image> "<question>" --model DIR [options]
@@ -33,7 +33,7 @@ export const askCommand: Command = {
     }
     const [image, question] = positionals as [string, string];
     const options = generationOptions(values);
-    const vqa = await loadVqa(modelDir(values), { backend: { intraOpThreads: threads(values) } });
+    const vqa = await loadVqa(await modelDir(values), { backend: runtimeOptions(values).backend });
     try {
       if (values.json) {
         const r = await vqa.ask(image, question, options);

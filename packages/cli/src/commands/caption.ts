@@ -6,12 +6,12 @@ import {
   generationOptions,
   modelDir,
   parseGenerationArgs,
-  threads,
+  runtimeOptions,
 } from "../util/generation-flags.js";
 
 const usage = `Usage: clipkit caption <images…> --model DIR [--beams 3] [--max-new-tokens 30] [--json]
 
-Writes a caption for each image (one batch), one "image<TAB>caption" line per image, or a JSON
+Writes a caption for each image (--batch-size images per call), one "image<TAB>caption" line per image, or a JSON
 array with tokens and beam scores. Works with transformers.js image-to-text folders
 (onnx/encoder_model.onnx + onnx/decoder_model_merged.onnx) and LLaVA-style folders.
 
@@ -32,9 +32,13 @@ export const captionCommand: Command = {
       });
     }
     const options = generationOptions(values);
-    const captioner = await loadCaptioner(modelDir(values), { backend: { intraOpThreads: threads(values) } });
+    const { backend, batchSize } = runtimeOptions(values);
+    const captioner = await loadCaptioner(await modelDir(values), { backend });
     try {
-      const results = await captioner.caption(positionals, options);
+      const results = [];
+      for (let i = 0; i < positionals.length; i += batchSize) {
+        results.push(...(await captioner.caption(positionals.slice(i, i + batchSize), options)));
+      }
       if (values.json) {
         const out = results.map((r, i) => ({
           image: positionals[i],

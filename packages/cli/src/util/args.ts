@@ -87,14 +87,3 @@ export async function readListFile(path: string, flag: string): Promise<string[]
     .map((l) => l.trim())
     .filter((l) => l !== "" && !l.startsWith("#"));
 }
-
-/** Labels from `--labels a,b,c` (repeatable) plus `--labels-file f`, in that order. */
-export async function readLabels(
-  labels: string | readonly string[] | undefined,
-  labelsFile: string | undefined,
-): Promise<string[]> {
-  const out = parseList(labels);
-  if (labelsFile !== undefined) out.push(...(await readListFile(labelsFile, "--labels-file")));
-  if (out.length === 0) throw usageError("no labels: pass --labels a,b,c or --labels-file FILE", "--labels");
-  return out;
-}

@@ -1,6 +1,9 @@
 /** Flags shared by `clipkit caption` and `clipkit ask`: model folder and generation options. */
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { ClipkitError, type GenerationOptions } from "@clipkit/core";
+import { parsePositiveInt } from "./args.js";
+import { resolveModelRef } from "./model-ref.js";
+import { parseRuntimeFlags, type RuntimeOptions } from "./runtime.js";
 
 /** parseArgs option specs for generation. */
 export const GENERATION_FLAGS = {
@@ -20,6 +23,8 @@ export const GENERATION_FLAGS = {
   stop: { type: "string", multiple: true },
   "no-cache": { type: "boolean" },
   threads: { type: "string" },
+  device: { type: "string" },
+  "batch-size": { type: "string" },
   json: { type: "boolean" },
 } as const satisfies NonNullable<ParseArgsConfig["options"]>;
 
@@ -35,7 +40,9 @@ export const GENERATION_USAGE = `  --model DIR              model folder (image-
   --no-repeat-ngram N      never repeat an N-gram
   --stop TEXT              stop when TEXT appears (repeatable)
   --no-cache               re-run the full sequence each step (slow; for checks)
-  --threads N              onnxruntime intra-op threads
+  --threads N              onnxruntime intra-op threads (default: onnxruntime's)
+  --device EP[,EP…]        execution providers in order of preference: cpu (default), cuda, …
+  --batch-size N           images per generation call (caption; default 8)
   --json                   print JSON results`;
 
 type Values = ReturnType<
@@ -70,14 +77,14 @@ function number(values: Values, flag: keyof Values): number | undefined {
   return n;
 }
 
-/** The model folder flag, required. */
-export function modelDir(values: Values): string {
+/** The model folder flag, required, checked by {@link resolveModelRef}. */
+export async function modelDir(values: Values): Promise<string> {
   if (!values.model) {
     throw new ClipkitError("INVALID_ARGUMENT", "--model DIR is required", {
       details: { argument: "--model" },
     });
   }
-  return values.model;
+  return (await resolveModelRef(values.model)).dir;
 }
 
 /** Generation options from flags (validation of ranges happens in core). */
@@ -101,7 +108,11 @@ export function generationOptions(values: Values): GenerationOptions {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as GenerationOptions;
 }
 
-/** Thread count for the backend, if given. */
-export function threads(values: Values): number | undefined {
-  return number(values, "threads");
+/** onnxruntime-node options (`--threads`, `--device`) and `--batch-size` (default 8). */
+export function runtimeOptions(values: Values): {
+  backend: RuntimeOptions["backend"];
+  batchSize: number;
+} {
+  const { backend } = parseRuntimeFlags({ threads: values.threads, device: values.device });
+  return { backend, batchSize: parsePositiveInt(values["batch-size"], "--batch-size", 8) };
 }

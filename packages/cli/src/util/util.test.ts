@@ -7,7 +7,8 @@ import { isClipkitError } from "@clipkit/core";
 import { emojiModelDir } from "@clipkit/model-emoji";
 import { imagenetTemplates7, packs } from "@clipkit/prompts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseList, parseNumber, parsePositiveInt, readLabels, resolveModelDir } from "./args.js";
+import { parseList, parseNumber, parsePositiveInt, resolveModelDir } from "./args.js";
+import { readLabels } from "./labels.js";
 import { createProgress, renderBar, shouldShowProgress } from "./progress.js";
 import { templatesFromFlags } from "./templates.js";
 
@@ -38,7 +39,7 @@ describe("cli args", () => {
     expect(await codeOf(() => parseNumber("", "--t"))).toBe("INVALID_ARGUMENT");
     const f = join(dir, "labels.txt");
     await writeFile(f, "# comment\r\ncat\r\n\r\n  dog, wet  \n");
-    expect(await readLabels(["x"], f)).toEqual(["x", "cat", "dog, wet"]);
+    expect((await readLabels(["x"], f)).map((c) => c.label)).toEqual(["x", "cat", "dog, wet"]);
     expect(await codeOf(() => readLabels(undefined, join(dir, "missing.txt")))).toBe("IO_FAILED");
     expect(await codeOf(() => readLabels(undefined, undefined))).toBe("INVALID_ARGUMENT");
   });

@@ -1,7 +1,7 @@
 import type { Writable } from "node:stream";
 import { buildZeroShotHead, type TextEmbedder, type ZeroShotHead } from "@clipkit/core";
 import { buildPrompts } from "@clipkit/prompts";
-import { readLabels } from "./args.js";
+import { readLabels } from "./labels.js";
 import { createProgress, shouldShowProgress } from "./progress.js";
 import { templatesFromFlags } from "./templates.js";
 
@@ -13,8 +13,9 @@ export const HEAD_FLAGS = {
 } as const;
 
 /** Usage lines for {@link HEAD_FLAGS}. */
-export const HEAD_FLAGS_USAGE = `  --labels a,b,c      class labels (repeatable)
-  --labels-file F     one label per line (# comments and blank lines skipped)
+export const HEAD_FLAGS_USAGE = `  --labels a,b,c      class labels (repeatable), or a built-in class list: imagenet (1000
+                      classes), cifar10, cifar100, food101, pets, … (@clipkit/prompts)
+  --labels-file F     one label per line (# comments and blank lines skipped; no duplicates)
   --templates T       template set: photo (default), imagenet80, imagenet7, bare, a pack
                       (satellite, aerial, sketch, painting, cartoon, emoji, icon, xray, ct, mri,
                       ultrasound, histopathology, infrared, microscopy, document, render3d,
