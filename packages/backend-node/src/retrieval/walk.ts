@@ -130,7 +130,7 @@ const imageFilter =
  * recursively for image extensions, a glob (`photos/**\/*.jpg`) is matched from its fixed prefix,
  * and a plain file is taken as is. Everything a walk sees and does not take (other extensions,
  * HEIC, symlinks unless `followSymlinks`, hidden and special files) is listed in `ignored`.
- * Nothing matching throws `NOT_FOUND`; an argument that is neither a file nor a folder (a FIFO,
+ * Nothing matching gives empty `paths`; a missing argument throws `NOT_FOUND` and one that is neither a file nor a folder (a FIFO,
  * a device) throws `INVALID_ARGUMENT` naming it.
  */
 export async function expandImages(
@@ -164,20 +164,24 @@ export async function expandImages(
       });
     }
   }
-  if (found.size === 0) {
-    throw new ClipkitError("NOT_FOUND", `no images matched ${args.join(" ")}`, {
-      details: { argument: "images", ignored: ignored.length },
-    });
-  }
   return { paths: [...found].sort(), ignored };
 }
 
-/** {@link expandImages} without the report: just the sorted image paths. */
+/**
+ * {@link expandImages} without the report: just the sorted image paths; nothing matching throws
+ * `NOT_FOUND`.
+ */
 export async function expandImageArgs(
   args: readonly string[],
   options: ExpandOptions = {},
 ): Promise<string[]> {
-  return (await expandImages(args, options)).paths;
+  const { paths, ignored } = await expandImages(args, options);
+  if (paths.length === 0) {
+    throw new ClipkitError("NOT_FOUND", `no images matched ${args.join(" ")}`, {
+      details: { argument: "images", ignored: ignored.length },
+    });
+  }
+  return paths;
 }
 
 /**

@@ -1,5 +1,4 @@
-import { stat } from "node:fs/promises";
-import { expandImageArgs, loadHeadFile } from "@clipkit/backend-node";
+import { loadHeadFile } from "@clipkit/backend-node";
 import {
   type Classification,
   type ClassifyMode,
@@ -9,8 +8,11 @@ import {
 } from "@clipkit/core";
 import type { Command, CommandContext } from "../command.js";
 import { parseFlags, parseNumber, parsePositiveInt, usageError } from "../util/args.js";
+import { expandInputs, WALK_FLAGS, WALK_USAGE } from "../util/inputs.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
+import { mapFiles, reportFailures, STRICT_FLAG, STRICT_USAGE } from "../util/per-file.js";
 import { createProgress, shouldShowProgress } from "../util/progress.js";
+import { parseRuntimeFlags } from "../util/runtime.js";
 import { buildHeadFromFlags, HEAD_FLAGS, HEAD_FLAGS_USAGE } from "../util/zeroshot.js";
 
 const MODES: readonly ClassifyMode[] = ["auto", "softmax", "sigmoid", "cosine"];
@@ -18,7 +20,9 @@ const MODES: readonly ClassifyMode[] = ["auto", "softmax", "sigmoid", "cosine"];
 const usage = `Usage: clipkit classify <images|folders|globs…> [--model DIR] (--labels a,b,c | --labels-file F | --head FILE.head) [options]
 
 Zero-shot classification: scores each image against the labels (each label embedded through the
-templates and ensembled) and prints the best labels per image.
+templates and ensembled) and prints the best labels per image. A file that cannot be read or
+decoded is skipped and reported on stderr (and in --json); the exit code is non-zero only when
+no image succeeded, or with --strict when any failed.
 
 Options:
 ${HEAD_FLAGS_USAGE}
@@ -26,7 +30,10 @@ ${HEAD_FLAGS_USAGE}
   --top-k N           labels shown per image (default 5)
   --mode M            auto (default: softmax for CLIP, sigmoid for SigLIP), softmax, sigmoid, cosine
   --threshold X       multi-label: show every label scoring ≥ X (needs sigmoid or cosine scores)
-  --json              one JSON document on stdout
+  --json              one JSON array on stdout, one row per image in input order; a skipped
+                      file's row has "skipped": {code, message} instead of "top"
+${STRICT_USAGE}
+${WALK_USAGE}
 ${MODEL_FLAGS_USAGE}
 
 Softmax scores are relative to the labels you give: a single label always scores 1.0. Check
@@ -51,23 +58,6 @@ function formatText(images: readonly string[], results: readonly Classification[
   return `${lines.join("\n")}\n`;
 }
 
-/**
- * Folders and globs expand to the image files in them (as for `clipkit index`); plain file
- * arguments keep their order and repeats, so output rows line up with what was typed.
- */
-async function expandFolders(args: readonly string[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const arg of args) {
-    const isFolder = await stat(arg).then(
-      (s) => s.isDirectory(),
-      () => false,
-    );
-    if (isFolder || /[*?]/.test(arg)) out.push(...(await expandImageArgs([arg])));
-    else out.push(arg);
-  }
-  return out;
-}
-
 async function classify(ctx: CommandContext): Promise<number> {
   const { values, positionals } = parseFlags(ctx.argv, {
     ...MODEL_FLAGS,
@@ -77,9 +67,11 @@ async function classify(ctx: CommandContext): Promise<number> {
     mode: { type: "string" },
     threshold: { type: "string" },
     json: { type: "boolean" },
+    ...STRICT_FLAG,
+    ...WALK_FLAGS,
   });
   if (positionals.length === 0) throw usageError("no images given: clipkit classify <images…> (see --help)");
-  const images = await expandFolders(positionals);
+  const images = await expandInputs(positionals, values, ctx.stderr);
   const mode = (values.mode ?? "auto") as ClassifyMode;
   if (!MODES.includes(mode)) throw usageError(`--mode must be one of ${MODES.join(", ")}`, "--mode");
   const topK = parsePositiveInt(values["top-k"], "--top-k", 5);
@@ -100,24 +92,47 @@ async function classify(ctx: CommandContext): Promise<number> {
       label: "images",
       enabled: shouldShowProgress(ctx.stderr, images.length),
     });
-    let results: Classification[];
+    head.assertSpace(model.space, "classify");
+    const { batchSize } = parseRuntimeFlags(values);
+    let done = 0;
+    let mapped: Awaited<ReturnType<typeof mapFiles<Classification>>>;
     try {
-      results = await head.classifyImages(model, images, {
-        topK,
-        mode,
-        ...(threshold === undefined ? {} : { threshold }),
-        onProgress: (d, t) => progress.update(d, t),
+      mapped = await mapFiles(images, batchSize, async (batch) => {
+        const out = head.classify(await model.embedImages(batch, { batchSize }), {
+          topK,
+          mode,
+          ...(threshold === undefined ? {} : { threshold }),
+        });
+        done += batch.length;
+        progress.update(done, images.length);
+        return out;
       });
     } finally {
       progress.finish();
     }
+    const ok = images.flatMap((image, i) => {
+      const r = mapped.results[i];
+      return r === undefined ? [] : [{ image, r }];
+    });
     if (values.json) {
-      const out = results.map((r, i) => ({ image: images[i], top: r.top, ood: r.ood }));
+      // Input order; a skipped file keeps its row with the reason instead of labels.
+      const failedAt = new Map(mapped.failed.map((f) => [f.path, f]));
+      const out = images.map((image, i) => {
+        const r = mapped.results[i];
+        if (r !== undefined) return { image, top: r.top, ood: r.ood };
+        const f = failedAt.get(image);
+        return { image, skipped: { code: f?.code ?? "IO_FAILED", message: f?.message ?? "" } };
+      });
       ctx.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     } else {
-      ctx.stdout.write(formatText(images, results));
+      ctx.stdout.write(
+        formatText(
+          ok.map((o) => o.image),
+          ok.map((o) => o.r),
+        ),
+      );
     }
-    return 0;
+    return reportFailures(ctx.stderr, mapped.failed, images.length, values.strict);
   } catch (error) {
     if (isClipkitError(error, "SPACE_MISMATCH") && values.head) {
       throw new ClipkitError(

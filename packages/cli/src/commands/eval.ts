@@ -1,5 +1,5 @@
 import {
-  embedManifestImages,
+  type EvalManifest,
   evaluateRetrieval,
   evaluateZeroShot,
   formatRetrieval,
@@ -7,10 +7,13 @@ import {
   readEvalManifest,
   type ZeroShotReport,
 } from "@clipkit/backend-node";
+import { concatEmbeddings, createEmbeddings, type Embeddings } from "@clipkit/core";
 import type { Command, CommandContext } from "../command.js";
 import { parseFlags, parseList, usageError } from "../util/args.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
+import { mapFiles, reportFailures, STRICT_FLAG, STRICT_USAGE } from "../util/per-file.js";
 import { createProgress, shouldShowProgress } from "../util/progress.js";
+import { parseRuntimeFlags } from "../util/runtime.js";
 import { DEFAULT_TEMPLATES, templatesFromFlags } from "../util/templates.js";
 
 const usage = `Usage: clipkit eval zeroshot --data MANIFEST [--templates SET]… [options]
@@ -27,12 +30,16 @@ Benchmarks a model on labelled images, CLIP_benchmark style.
 
 Manifest: JSON Lines of {"image": "path.png", "label": "cat face", "captions": ["a cat face"]}
 (paths relative to the manifest), a JSON array of those, or {"classes": [...], "items": [...]}.
+An image that cannot be read or decoded is skipped with a report on stderr and left out of the
+metrics (its label stays a class); the exit code is non-zero only when no image succeeded, or
+with --strict when any failed.
 
 Options:
   --data FILE         the manifest (required)
   --templates SET     zero-shot template set (repeatable: one result per set)
   --k 1,5             the k values (default 1,5 for zeroshot, 1,5,10 for retrieval)
-  --json              print the reports as JSON instead of tables
+  --json              print the reports as JSON instead of tables (with "skipped" files, if any)
+${STRICT_USAGE}
 ${MODEL_FLAGS_USAGE}
   Without --model the bundled demo model (@clipkit/model-emoji) is used.
 `;
@@ -53,6 +60,7 @@ async function run(ctx: CommandContext): Promise<number> {
     templates: { type: "string", multiple: true },
     k: { type: "string" },
     json: { type: "boolean" },
+    ...STRICT_FLAG,
   });
   const [task, ...extra] = positionals;
   if (task !== "zeroshot" && task !== "retrieval") {
@@ -63,25 +71,54 @@ async function run(ctx: CommandContext): Promise<number> {
   if (task === "retrieval" && values.templates) {
     throw usageError("--templates applies to zeroshot only", "--templates");
   }
-  const manifest = await readEvalManifest(values.data);
+  const read = await readEvalManifest(values.data);
   const model = await openModel(values);
   try {
     const progress = createProgress({
       stream: ctx.stderr,
       label: "images",
-      enabled: shouldShowProgress(ctx.stderr, manifest.items.length),
+      enabled: shouldShowProgress(ctx.stderr, read.items.length),
     });
-    let images: Awaited<ReturnType<typeof embedManifestImages>>;
+    const { batchSize } = parseRuntimeFlags(values);
+    let done = 0;
+    let mapped: Awaited<ReturnType<typeof mapFiles<Embeddings>>>;
     try {
-      images = await embedManifestImages(model, manifest, {
-        onProgress: (_s, d, t) => progress.update(d, t),
-      });
+      mapped = await mapFiles(
+        read.items.map((it) => it.image),
+        batchSize,
+        async (batch) => {
+          const e = await model.embedImages(batch, { batchSize });
+          done += batch.length;
+          progress.update(done, read.items.length);
+          return batch.map((_, i) => createEmbeddings(e.data.slice(i * e.dim, (i + 1) * e.dim), 1, e.space));
+        },
+      );
     } finally {
       progress.finish();
     }
+    const status = reportFailures(ctx.stderr, mapped.failed, read.items.length, values.strict);
+    if (status !== 0) return status;
+    // Skipped images leave the benchmark; their labels stay in the class set, so the task (and
+    // chance level) is the same as with every image present.
+    const kept = read.items.filter((_, i) => mapped.results[i] !== undefined);
+    const manifest: EvalManifest = {
+      ...read,
+      items: kept,
+      extraClasses: [
+        ...read.extraClasses,
+        ...read.items.flatMap((it, i) => (mapped.results[i] === undefined && it.label ? [it.label] : [])),
+      ],
+    };
+    const images = concatEmbeddings(
+      mapped.results.filter((e): e is Embeddings => e !== undefined),
+      model.space,
+    );
+    const skipped = mapped.failed.length > 0 ? { skipped: mapped.failed } : {};
     if (task === "retrieval") {
       const report = await evaluateRetrieval(model, manifest, { images, ks: parseKs(values.k, [1, 5, 10]) });
-      ctx.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatRetrieval(report));
+      ctx.stdout.write(
+        values.json ? `${JSON.stringify({ ...report, ...skipped }, null, 2)}\n` : formatRetrieval(report),
+      );
       return 0;
     }
     const ks = parseKs(values.k, [1, 5]);
@@ -93,7 +130,7 @@ async function run(ctx: CommandContext): Promise<number> {
       if (!values.json) ctx.stdout.write(`${formatZeroShot(report)}\n`);
     }
     if (values.json) {
-      const out = reports.map((r, i) => ({ set: sets[i], ...r, labels: undefined }));
+      const out = reports.map((r, i) => ({ set: sets[i], ...r, labels: undefined, ...skipped }));
       ctx.stdout.write(`${JSON.stringify(out.length === 1 ? out[0] : out, null, 2)}\n`);
     }
     return 0;

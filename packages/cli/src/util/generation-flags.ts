@@ -2,12 +2,15 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { ClipkitError, type GenerationOptions } from "@clipkit/core";
 import { parsePositiveInt } from "./args.js";
+import { WALK_FLAGS } from "./inputs.js";
 import { resolveModelRef } from "./model-ref.js";
 import { parseRuntimeFlags, type RuntimeOptions } from "./runtime.js";
 
 /** parseArgs option specs for generation. */
 export const GENERATION_FLAGS = {
   model: { type: "string" },
+  strict: { type: "boolean" },
+  ...WALK_FLAGS,
   beams: { type: "string" },
   "max-new-tokens": { type: "string" },
   "min-new-tokens": { type: "string" },
