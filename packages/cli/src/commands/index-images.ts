@@ -1,15 +1,19 @@
 import type { Writable } from "node:stream";
 import {
-  expandImageArgs,
+  assertWritableFile,
+  expandImages,
   type GalleryMetadata,
+  lockIndexFile,
   openOrCreateIndexFile,
   saveIndexFile,
+  scopeOf,
   type UsearchIndexOptions,
   updateGallery,
 } from "@clipkit/backend-node";
-import type { FlatStorage } from "@clipkit/core";
+import { ClipkitError, type FlatStorage } from "@clipkit/core";
 import type { Command, CommandContext } from "../command.js";
 import { parseFlags, parsePositiveInt, usageError } from "../util/args.js";
+import { reportIgnored, WALK_FLAGS, WALK_USAGE } from "../util/inputs.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
 
 /** The HNSW flags shared by the indexing commands. */
@@ -31,8 +35,13 @@ const usage = `Usage: clipkit index <folder|glob|files…> --model DIR --out IND
 Embeds every image into a search index: an exact cosine index file, or with --ann an
 approximate HNSW one (usearch; sub-linear search for large galleries). Re-running with the same
 --out is incremental: files are identified by content hash, so only new or changed files are
-embedded and entries of deleted files are removed. Unreadable or undecodable files are skipped
-and listed. Progress is saved every --checkpoint images with an atomic replace, so an interrupted
+embedded. Each entry records every current path with its content (a moved or renamed file keeps
+its entry under its new path; identical files share one entry and are reported as duplicates).
+A run reconciles only what its arguments cover: entries of deleted files under the given folders
+are removed, while entries from other folders indexed into the same file are kept (--prune also
+drops those whose files no longer exist). One process at a time updates an index: a second run
+fails with INDEX_LOCKED (or waits with --wait). Unreadable or undecodable files are skipped and
+listed; what a folder walk ignores is summarised. Progress is saved every --checkpoint images with an atomic replace, so an interrupted
 run keeps its work and a kill mid-save leaves the previous index intact. An existing index keeps
 its kind: --ann is needed only to create an HNSW index (or to change its --ef values).
 
@@ -41,7 +50,10 @@ Options:
   --storage S         float32 (default, exact) or int8 (int8 scan + exact re-scoring)
 ${ANN_FLAGS_USAGE}
   --checkpoint N      images between saves (default 512)
+  --prune             also remove entries outside the given folders whose files are gone
+  --wait              wait for another process updating the same index instead of failing
   --json              print the report as JSON on stdout
+${WALK_USAGE}
 ${MODEL_FLAGS_USAGE}
 
 Search it with: clipkit search "a dog on a beach" --index FILE --model DIR
@@ -123,6 +135,9 @@ async function indexImages(ctx: CommandContext): Promise<number> {
     ...ANN_FLAGS,
     checkpoint: { type: "string" },
     json: { type: "boolean" },
+    prune: { type: "boolean" },
+    wait: { type: "boolean" },
+    ...WALK_FLAGS,
   });
   if (positionals.length === 0)
     throw usageError("no images given: clipkit index <folder|glob|files…> (see --help)");
@@ -131,39 +146,61 @@ async function indexImages(ctx: CommandContext): Promise<number> {
   const storage = parseStorage(values.storage);
   const ann = parseAnnFlags(values);
   const checkpointEvery = parsePositiveInt(values.checkpoint, "--checkpoint", 512);
-  const paths = await expandImageArgs(positionals);
-  const model = await openModel(values);
-  try {
-    const loaded = await openOrCreateIndexFile<GalleryMetadata>(out, model.space, {
-      flat: { storage },
-      ...(ann ? { ann } : {}),
+  const expanded = await expandImages(positionals, { followSymlinks: values["follow-symlinks"] ?? false });
+  reportIgnored(ctx.stderr, expanded.ignored, values["list-ignored"]);
+  if (expanded.paths.length === 0 && !values.prune) {
+    throw new ClipkitError("NOT_FOUND", `no images matched ${positionals.join(" ")}`, {
+      details: { argument: "images" },
     });
-    const { index } = loaded;
-    const progress = rateProgress(ctx.stderr, "images");
-    let report: Awaited<ReturnType<typeof updateGallery>>;
+  }
+  // Before loading the model or embedding anything: a bad --out is found now, with its real path.
+  await assertWritableFile(out, "--out");
+  const lock = await lockIndexFile(out, { wait: values.wait ?? false });
+  try {
+    const model = await openModel(values);
     try {
-      report = await updateGallery(index, model, paths, {
-        batchSize: parsePositiveInt(values["batch-size"], "--batch-size", 32),
-        checkpointEvery,
-        checkpoint: () => saveIndexFile(loaded, out),
-        onProgress: (d, t) => progress.update(d, t),
+      const loaded = await openOrCreateIndexFile<GalleryMetadata>(out, model.space, {
+        flat: { storage },
+        ...(ann ? { ann } : {}),
       });
+      const { index } = loaded;
+      const progress = rateProgress(ctx.stderr, "images");
+      let report: Awaited<ReturnType<typeof updateGallery>>;
+      try {
+        report = await updateGallery(index, model, expanded.paths, {
+          batchSize: parsePositiveInt(values["batch-size"], "--batch-size", 32),
+          checkpointEvery,
+          checkpoint: () => {
+            lock.assertHeld();
+            return saveIndexFile(loaded, out);
+          },
+          onProgress: (d, t) => progress.update(d, t),
+          // Only what these arguments cover is reconciled: other roots' entries stay.
+          inScope: scopeOf(positionals),
+          prune: values.prune ?? false,
+        });
+      } finally {
+        progress.finish();
+      }
+      if (values.json) {
+        ctx.stdout.write(
+          `${JSON.stringify({ index: out, kind: loaded.kind, size: index.size(), ...report, ignored: expanded.ignored }, null, 2)}\n`,
+        );
+      } else {
+        ctx.stdout.write(
+          `${out}: ${index.size()} images in ${loaded.kind === "usearch" ? "an HNSW" : "an exact"} index (${report.added} added, ${report.removed} removed, ${report.unchanged} unchanged, ${report.moved} moved, ${report.kept} kept from other folders, ${report.failed.length} skipped)\n`,
+        );
+      }
+      for (const d of report.duplicates) {
+        ctx.stderr.write(`duplicate content (one entry): ${d.paths.join(", ")}\n`);
+      }
+      for (const f of report.failed) ctx.stderr.write(`skipped ${f.path}: [${f.code}] ${f.message}\n`);
+      return 0;
     } finally {
-      progress.finish();
+      await model.release();
     }
-    if (values.json) {
-      ctx.stdout.write(
-        `${JSON.stringify({ index: out, kind: loaded.kind, size: index.size(), ...report }, null, 2)}\n`,
-      );
-    } else {
-      ctx.stdout.write(
-        `${out}: ${index.size()} images in ${loaded.kind === "usearch" ? "an HNSW" : "an exact"} index (${report.added} added, ${report.removed} removed, ${report.unchanged} unchanged, ${report.failed.length} skipped)\n`,
-      );
-    }
-    for (const f of report.failed) ctx.stderr.write(`skipped ${f.path}: [${f.code}] ${f.message}\n`);
-    return 0;
   } finally {
-    await model.release();
+    await lock.release();
   }
 }
 

@@ -1,4 +1,9 @@
-import { openOrCreateIndexFile, saveIndexFile } from "@clipkit/backend-node";
+import {
+  assertWritableFile,
+  lockIndexFile,
+  openOrCreateIndexFile,
+  saveIndexFile,
+} from "@clipkit/backend-node";
 import type { Command, CommandContext } from "../command.js";
 import { parseFlags, parsePositiveInt, readListFile, usageError } from "../util/args.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
@@ -16,6 +21,7 @@ Options:
   --storage S         float32 (default) or int8
 ${ANN_FLAGS_USAGE}
   --json              print the report as JSON on stdout
+  --wait              wait for another process updating the same index instead of failing
 ${MODEL_FLAGS_USAGE}
 `;
 
@@ -31,6 +37,7 @@ async function indexTexts(ctx: CommandContext): Promise<number> {
     storage: { type: "string" },
     ...ANN_FLAGS,
     json: { type: "boolean" },
+    wait: { type: "boolean" },
   });
   if (positionals.length !== 1)
     throw usageError("give one captions file: clipkit index-texts CAPTIONS.txt (see --help)");
@@ -41,7 +48,12 @@ async function indexTexts(ctx: CommandContext): Promise<number> {
   const storage = parseStorage(values.storage);
   const ann = parseAnnFlags(values);
   const batchSize = parsePositiveInt(values["batch-size"], "--batch-size", 32);
-  const model = await openModel(values);
+  await assertWritableFile(out, "--out");
+  const lock = await lockIndexFile(out, { wait: values.wait ?? false });
+  const model = await openModel(values).catch(async (error) => {
+    await lock.release();
+    throw error;
+  });
   try {
     const loaded = await openOrCreateIndexFile<CaptionMetadata>(out, model.space, {
       flat: { storage },
@@ -67,6 +79,7 @@ async function indexTexts(ctx: CommandContext): Promise<number> {
     } finally {
       progress.finish();
     }
+    lock.assertHeld();
     await saveIndexFile(loaded, out);
     const report = {
       index: out,
@@ -84,6 +97,7 @@ async function indexTexts(ctx: CommandContext): Promise<number> {
     return 0;
   } finally {
     await model.release();
+    await lock.release();
   }
 }
 
