@@ -10,6 +10,33 @@ function base64ToBytes(base64: string): Uint8Array {
   return bytes;
 }
 
+const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+function utf8Length(text: string): number {
+  let n = 0;
+  for (const ch of text) {
+    const cp = ch.codePointAt(0)!;
+    n += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+  }
+  return n;
+}
+
+// Extended grapheme clusters; printable ASCII (and CR LF) needs no segmenter.
+function* graphemes(text: string): Generator<string> {
+  let ascii = true;
+  for (let i = 0; i < text.length && ascii; i++) ascii = text.charCodeAt(i) < 0x80;
+  if (ascii) {
+    for (let i = 0; i < text.length; i++) {
+      if (text[i] === "\r" && text[i + 1] === "\n") {
+        yield "\r\n";
+        i++;
+      } else yield text[i]!;
+    }
+    return;
+  }
+  for (const { segment } of segmenter.segment(text)) yield segment;
+}
+
 /**
  * SentencePiece's compiled normalization rules (`precompiled_charsmap`, e.g. nmt_nfkc): a Darts
  * double-array trie over UTF-8 byte sequences whose leaves point into a blob of NUL-terminated
@@ -38,13 +65,19 @@ export class PrecompiledCharsMap {
     this.#normalized = blob.subarray(4 + trieSize);
   }
 
-  // Longest rule matching bytes[start…]: [value, length] or undefined (Darts commonPrefixSearch).
-  #longestMatch(bytes: Uint8Array, start: number): [number, number] | undefined {
+  // Longest rule matching bytes[start…end): [value, length] or undefined (Darts commonPrefixSearch);
+  // with `first`, the shortest one instead (spm_precompiled's `transform` takes results[0]).
+  #longestMatch(
+    bytes: Uint8Array,
+    start: number,
+    end = bytes.length,
+    first = false,
+  ): [number, number] | undefined {
     const units = this.#units;
     const offset = (unit: number) => (unit >>> 10) << ((unit & (1 << 9)) >>> 6);
     let pos = offset(units[0] ?? 0);
     let found: [number, number] | undefined;
-    for (let i = start; i < bytes.length; i++) {
+    for (let i = start; i < end; i++) {
       const byte = bytes[i]!;
       if (byte === 0) break;
       pos ^= byte;
@@ -52,12 +85,49 @@ export class PrecompiledCharsMap {
       // label() keeps bit 31 so leaf units never match a byte label.
       if (unit === undefined || (unit & 0x800000ff) >>> 0 !== byte) break;
       pos ^= offset(unit);
-      if ((unit >>> 8) & 1) found = [(units[pos] ?? 0) & 0x7fffffff, i + 1 - start];
+      if ((unit >>> 8) & 1) {
+        found = [(units[pos] ?? 0) & 0x7fffffff, i + 1 - start];
+        if (first) return found;
+      }
     }
     return found;
   }
 
-  /** Normalizes `text` with the compiled rules. */
+  #replacement(value: number): string {
+    let end = value;
+    while (end < this.#normalized.length && this.#normalized[end] !== 0) end++;
+    return utf8Decoder.decode(this.#normalized.subarray(value, end));
+  }
+
+  // spm_precompiled's `transform`: the first (shortest) rule matching a prefix of `chunk`
+  // replaces the whole chunk.
+  #transform(chunk: string): string | undefined {
+    const bytes = utf8Encoder.encode(chunk);
+    const match = this.#longestMatch(bytes, 0, bytes.length, true);
+    return match === undefined ? undefined : this.#replacement(match[0]);
+  }
+
+  /**
+   * Normalizes like Hugging Face tokenizers' `Precompiled` normalizer: per extended grapheme
+   * cluster, a cluster under 6 UTF-8 bytes is replaced whole when a rule matches its start;
+   * otherwise each character is replaced by its own rule or kept.
+   */
+  normalizeGraphemes(text: string): string {
+    let out = "";
+    for (const grapheme of graphemes(text)) {
+      if (utf8Length(grapheme) < 6) {
+        const whole = this.#transform(grapheme);
+        if (whole !== undefined) {
+          out += whole;
+          continue;
+        }
+      }
+      for (const ch of grapheme) out += this.#transform(ch) ?? ch;
+    }
+    return out;
+  }
+
+  /** Normalizes `text` with the compiled rules, longest match first (SentencePiece's own way). */
   normalize(text: string): string {
     const bytes = utf8Encoder.encode(text);
     const out: number[] = [];
