@@ -14,7 +14,7 @@ import { LruCache } from "./lru.js";
 import { createModel, type TokenModel } from "./models.js";
 import { createNormalizer } from "./normalizers.js";
 import { readPostProcessor } from "./post-processor.js";
-import { createPreTokenizer, type PreTokenizer } from "./pre-tokenizers.js";
+import { createPreTokenizerStages, type Piece, type PreTokenizer } from "./pre-tokenizers.js";
 import { type AddedToken, asObject, invalid, readAddedTokens, readSettings } from "./tokenizer-json.js";
 import type {
   BatchEncodeOptions,
@@ -91,12 +91,14 @@ export class JsonTokenizer implements Tokenizer {
   readonly #addedById = new Map<number, AddedToken>();
   readonly #addedByContent = new Map<string, number>();
   readonly #preTokenize: PreTokenizer;
+  readonly #preTokenizeRest: PreTokenizer | undefined;
   readonly #specials: SpecialIds;
   readonly #decoder: Decoder | undefined;
   readonly #wordSuffix: string | undefined;
   readonly #defaultPadding: "longest" | "max_length";
   readonly #paddingSide: "left" | "right";
   readonly #cache: LruCache<string, readonly number[]>;
+  readonly #startCache: LruCache<string, readonly number[]> | undefined;
 
   /**
    * @param json parsed tokenizer.json
@@ -113,7 +115,9 @@ export class JsonTokenizer implements Tokenizer {
       this.#addedByContent.set(token.content, token.id);
     }
     this.#added = new AddedVocabulary(added, createNormalizer(json.normalizer));
-    this.#preTokenize = createPreTokenizer(json.pre_tokenizer);
+    const stages = createPreTokenizerStages(json.pre_tokenizer);
+    this.#preTokenize = stages.first;
+    this.#preTokenizeRest = stages.rest;
     this.#specials = readPostProcessor(json.post_processor);
     this.#decoder = createDecoder(json.decoder);
     // transformers' CLIPTokenizer turns word ends into spaces after its ByteLevel decoder.
@@ -122,6 +126,8 @@ export class JsonTokenizer implements Tokenizer {
     const decoderType = (json.decoder as { type?: unknown } | null | undefined)?.type;
     this.#wordSuffix = suffix !== "" && decoderType !== "BPEDecoder" ? suffix : undefined;
     this.#cache = new LruCache(cacheSize);
+    const firstScheme = JSON.stringify(json.pre_tokenizer ?? null).includes('"prepend_scheme":"first"');
+    this.#startCache = firstScheme ? new LruCache(Math.min(cacheSize, 1000)) : undefined;
 
     const settings = readSettings(json, config);
     this.vocabSize = Math.max(this.#model.idToToken.length, ...added.map((t) => t.id + 1));
@@ -158,14 +164,24 @@ export class JsonTokenizer implements Tokenizer {
         continue;
       }
       for (const piece of this.#preTokenize(segment)) {
-        let wordIds = this.#cache.get(piece.text);
-        if (wordIds === undefined) {
-          wordIds = this.#model.tokenize(piece.text);
-          this.#cache.set(piece.text, wordIds);
+        // Cached per first-stage piece; Metaspace's "first" scheme treats the text's start apart.
+        const cache = piece.atStart && this.#startCache ? this.#startCache : this.#cache;
+        let pieceIds = cache.get(piece.text);
+        if (pieceIds === undefined) {
+          pieceIds = this.#tokenizePiece(piece);
+          cache.set(piece.text, pieceIds);
         }
-        for (const id of wordIds) ids.push(id);
+        for (const id of pieceIds) ids.push(id);
       }
     }
+    return ids;
+  }
+
+  #tokenizePiece(piece: Piece): number[] {
+    if (this.#preTokenizeRest === undefined) return this.#model.tokenize(piece.text);
+    const ids: number[] = [];
+    for (const word of this.#preTokenizeRest(piece))
+      for (const id of this.#model.tokenize(word.text)) ids.push(id);
     return ids;
   }
 

@@ -123,13 +123,17 @@ const GPT2_SPLIT =
 const WORD_CHARS = "\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}\\p{Join_Control}";
 const WHITESPACE_PRE = new RegExp(`[${WORD_CHARS}]+|[^${WORD_CHARS}\\p{White_Space}]+`, "gu");
 
+// A piece the GPT-2 split returns whole: one run of letters, digits or other non-space symbols.
+const ONE_GPT2_PIECE = /^(?:\p{L}+|\p{N}+|[^\p{White_Space}\p{L}\p{N}']+)$/u;
+
 function byteLevel(node: Record<string, unknown>): PreTokenizer {
   const addPrefixSpace = node.add_prefix_space === true;
   const useRegex = node.use_regex !== false;
   return (piece) => {
     const text = addPrefixSpace && !piece.text.startsWith(" ") ? ` ${piece.text}` : piece.text;
     const start = { text, atStart: piece.atStart };
-    const pieces = useRegex ? splitSpans(start, regexSpans(text, GPT2_SPLIT), "Isolated") : [start];
+    const whole = !useRegex || ONE_GPT2_PIECE.test(text);
+    const pieces = whole ? [start] : splitSpans(start, regexSpans(text, GPT2_SPLIT), "Isolated");
     return pieces.map((p) => ({ text: bytesToUnicode(p.text), atStart: p.atStart }));
   };
 }
@@ -185,4 +189,23 @@ export function createPreTokenizer(spec: unknown, field = "pre_tokenizer"): PreT
     default:
       return invalid(`${field}.type`, `unsupported pre-tokenizer ${JSON.stringify(node.type)}`);
   }
+}
+
+/**
+ * The pre-tokenizer as two stages: the first step of a Sequence, and the rest (undefined when
+ * there is none). Every step maps one piece independently, so callers can cache the rest and the
+ * model per first-stage piece (CLIP's Split → ByteLevel then runs ByteLevel once per new word).
+ */
+export function createPreTokenizerStages(spec: unknown): { first: PreTokenizer; rest?: PreTokenizer } {
+  const node = spec as { type?: unknown; pretokenizers?: unknown } | null | undefined;
+  if (node?.type !== "Sequence" || !Array.isArray(node.pretokenizers) || node.pretokenizers.length < 2)
+    return { first: createPreTokenizer(spec) };
+  const [head, ...tail] = node.pretokenizers;
+  return {
+    first: createPreTokenizer(head, "pre_tokenizer.pretokenizers[0]"),
+    rest:
+      tail.length === 1
+        ? createPreTokenizer(tail[0], "pre_tokenizer.pretokenizers[1]")
+        : createPreTokenizer({ type: "Sequence", pretokenizers: tail }),
+  };
 }
