@@ -140,6 +140,8 @@ function kinds(texts: string[]): void {
     "gemma",
     "xlmr",
     "bert",
+    "openai-gpt",
+    "bpe-components",
   ]) {
     const json = readMaybeGzipped(`tokenizers/${kind}/tokenizer.json`) as Record<string, unknown>;
     const config = readMaybeGzipped(`tokenizers/${kind}/tokenizer_config.json`) as Record<string, unknown>;

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createTokenizer } from "./create.js";
 import { GOLDEN_KINDS, goldenTexts, tokenizerFixture } from "./test-data.js";
@@ -40,5 +41,45 @@ describe.each(GOLDEN_KINDS)("%s tokenizer.json vs transformers", (kind) => {
       expect(ours.inputIds).toEqual(batch.input_ids);
       expect(ours.attentionMask).toEqual(batch.attention_mask);
     }
+  });
+});
+
+describe("tokenizer.json pipeline properties", () => {
+  const byteLevel = ["gpt2", "qwen2"].map((kind) => {
+    const { json, config } = tokenizerFixture(kind);
+    return createTokenizer(json, config);
+  });
+
+  it("byte-level BPE decodes any text back exactly, up to its NFC normalizer (property)", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", maxLength: 60 }), (text) => {
+        fc.pre(!/<\|endoftext\|>|<image>|foo|bar|Ünï/u.test(text));
+        const [gpt2, qwen2] = byteLevel;
+        expect(gpt2!.decode(gpt2!.encode(text, { truncation: false }))).toBe(text);
+        expect(qwen2!.decode(qwen2!.encode(text, { truncation: false }))).toBe(text.normalize("NFC"));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("every kind gives in-vocabulary ids within maxLength for any text (property)", () => {
+    const all = GOLDEN_KINDS.map((kind) => {
+      const { json, config } = tokenizerFixture(kind);
+      return createTokenizer(json, config);
+    });
+    fc.assert(
+      fc.property(
+        fc.string({ unit: "binary", maxLength: 120 }),
+        fc.integer({ min: 4, max: 40 }),
+        (text, maxLength) => {
+          for (const tokenizer of all) {
+            const ids = tokenizer.encode(text, { maxLength });
+            expect(ids.length).toBeLessThanOrEqual(maxLength);
+            expect(ids.every((id) => Number.isInteger(id) && id >= 0 && id < tokenizer.vocabSize)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 });

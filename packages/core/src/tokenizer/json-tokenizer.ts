@@ -88,7 +88,8 @@ export class JsonTokenizer implements Tokenizer {
   readonly eosTokenId: number | undefined;
   readonly #model: TokenModel;
   readonly #added: AddedVocabulary;
-  readonly #addedById = new Map<number, AddedToken>();
+  // Id → added token and the text decode gives it (tokenizers shows normalized tokens normalized).
+  readonly #addedById = new Map<number, { token: AddedToken; text: string }>();
   readonly #addedByContent = new Map<string, number>();
   readonly #preTokenize: PreTokenizer;
   readonly #preTokenizeRest: PreTokenizer | undefined;
@@ -110,11 +111,15 @@ export class JsonTokenizer implements Tokenizer {
     this.#model = createModel(json);
     this.kind = kindOf(json, this.#model);
     const added = readAddedTokens(json);
+    const normalize = createNormalizer(json.normalizer);
     for (const token of added) {
-      this.#addedById.set(token.id, token);
+      this.#addedById.set(token.id, {
+        token,
+        text: token.normalized ? normalize(token.content) : token.content,
+      });
       this.#addedByContent.set(token.content, token.id);
     }
-    this.#added = new AddedVocabulary(added, createNormalizer(json.normalizer));
+    this.#added = new AddedVocabulary(added, normalize);
     const stages = createPreTokenizerStages(json.pre_tokenizer);
     this.#preTokenize = stages.first;
     this.#preTokenizeRest = stages.rest;
@@ -212,7 +217,7 @@ export class JsonTokenizer implements Tokenizer {
     for (const id of ids) {
       const added = this.#addedById.get(id);
       if (added !== undefined) {
-        if (!(skip && added.special)) tokens.push(added.content);
+        if (!(skip && added.token.special)) tokens.push(added.text);
         continue;
       }
       const token = this.#model.idToToken[id];

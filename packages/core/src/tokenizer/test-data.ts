@@ -67,6 +67,8 @@ export const GOLDEN_KINDS = [
   "gemma",
   "xlmr",
   "bert",
+  "openai-gpt",
+  "bpe-components",
 ] as const;
 
 /** The shared corpus every golden set was generated from. */
