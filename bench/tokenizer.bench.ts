@@ -191,16 +191,17 @@ suite("CLIP BPE", "openai/CLIP", readJson("clip-tokenizer-golden.json").cases, [
 ]);
 
 const corpus = (readJson("tokenizers/texts.json") as { texts: string[] }).texts;
+// The tokenizer.json Python transformers' CLIPTokenizer saves (ByteLevel use_regex: true), and its ids.
+const hfClipJson = readMaybeGzipped("tokenizers/clip/tokenizer.json") as Record<string, unknown>;
+const hfClipConfig = readJson("tokenizers/clip/tokenizer_config.json") as Record<string, unknown>;
 const clipGolden = readMaybeGzipped("tokenizers/clip/golden.json") as { ids: number[][] };
 suite(
-  "CLIP BPE, golden corpus",
+  "CLIP BPE, golden corpus (transformers' tokenizer.json)",
   "transformers",
   corpus.map((text, i) => ({ text, ids: clipGolden.ids[i]! })),
   [
-    ours("clipkit (tokenizer.json, default)", () =>
-      createTokenizer(clip.tokenizerJson, clip.tokenizerConfig),
-    ),
-    theirs(() => new CLIPTokenizer(clip.tokenizerJson, clip.tokenizerConfig), 77),
+    ours("clipkit (tokenizer.json, default)", () => createTokenizer(hfClipJson, hfClipConfig)),
+    theirs(() => new CLIPTokenizer(hfClipJson, hfClipConfig), 77),
   ],
 );
 

@@ -17,6 +17,11 @@ export { readPattern } from "./regex.js";
 
 const identity: Normalizer = (text) => text;
 
+function allBelow(text: string, limit: number): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= limit) return false;
+  return true;
+}
+
 function isChineseChar(cp: number): boolean {
   return (
     (cp >= 0x4e00 && cp <= 0x9fff) ||
@@ -82,7 +87,10 @@ export function createNormalizer(spec: unknown, field = "normalizer"): Normalize
     case "NFKC":
     case "NFKD": {
       const form = node.type;
-      return (text) => text.normalize(form);
+      // Text below U+0300 is already NFC (no combining marks, no NFC_Quick_Check=No characters);
+      // ASCII is stable under every form. Skipping ICU there matters for short captions.
+      const limit = form === "NFC" ? 0x300 : 0x80;
+      return (text) => (allBelow(text, limit) ? text : text.normalize(form));
     }
     case "Precompiled": {
       // An empty charsmap (SentencePiece's "identity" rule) normalizes nothing.

@@ -184,6 +184,15 @@ export function createPreTokenizer(spec: unknown, field = "pre_tokenizer"): PreT
       const pattern = readPattern(node.pattern, `${field}.pattern`);
       const behavior = behaviorOf(node.behavior, `${field}.behavior`, "Removed");
       const invert = node.invert === true;
+      // Fast path (CLIP's split): keep just the matches, no span bookkeeping.
+      if (invert && behavior === "Removed") {
+        return (piece) => {
+          const out: Piece[] = [];
+          for (const m of piece.text.matchAll(pattern))
+            if (m[0].length > 0) out.push({ text: m[0], atStart: piece.atStart && m.index === 0 });
+          return out;
+        };
+      }
       return (piece) => splitSpans(piece, regexSpans(piece.text, pattern), behavior, invert);
     }
     default:

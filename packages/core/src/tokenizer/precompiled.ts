@@ -1,7 +1,7 @@
 import { invalid } from "./tokenizer-json.js";
 
 const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder();
+const utf8Decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 function base64ToBytes(base64: string): Uint8Array {
   const binary = atob(base64);
@@ -40,8 +40,8 @@ function* graphemes(text: string): Generator<string> {
 /**
  * SentencePiece's compiled normalization rules (`precompiled_charsmap`, e.g. nmt_nfkc): a Darts
  * double-array trie over UTF-8 byte sequences whose leaves point into a blob of NUL-terminated
- * replacement strings. Applied like SentencePiece's normalizer: at each position the longest
- * matching rule wins; bytes no rule matches are copied one character at a time.
+ * replacement strings, applied the way Hugging Face tokenizers applies it (see
+ * {@link PrecompiledCharsMap.normalizeGraphemes}).
  */
 export class PrecompiledCharsMap {
   readonly #units: Uint32Array;
@@ -65,18 +65,12 @@ export class PrecompiledCharsMap {
     this.#normalized = blob.subarray(4 + trieSize);
   }
 
-  // Longest rule matching bytes[start…end): [value, length] or undefined (Darts commonPrefixSearch);
-  // with `first`, the shortest one instead (spm_precompiled's `transform` takes results[0]).
-  #longestMatch(
-    bytes: Uint8Array,
-    start: number,
-    end = bytes.length,
-    first = false,
-  ): [number, number] | undefined {
+  // The shortest rule matching a prefix of bytes[start…end): [value, length] or undefined (Darts
+  // commonPrefixSearch; spm_precompiled's `transform` takes its first result).
+  #firstMatch(bytes: Uint8Array, start: number, end: number): [number, number] | undefined {
     const units = this.#units;
     const offset = (unit: number) => (unit >>> 10) << ((unit & (1 << 9)) >>> 6);
     let pos = offset(units[0] ?? 0);
-    let found: [number, number] | undefined;
     for (let i = start; i < end; i++) {
       const byte = bytes[i]!;
       if (byte === 0) break;
@@ -85,12 +79,9 @@ export class PrecompiledCharsMap {
       // label() keeps bit 31 so leaf units never match a byte label.
       if (unit === undefined || (unit & 0x800000ff) >>> 0 !== byte) break;
       pos ^= offset(unit);
-      if ((unit >>> 8) & 1) {
-        found = [(units[pos] ?? 0) & 0x7fffffff, i + 1 - start];
-        if (first) return found;
-      }
+      if ((unit >>> 8) & 1) return [(units[pos] ?? 0) & 0x7fffffff, i + 1 - start];
     }
-    return found;
+    return undefined;
   }
 
   #replacement(value: number): string {
@@ -103,7 +94,7 @@ export class PrecompiledCharsMap {
   // replaces the whole chunk.
   #transform(chunk: string): string | undefined {
     const bytes = utf8Encoder.encode(chunk);
-    const match = this.#longestMatch(bytes, 0, bytes.length, true);
+    const match = this.#firstMatch(bytes, 0, bytes.length);
     return match === undefined ? undefined : this.#replacement(match[0]);
   }
 
@@ -125,27 +116,5 @@ export class PrecompiledCharsMap {
       for (const ch of grapheme) out += this.#transform(ch) ?? ch;
     }
     return out;
-  }
-
-  /** Normalizes `text` with the compiled rules, longest match first (SentencePiece's own way). */
-  normalize(text: string): string {
-    const bytes = utf8Encoder.encode(text);
-    const out: number[] = [];
-    let i = 0;
-    while (i < bytes.length) {
-      const match = this.#longestMatch(bytes, i);
-      if (match !== undefined) {
-        for (let k = match[0]; k < this.#normalized.length && this.#normalized[k] !== 0; k++)
-          out.push(this.#normalized[k]!);
-        i += match[1];
-        continue;
-      }
-      // Copy one UTF-8 character (TextEncoder output is always valid UTF-8).
-      const lead = bytes[i]!;
-      const length = lead < 0x80 ? 1 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : 4;
-      for (let k = 0; k < length; k++) out.push(bytes[i + k]!);
-      i += length;
-    }
-    return utf8Decoder.decode(Uint8Array.from(out));
   }
 }
