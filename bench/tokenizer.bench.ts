@@ -1,15 +1,18 @@
 /**
  * Tokenizer throughput and agreement, clipkit vs transformers.js, both built from the same
  * Hugging Face tokenizer.json and run interleaved in one process:
- *  - CLIP BPE on openai/CLIP's 2,556 golden texts (reference: openai/CLIP + ftfy);
- *  - the SigLIP-style Unigram test model on 605 texts (reference: the sentencepiece library).
+ *  - CLIP BPE on openai/CLIP's 2,556 golden texts (reference: openai/CLIP + ftfy), clipkit with
+ *    its default (the tokenizer.json pipeline, as transformers) and with `textCleaning: "openai"`;
+ *  - CLIP BPE on the 2,049-text golden corpus (reference: Python transformers' fast tokenizer);
+ *  - the SigLIP-style Unigram test model on 605 texts (reference: the sentencepiece library);
+ *  - agreement only, every golden tokenizer kind in test-data/tokenizers (reference: transformers).
  *
  *   npx tsx --conditions=@clipkit/source bench/tokenizer.bench.ts [--rounds 5]
  *
  * Prints texts/s for a cold pass (fresh tokenizer, empty caches) and warm passes (medians over the
  * rounds), the ratios, and how many texts each tokenizer encodes exactly like the reference.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { gunzipSync } from "node:zlib";
 import { clipTokenizerJsonFromMerges, createTokenizer, type Tokenizer } from "@clipkit/core";
@@ -106,12 +109,72 @@ function suite(title: string, reference: string, cases: Case[], peers: Peer[]): 
       `| ${r.peer.name} | ${fmt(median(r.cold))} | ${fmt(median(r.warm))} | ${r.agree}/${cases.length} (${pct} %) | ${sameAsPeer}/${texts.length} |`,
     );
   }
-  const first = results[0]!;
-  const cold = median(first.cold) / median(peer.cold);
-  const warmRatio = median(first.warm) / median(peer.warm);
-  console.log(
-    `\n${first.peer.name} / transformers.js: cold ${cold.toFixed(2)}×, warm ${warmRatio.toFixed(2)}×`,
-  );
+  for (const r of results.slice(0, -1)) {
+    const cold = median(r.cold) / median(peer.cold);
+    const warmRatio = median(r.warm) / median(peer.warm);
+    console.log(`${r.peer.name} / transformers.js: cold ${cold.toFixed(2)}×, warm ${warmRatio.toFixed(2)}×`);
+  }
+}
+
+function readMaybeGzipped(path: string): unknown {
+  const gz = new URL(`${path}.gz`, DATA);
+  const text = existsSync(gz)
+    ? gunzipSync(readFileSync(gz)).toString("utf8")
+    : readFileSync(new URL(path, DATA), "utf8");
+  return JSON.parse(text);
+}
+
+// Agreement with Python transformers on every golden kind, ids truncated to the golden maxLength.
+function kinds(texts: string[]): void {
+  console.log("\nAgreement with Python transformers (test-data/tokenizers), ids with truncation\n");
+  console.log("| tokenizer.json | clipkit | transformers.js 4.3.1 |");
+  console.log("|---|---:|---:|");
+  for (const kind of [
+    "clip",
+    "siglip",
+    "t5-nfkc",
+    "gpt2",
+    "roberta",
+    "qwen2",
+    "llama",
+    "gemma",
+    "xlmr",
+    "bert",
+    "openai-gpt",
+    "bpe-components",
+  ]) {
+    const json = readMaybeGzipped(`tokenizers/${kind}/tokenizer.json`) as Record<string, unknown>;
+    const config = readMaybeGzipped(`tokenizers/${kind}/tokenizer_config.json`) as Record<string, unknown>;
+    const golden = readMaybeGzipped(`tokenizers/${kind}/golden.json`) as {
+      maxLength: number;
+      ids: number[][];
+    };
+    const ours = createTokenizer(json, config);
+    let theirs: ((text: string) => number[]) | undefined;
+    try {
+      const t = new PreTrainedTokenizer(json, config);
+      theirs = (text) =>
+        (
+          t(text, { truncation: true, max_length: golden.maxLength, return_tensor: false }) as {
+            input_ids: number[];
+          }
+        ).input_ids;
+    } catch {
+      theirs = undefined;
+    }
+    const count = (encode: (text: string) => number[]) =>
+      texts.filter((text, i) => {
+        try {
+          return same(encode(text), golden.ids[i]!);
+        } catch {
+          return false;
+        }
+      }).length;
+    const a = count((text) => ours.encode(text, { maxLength: golden.maxLength }));
+    const b = theirs ? count(theirs) : undefined;
+    const pct = (n: number) => `${n}/${texts.length} (${((100 * n) / texts.length).toFixed(2)} %)`;
+    console.log(`| ${kind} | ${pct(a)} | ${b === undefined ? "fails to load" : pct(b)} |`);
+  }
 }
 
 console.log(`Tokenizer benchmark, Node ${process.version}`);
@@ -119,13 +182,28 @@ console.log(`Tokenizer benchmark, Node ${process.version}`);
 const merges = gunzipSync(readFileSync(new URL("bpe_simple_vocab_16e6.txt.gz", DATA))).toString("utf8");
 const clip = clipTokenizerJsonFromMerges(merges);
 suite("CLIP BPE", "openai/CLIP", readJson("clip-tokenizer-golden.json").cases, [
-  ours("clipkit", () => createTokenizer(clip.tokenizerJson, clip.tokenizerConfig)),
-  // Hugging Face's cleaning (NFC, whitespace, lowercase): should match transformers.js id for id.
-  ours('clipkit, clean: "basic"', () =>
-    createTokenizer(clip.tokenizerJson, clip.tokenizerConfig, { clean: "basic" }),
+  ours("clipkit (tokenizer.json, default)", () => createTokenizer(clip.tokenizerJson, clip.tokenizerConfig)),
+  // openai/CLIP's ftfy + HTML cleaning: the default for open_clip folders.
+  ours('clipkit, textCleaning: "openai"', () =>
+    createTokenizer(clip.tokenizerJson, clip.tokenizerConfig, { textCleaning: "openai" }),
   ),
   theirs(() => new CLIPTokenizer(clip.tokenizerJson, clip.tokenizerConfig), 77),
 ]);
+
+const corpus = (readJson("tokenizers/texts.json") as { texts: string[] }).texts;
+// The tokenizer.json Python transformers' CLIPTokenizer saves (ByteLevel use_regex: true), and its ids.
+const hfClipJson = readMaybeGzipped("tokenizers/clip/tokenizer.json") as Record<string, unknown>;
+const hfClipConfig = readJson("tokenizers/clip/tokenizer_config.json") as Record<string, unknown>;
+const clipGolden = readMaybeGzipped("tokenizers/clip/golden.json") as { ids: number[][] };
+suite(
+  "CLIP BPE, golden corpus (transformers' tokenizer.json)",
+  "transformers",
+  corpus.map((text, i) => ({ text, ids: clipGolden.ids[i]! })),
+  [
+    ours("clipkit (tokenizer.json, default)", () => createTokenizer(hfClipJson, hfClipConfig)),
+    theirs(() => new CLIPTokenizer(hfClipJson, hfClipConfig), 77),
+  ],
+);
 
 const unigramJson = readJson("unigram/tokenizer.json");
 const unigramConfig = readJson("unigram/tokenizer_config.json");
@@ -133,3 +211,5 @@ suite("SigLIP-style Unigram (test model)", "sentencepiece", readJson("unigram/re
   ours("clipkit", () => createTokenizer(unigramJson, unigramConfig)),
   theirs(() => new PreTrainedTokenizer(unigramJson, unigramConfig), 64),
 ]);
+
+kinds(corpus);

@@ -4,20 +4,28 @@
  *   npx tsx --conditions=@clipkit/source examples/tokenize.ts [model-dir] [text ...]
  *
  * With a model folder (a Hugging Face / transformers.js layout holding tokenizer.json), its
- * tokenizer is loaded; without one, openai/CLIP's tokenizer is built from the merges file that
- * ships with the repo's test data, and the tiny SigLIP-style Unigram fixture is shown as well.
+ * tokenizer is loaded (exactly the file's pipeline, as transformers runs it; open_clip folders get
+ * openai/CLIP's cleaning). Without one, CLIP's tokenizer.json from the repo's test data is shown
+ * both ways — default (as transformers) and `textCleaning: "openai"` (as openai/CLIP and
+ * open_clip) — then the tiny SigLIP-style Unigram fixture.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { nodeFiles } from "@clipkit/backend-node";
-import { createClipTokenizerFromMerges, createTokenizer, loadTokenizer, type Tokenizer } from "@clipkit/core";
+import { clipTokenizerJsonFromMerges, createTokenizer, loadTokenizer, type Tokenizer } from "@clipkit/core";
 
 const DATA = new URL("../packages/core/test-data/", import.meta.url);
 const [dir, ...rest] = process.argv.slice(2);
 const texts =
   rest.length > 0
     ? rest
-    : ["A photo of a CAT.", "“Smart quotes” &amp; ﬁne ｆｕｌｌｗｉｄｔｈ", "cafÃ© (mojibake)"];
+    : [
+        "A photo of a CAT.",
+        "Tom &amp; Jerry",
+        "“Smart quotes” ﬁne ｆｕｌｌｗｉｄｔｈ",
+        "ΟΔΟΣ",
+        "cafÃ© (mojibake)",
+      ];
 
 function show(name: string, tokenizer: Tokenizer): void {
   console.log(
@@ -41,9 +49,18 @@ if (dir !== undefined && existsSync(dir)) {
   show(dir, await loadTokenizer(nodeFiles(dir)));
 } else {
   if (dir !== undefined) texts.unshift(dir);
-  // openai/CLIP's merges file; gunzipping is the caller's job (core stays browser-safe).
+  // openai/CLIP's merges as a Hugging Face tokenizer.json; gunzipping is the caller's job (core
+  // stays browser-safe).
   const merges = gunzipSync(readFileSync(new URL("bpe_simple_vocab_16e6.txt.gz", DATA))).toString("utf8");
-  show("openai/CLIP (bpe_simple_vocab_16e6.txt)", createClipTokenizerFromMerges(merges));
+  const clip = clipTokenizerJsonFromMerges(merges);
+  show(
+    "CLIP tokenizer.json, default (= transformers)",
+    createTokenizer(clip.tokenizerJson, clip.tokenizerConfig),
+  );
+  show(
+    'CLIP tokenizer.json, textCleaning: "openai" (= openai/CLIP, open_clip)',
+    createTokenizer(clip.tokenizerJson, clip.tokenizerConfig, { textCleaning: "openai" }),
+  );
   const read = (name: string) => JSON.parse(readFileSync(new URL(`unigram/${name}`, DATA), "utf8"));
   show(
     "SigLIP-style Unigram fixture",

@@ -35,18 +35,8 @@ export interface ClipBpeParts {
 
 /** Behaviour switches for {@link ClipBpeTokenizer}. */
 export interface ClipTokenizerOptions {
-  /**
-   * Text cleaning before splitting. `"openai"` (default) is openai/CLIP's ftfy + HTML unescape +
-   * whitespace + lowercase, which the released checkpoints were trained with; `"basic"` is what
-   * Hugging Face's CLIPTokenizerFast does (NFC, whitespace, lowercase).
-   */
-  readonly clean?: "openai" | "basic";
   /** Words kept in the per-word BPE cache (default 20,000; 0 disables it). */
   readonly cacheSize?: number;
-}
-
-function basicClean(text: string): string {
-  return text.normalize("NFC").replace(/\s+/g, " ").trim().toLowerCase();
 }
 
 function requireId(vocab: ReadonlyMap<string, number>, token: string, role: string): number {
@@ -63,7 +53,11 @@ function requireId(vocab: ReadonlyMap<string, number>, token: string, role: stri
   return id;
 }
 
-/** openai/CLIP's byte-level BPE tokenizer, driven by a vocabulary and merge list. */
+/**
+ * openai/CLIP's (and open_clip's) tokenizer, driven by a vocabulary and merge list: ftfy-style
+ * cleaning, HTML unescaping, CLIP's split, byte-level BPE with `</w>` word ends. This is
+ * `textCleaning: "openai"`; the tokenizer.json pipeline itself is {@link JsonTokenizer}.
+ */
 export class ClipBpeTokenizer implements Tokenizer {
   readonly kind = "clip-bpe" as const;
   readonly vocabSize: number;
@@ -76,8 +70,6 @@ export class ClipBpeTokenizer implements Tokenizer {
   readonly #specialIds: ReadonlySet<number>;
   readonly #specials: SpecialIds;
   readonly #bpe: BpeModel;
-  readonly #unkId: number;
-  readonly #clean: (text: string) => string;
   readonly #cache: LruCache<string, readonly number[]>;
 
   constructor(parts: ClipBpeParts) {
@@ -85,27 +77,24 @@ export class ClipBpeTokenizer implements Tokenizer {
     this.bosTokenId = requireId(parts.vocab, parts.bosToken, "bos");
     this.eosTokenId = requireId(parts.vocab, parts.eosToken, "eos");
     this.padTokenId = requireId(parts.vocab, parts.padToken ?? parts.eosToken, "pad");
-    this.#unkId = requireId(parts.vocab, parts.unkToken ?? parts.eosToken, "unk");
+    requireId(parts.vocab, parts.unkToken ?? parts.eosToken, "unk");
     this.modelMaxLength = parts.modelMaxLength ?? 77;
     this.#idToToken = [];
     for (const [token, id] of parts.vocab) this.#idToToken[id] = token;
     this.vocabSize = this.#idToToken.length;
     this.#specialIds = new Set([this.bosTokenId, this.eosTokenId, this.padTokenId]);
     this.#specials = { prefix: [this.bosTokenId], suffix: [this.eosTokenId] };
-    const ranks = new Map<string, number>();
-    parts.merges.forEach(([left, right], rank) => {
-      const key = `${left} ${right}`;
-      if (!ranks.has(key)) ranks.set(key, rank);
+    this.#bpe = new BpeModel(parts.vocab, parts.merges, {
+      endOfWordSuffix: "</w>",
+      unkToken: parts.unkToken ?? parts.eosToken,
     });
-    this.#bpe = new BpeModel(ranks, { endOfWordSuffix: "</w>" });
-    this.#clean = parts.options?.clean === "basic" ? basicClean : cleanClipText;
     this.#cache = new LruCache(parts.options?.cacheSize ?? 20_000);
   }
 
   /** Ids of the text's pieces, without special tokens or truncation. */
   #encodeCore(text: string): number[] {
     const ids: number[] = [];
-    for (const [piece] of this.#clean(text).matchAll(CLIP_SPLIT_PATTERN)) {
+    for (const [piece] of cleanClipText(text).matchAll(CLIP_SPLIT_PATTERN)) {
       let pieceIds = this.#cache.get(piece);
       if (pieceIds === undefined) {
         pieceIds = this.#encodePiece(piece);
@@ -120,9 +109,7 @@ export class ClipBpeTokenizer implements Tokenizer {
     // The split pattern keeps the two specials whole; openai/CLIP maps them straight to their ids.
     if (piece === "<|startoftext|>") return [this.bosTokenId];
     if (piece === "<|endoftext|>") return [this.eosTokenId];
-    return this.#bpe
-      .encodeWord(bytesToUnicode(piece))
-      .map((symbol) => this.#vocab.get(symbol) ?? this.#unkId);
+    return this.#bpe.tokenize(bytesToUnicode(piece));
   }
 
   encode(text: string, options?: EncodeOptions): number[] {

@@ -1,8 +1,14 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isClipkitError } from "../errors.js";
 import { createNormalizer } from "./normalizers.js";
 import { readPostProcessor } from "./post-processor.js";
 import { createPreTokenizer } from "./pre-tokenizers.js";
+import { onigToJs } from "./regex.js";
+import { lowercasePerCodePoint } from "./unicode.js";
+
+const words = (spec: unknown, text: string, atStart = true) =>
+  createPreTokenizer(spec)({ text, atStart }).map((p) => p.text);
 
 function fieldOf(f: () => unknown): string {
   try {
@@ -32,8 +38,42 @@ describe("tokenizer.json normalizers", () => {
     expect(createNormalizer({ type: "NFD" })("é")).toBe("e\u0301");
   });
 
+  it("follows Rust's character definitions, not JavaScript's", () => {
+    const lower = createNormalizer({ type: "Lowercase" });
+    // Rust lowercases per code point: no word-final sigma.
+    expect(lower("ΟΔΟΣ ΣΑΣ")).toBe("οδοσ σασ");
+    expect(lower("İ")).toBe("i\u0307");
+    // Strip and `\s` use White_Space: the BOM (U+FEFF) is not whitespace, U+0085 is.
+    expect(createNormalizer({ type: "Strip" })("\ufeff a \u0085")).toBe("\ufeff a");
+    const collapse = createNormalizer({ type: "Replace", pattern: { Regex: "\\s+" }, content: " " });
+    expect(collapse("a\ufeff\u0085\u3000b")).toBe("a\ufeff b");
+    expect(createNormalizer({ type: "StripAccents" })("cafe\u0301")).toBe("cafe");
+  });
+
+  it("runs BertNormalizer: controls dropped, CJK padded, accents stripped, lowercased", () => {
+    const bert = createNormalizer({
+      type: "BertNormalizer",
+      clean_text: true,
+      handle_chinese_chars: true,
+      strip_accents: null,
+      lowercase: true,
+    });
+    expect(bert("Héllo\u0000\u200b\tW猫\uffff")).toBe("hello w 猫 \uffff");
+    const keep = createNormalizer({ type: "BertNormalizer", strip_accents: false, lowercase: true });
+    expect(keep("É")).toBe("é");
+  });
+
+  it("lowercases per code point exactly like String#toLowerCase per character (property)", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", maxLength: 30 }), (text) => {
+        const expected = Array.from(text, (ch) => ch.toLowerCase()).join("");
+        expect(lowercasePerCodePoint(text)).toBe(expected);
+      }),
+    );
+  });
+
   it("names unsupported or broken normalizers", () => {
-    expect(fieldOf(() => createNormalizer({ type: "BertNormalizer" }))).toBe("normalizer.type");
+    expect(fieldOf(() => createNormalizer({ type: "Magic" }))).toBe("normalizer.type");
     expect(
       fieldOf(() => createNormalizer({ type: "Sequence", normalizers: [{ type: "Replace", pattern: {} }] })),
     ).toBe("normalizer.normalizers[0].pattern");
@@ -43,38 +83,54 @@ describe("tokenizer.json normalizers", () => {
   });
 });
 
+describe("Oniguruma patterns", () => {
+  it("translates Unicode classes, escapes and scoped case-insensitive groups", () => {
+    expect(onigToJs("[^\\s\\p{L}]+").source).toBe("[^\\p{White_Space}\\p{L}]+");
+    expect(onigToJs("\\w+\\s").source).toBe("[\\p{L}\\p{M}\\p{Nd}\\p{Pc}]+\\p{White_Space}");
+    expect(onigToJs("\\#\\&").source).toBe("#&");
+    const qwen = new RegExp(onigToJs("(?i:'s|'t)|\\p{N}").source, "gu");
+    expect("IT'S it's 42".match(qwen)).toEqual(["'S", "'s", "4", "2"]);
+  });
+});
+
 describe("tokenizer.json pre-tokenizers", () => {
   it("splits like Metaspace (prepend schemes, split off) and whitespace splitters", () => {
-    expect(
-      createPreTokenizer({ type: "Metaspace", replacement: "▁", prepend_scheme: "always" })("a photo"),
-    ).toEqual(["▁a", "▁photo"]);
-    expect(createPreTokenizer({ type: "Metaspace", prepend_scheme: "never" })("a photo")).toEqual([
-      "a",
+    expect(words({ type: "Metaspace", replacement: "▁", prepend_scheme: "always" }, "a photo")).toEqual([
+      "▁a",
       "▁photo",
     ]);
-    expect(createPreTokenizer({ type: "Metaspace", add_prefix_space: true, split: false })("a b")).toEqual([
-      "▁a▁b",
-    ]);
-    expect(createPreTokenizer({ type: "WhitespaceSplit" })(" a  b\tc ")).toEqual(["a", "b", "c"]);
-    expect(createPreTokenizer({ type: "Whitespace" })("hi, you!")).toEqual(["hi", ",", "you", "!"]);
+    expect(words({ type: "Metaspace", prepend_scheme: "never" }, "a photo")).toEqual(["a", "▁photo"]);
+    expect(words({ type: "Metaspace", prepend_scheme: "first" }, "a b", false)).toEqual(["a", "▁b"]);
+    expect(words({ type: "Metaspace", add_prefix_space: true, split: false }, "a b")).toEqual(["▁a▁b"]);
+    expect(words({ type: "WhitespaceSplit" }, " a  b\tc\ufeff ")).toEqual(["a", "b", "c\ufeff"]);
+    expect(words({ type: "Whitespace" }, "hi, you! é")).toEqual(["hi", ",", "you", "!", "é"]);
+    expect(words({ type: "BertPreTokenizer" }, "a,b  $c")).toEqual(["a", ",", "b", "$", "c"]);
+    expect(words({ type: "Digits", individual_digits: true }, "a12")).toEqual(["a", "1", "2"]);
+    expect(words({ type: "Digits" }, "a12b")).toEqual(["a", "12", "b"]);
+    expect(words({ type: "Punctuation" }, "a.b")).toEqual(["a", ".", "b"]);
+  });
+
+  it("maps bytes like GPT-2's ByteLevel (prefix space, regex)", () => {
+    expect(words({ type: "ByteLevel", add_prefix_space: true }, "hi you")).toEqual(["Ġhi", "Ġyou"]);
+    expect(words({ type: "ByteLevel", use_regex: false }, "é!")).toEqual(["Ã©!"]);
   });
 
   it("splits on patterns with each behaviour, and in sequence", () => {
     const split = (behavior: string, invert = false) =>
-      createPreTokenizer({ type: "Split", pattern: { String: "-" }, behavior, invert })("a-b--c");
+      words({ type: "Split", pattern: { String: "-" }, behavior, invert }, "a-b--c");
     expect(split("Removed")).toEqual(["a", "b", "c"]);
     expect(split("Isolated")).toEqual(["a", "-", "b", "-", "-", "c"]);
     expect(split("MergedWithPrevious")).toEqual(["a-", "b-", "-", "c"]);
-    expect(createPreTokenizer({ type: "Split", pattern: { Regex: "\\d+" }, invert: true })("a12b3")).toEqual([
-      "12",
-      "3",
-    ]);
-    const sequence = createPreTokenizer({
+    expect(split("MergedWithNext")).toEqual(["a", "-b", "-", "-c"]);
+    expect(split("Contiguous")).toEqual(["a", "-", "b", "--", "c"]);
+    expect(words({ type: "Split", pattern: { Regex: "\\d+" }, invert: true }, "a12b3")).toEqual(["12", "3"]);
+    const sequence = {
       type: "Sequence",
-      pretokenizers: [{ type: "WhitespaceSplit" }, { type: "Metaspace", prepend_scheme: "always" }],
-    });
-    expect(sequence("x y")).toEqual(["▁x", "▁y"]);
-    expect(fieldOf(() => split("Contiguous"))).toBe("pre_tokenizer.behavior");
+      pretokenizers: [{ type: "WhitespaceSplit" }, { type: "Metaspace" }],
+    };
+    expect(words(sequence, "x y")).toEqual(["▁x", "▁y"]);
+    expect(fieldOf(() => split("Sideways"))).toBe("pre_tokenizer.behavior");
+    expect(fieldOf(() => createPreTokenizer({ type: "Magic" }))).toBe("pre_tokenizer.type");
   });
 });
 

@@ -22,6 +22,15 @@ function memoryFiles(files: Record<string, unknown>): ModelFiles {
   };
 }
 
+function fieldOrArgument(f: () => unknown): string {
+  try {
+    f();
+  } catch (error) {
+    return isClipkitError(error, "INVALID_ARGUMENT") ? String(error.details.argument) : "other";
+  }
+  return "none";
+}
+
 function fieldOf(f: () => unknown): string {
   try {
     f();
@@ -50,17 +59,33 @@ describe("createTokenizer / loadTokenizer", () => {
     expect(tokenizerConfig.model_max_length).toBe(77);
   });
 
-  it("builds a CLIP tokenizer from tokenizer.json that matches the golden ids", async () => {
+  it('matches openai/CLIP on every golden text with textCleaning "openai" (open_clip folders)', async () => {
+    const files = { "tokenizer.json": json, "tokenizer_config.json": tokenizerConfig };
+    const openClip = await loadTokenizer(memoryFiles({ ...files, "open_clip_config.json": {} }));
+    const explicit = createTokenizer(json, tokenizerConfig, { textCleaning: "openai" });
+    for (const tokenizer of [openClip, explicit]) {
+      expect(tokenizer.kind).toBe("clip-bpe");
+      expect(tokenizer.padTokenId).toBe(49_407);
+      const cases = clipGoldenCases();
+      const agree = cases.filter(
+        (c) => JSON.stringify(tokenizer.encode(c.text)) === JSON.stringify(c.ids),
+      ).length;
+      expect(agree).toBe(cases.length);
+    }
+  });
+
+  it("follows the file's own pipeline (transformers) by default for a Hugging Face folder", async () => {
     const tokenizer = await loadTokenizer(
       memoryFiles({ "tokenizer.json": json, "tokenizer_config.json": tokenizerConfig }),
     );
-    expect(tokenizer.kind).toBe("clip-bpe");
-    expect(tokenizer.padTokenId).toBe(49_407);
-    const cases = clipGoldenCases();
-    const agree = cases.filter(
-      (c) => JSON.stringify(tokenizer.encode(c.text)) === JSON.stringify(c.ids),
-    ).length;
-    expect(agree).toBe(cases.length);
+    // transformers keeps the entity, lowercases Σ per code point, and keeps the BOM as a symbol.
+    expect(tokenizer.encode("Tom &amp; Jerry")).toEqual([49406, 2435, 261, 6259, 282, 9164, 49407]);
+    const openai = createTokenizer(json, tokenizerConfig, { textCleaning: "openai" });
+    expect(openai.encode("Tom &amp; Jerry")).not.toEqual(tokenizer.encode("Tom &amp; Jerry"));
+    expect(tokenizer.decode(tokenizer.encode("ΟΔΟΣ"))).toBe("οδοσ");
+    expect(
+      fieldOrArgument(() => createTokenizer(json, tokenizerConfig, { textCleaning: "ftfy" as "none" })),
+    ).toBe("textCleaning");
   });
 
   it("accepts merges written as [left, right] pairs and a config-less folder", async () => {
@@ -108,14 +133,19 @@ describe("createTokenizer / loadTokenizer", () => {
     expect(fieldOf(() => createTokenizer({ ...json, model: { ...model, merges: [42] } }))).toBe(
       "model.merges[0]",
     );
-    expect(fieldOf(() => createTokenizer({ ...json, model: { type: "WordPiece", vocab: {} } }))).toBe(
+    expect(fieldOf(() => createTokenizer({ ...json, model: { type: "WordLevel", vocab: {} } }))).toBe(
       "model.type",
     );
     expect(fieldOf(() => createTokenizer({ ...json, added_tokens: [{ id: "x" }] }))).toBe(
       "added_tokens[0].content",
     );
-    const noBos = { ...model, vocab: { a: 0, "<|endoftext|>": 1 } };
-    expect(fieldOf(() => createTokenizer({ ...json, added_tokens: [], model: noBos }))).toBe("bos");
+    const noBos = { ...model, vocab: { a: 0, "<|endoftext|>": 1 }, merges: [] };
+    expect(fieldOf(() => createTokenizer({ ...json, added_tokens: [], model: noBos }, tokenizerConfig))).toBe(
+      "bos_token",
+    );
+    expect(fieldOf(() => createTokenizer({ ...json, model: { ...model, merges: ["a qqqqqqqx"] } }))).toBe(
+      "model.merges[0]",
+    );
     await expect(loadTokenizer(memoryFiles({ "tokenizer.json": "{nope" }))).rejects.toMatchObject({
       code: "TOKENIZER_INVALID",
       details: { file: "memory:/tokenizer.json" },

@@ -1,42 +1,74 @@
 import type { ModelFiles } from "../backend/session.js";
-import { createByteLevelBpeTokenizer } from "./byte-level-bpe.js";
+import { ClipkitError } from "../errors.js";
 import { createClipTokenizerFromJson, isClipBpe } from "./clip-from-json.js";
-import type { ClipTokenizerOptions } from "./clip-tokenizer.js";
-import { asObject, invalid, parseJsonFile } from "./tokenizer-json.js";
+import { JsonTokenizer } from "./json-tokenizer.js";
+import { asObject, parseJsonFile } from "./tokenizer-json.js";
 import type { Tokenizer } from "./types.js";
-import { createUnigramTokenizer } from "./unigram-tokenizer.js";
 
 /**
- * Builds the right tokenizer for a Hugging Face `tokenizer.json` (parsed), with the optional
- * `tokenizer_config.json` supplying `model_max_length` and the special tokens:
- * CLIP BPE (`end_of_word_suffix: "</w>"`), GPT-2-style byte-level BPE, or SentencePiece Unigram
- * (SigLIP, T5-style). Other layouts fail with `TOKENIZER_INVALID` naming the model type.
+ * Text cleaning on top of what tokenizer.json declares.
+ * - `"none"`: exactly the file's pipeline, as transformers' fast tokenizer (Rust `tokenizers`)
+ *   runs it — the default for a Hugging Face folder.
+ * - `"openai"`: openai/CLIP's and open_clip's own pipeline for CLIP BPE vocabularies (ftfy,
+ *   HTML-unescape twice, whitespace collapse, lowercase, CLIP's split), which is what the original
+ *   checkpoints were trained with — the default for open_clip folders (`open_clip_config.json`).
+ */
+export type TextCleaning = "none" | "openai";
+
+/** Options for {@link createTokenizer} / {@link loadTokenizer}. */
+export interface TokenizerOptions {
+  /** See {@link TextCleaning}. `createTokenizer` defaults to `"none"`; `loadTokenizer` picks by folder. */
+  readonly textCleaning?: TextCleaning;
+  /** Words kept in the per-word cache (default 20,000; 0 disables it). */
+  readonly cacheSize?: number;
+}
+
+/**
+ * Builds the tokenizer a parsed Hugging Face `tokenizer.json` declares (BPE, Unigram or WordPiece
+ * with its normalizer, pre-tokenizer, post-processor and decoder), with the optional
+ * `tokenizer_config.json` supplying `model_max_length` and the special tokens.
+ *
+ * @throws ClipkitError `TOKENIZER_INVALID` naming the field at fault (unsupported model type,
+ *   normalizer, pre-tokenizer, …); `INVALID_ARGUMENT` for `textCleaning: "openai"` on a
+ *   vocabulary that is not CLIP BPE.
  */
 export function createTokenizer(
   tokenizerJson: unknown,
   tokenizerConfig?: unknown,
-  options?: ClipTokenizerOptions,
+  options: TokenizerOptions = {},
 ): Tokenizer {
   const json = asObject(tokenizerJson, "(root)");
-  const model = asObject(json.model, "model");
-  const type =
-    model.type ?? (model.merges !== undefined ? "BPE" : Array.isArray(model.vocab) ? "Unigram" : undefined);
-  if (type === "BPE") {
-    if (isClipBpe(json)) return createClipTokenizerFromJson(json, tokenizerConfig, options);
-    return createByteLevelBpeTokenizer(json, tokenizerConfig);
+  const cleaning = options.textCleaning ?? "none";
+  if (cleaning === "openai") {
+    if (!isClipBpe(json)) {
+      throw new ClipkitError(
+        "INVALID_ARGUMENT",
+        'textCleaning "openai" needs a CLIP BPE tokenizer.json (end_of_word_suffix "</w>")',
+        { details: { argument: "textCleaning", value: cleaning } },
+      );
+    }
+    return createClipTokenizerFromJson(json, tokenizerConfig, { cacheSize: options.cacheSize });
   }
-  if (type === "Unigram") return createUnigramTokenizer(json, tokenizerConfig);
-  return invalid(
-    "model.type",
-    `unsupported tokenizer model ${JSON.stringify(type)} (supported: BPE, Unigram)`,
-  );
+  if (cleaning !== "none") {
+    throw new ClipkitError(
+      "INVALID_ARGUMENT",
+      `textCleaning must be "none" or "openai", got ${String(cleaning)}`,
+      {
+        details: { argument: "textCleaning", value: cleaning },
+      },
+    );
+  }
+  return new JsonTokenizer(json, tokenizerConfig, options.cacheSize);
 }
 
 /**
  * Reads `tokenizer.json` (and `tokenizer_config.json` when present) from a model folder and
- * builds its tokenizer with {@link createTokenizer}.
+ * builds its tokenizer with {@link createTokenizer}. Unless `options.textCleaning` says otherwise,
+ * an open_clip folder (`open_clip_config.json` present) with a CLIP BPE vocabulary gets
+ * `"openai"` cleaning, as open_clip's tokenizer does; every other folder gets exactly its
+ * tokenizer.json pipeline, as transformers does.
  */
-export async function loadTokenizer(files: ModelFiles, options?: ClipTokenizerOptions): Promise<Tokenizer> {
+export async function loadTokenizer(files: ModelFiles, options: TokenizerOptions = {}): Promise<Tokenizer> {
   const json = parseJsonFile(await files.readText("tokenizer.json"), `${files.location}/tokenizer.json`);
   let config: unknown;
   if (await files.exists("tokenizer_config.json")) {
@@ -45,5 +77,10 @@ export async function loadTokenizer(files: ModelFiles, options?: ClipTokenizerOp
       `${files.location}/tokenizer_config.json`,
     );
   }
-  return createTokenizer(json, config, options);
+  let textCleaning = options.textCleaning;
+  if (textCleaning === undefined) {
+    const openClip = await files.exists("open_clip_config.json");
+    textCleaning = openClip && isClipBpe(asObject(json, "(root)")) ? "openai" : "none";
+  }
+  return createTokenizer(json, config, { ...options, textCleaning });
 }

@@ -71,7 +71,7 @@ export function assertText(text: unknown, argument = "text"): asserts text is st
 }
 
 /**
- * Pads encoded rows on the right with `padId` and builds attention masks. `"max_length"` pads to
+ * Pads encoded rows with `padId` (on the right unless `side` says left) and builds attention masks. `"max_length"` pads to
  * `maxLength` (rows already longer, when truncation is off, set the width instead).
  */
 export function padRows(
@@ -79,6 +79,7 @@ export function padRows(
   padding: BatchEncodeOptions["padding"],
   maxLength: number,
   padId: number,
+  side: "left" | "right" = "right",
 ): BatchEncoding {
   const longest = rows.reduce((m, r) => Math.max(m, r.length), 0);
   const width = padding === "max_length" ? Math.max(maxLength, longest) : padding === "longest" ? longest : 0;
@@ -86,9 +87,16 @@ export function padRows(
   const attentionMask: number[][] = [];
   for (const row of rows) {
     const pad = Math.max(0, width - row.length);
-    const mask = new Array<number>(row.length + pad).fill(1, 0, row.length).fill(0, row.length);
-    inputIds.push(pad === 0 ? row : row.concat(new Array<number>(pad).fill(padId)));
-    attentionMask.push(mask);
+    const ones = new Array<number>(row.length).fill(1);
+    const padding = new Array<number>(pad).fill(padId);
+    const zeros = new Array<number>(pad).fill(0);
+    if (side === "left") {
+      inputIds.push(pad === 0 ? row : padding.concat(row));
+      attentionMask.push(zeros.concat(ones));
+    } else {
+      inputIds.push(pad === 0 ? row : row.concat(padding));
+      attentionMask.push(ones.concat(zeros));
+    }
   }
   return { inputIds, attentionMask };
 }

@@ -12,14 +12,15 @@ export {
   clipTokenizerJsonFromMerges,
   type TokenizerFiles,
 } from "./clip-tokenizer-json.js";
-export { createTokenizer, loadTokenizer } from "./create.js";
+export { createTokenizer, loadTokenizer, type TextCleaning, type TokenizerOptions } from "./create.js";
 export { fixText } from "./ftfy.js";
 export { unescapeHtml } from "./html-unescape.js";
+export { JsonTokenizer } from "./json-tokenizer.js";
 export type {
   BatchEncodeOptions,
   BatchEncoding,
   DecodeOptions,
   EncodeOptions,
   Tokenizer,
+  TokenizerKind,
 } from "./types.js";
-export { UnigramTokenizer } from "./unigram-tokenizer.js";

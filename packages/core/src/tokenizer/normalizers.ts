@@ -1,42 +1,80 @@
 import { PrecompiledCharsMap } from "./precompiled.js";
+import { readPattern } from "./regex.js";
 import { asObject, invalid } from "./tokenizer-json.js";
+import {
+  COMBINING_MARK,
+  lowercasePerCodePoint,
+  NONSPACING_MARK,
+  OTHER,
+  stripWhitespace,
+  WHITESPACE,
+} from "./unicode.js";
 
 /** A text → text step of a tokenizer.json `normalizer`. */
 export type Normalizer = (text: string) => string;
 
-// Oniguruma / Rust regex (and Python's re.escape) allow escaping any punctuation, like `\#`;
-// JavaScript's unicode mode only allows escaping syntax characters, so drop the other escapes.
-function toJsRegexSource(source: string): string {
-  return source.replace(/\\(.)/gsu, (escaped, ch: string) =>
-    /[\w\s^$\\.*+?()[\]{}|/-]/u.test(ch) ? escaped : ch,
+export { readPattern } from "./regex.js";
+
+const identity: Normalizer = (text) => text;
+
+function allBelow(text: string, limit: number): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= limit) return false;
+  return true;
+}
+
+function isChineseChar(cp: number): boolean {
+  return (
+    (cp >= 0x4e00 && cp <= 0x9fff) ||
+    (cp >= 0x3400 && cp <= 0x4dbf) ||
+    (cp >= 0x20000 && cp <= 0x2a6df) ||
+    (cp >= 0x2a700 && cp <= 0x2b73f) ||
+    (cp >= 0x2b740 && cp <= 0x2b81f) ||
+    (cp >= 0x2b920 && cp <= 0x2ceaf) ||
+    (cp >= 0xf900 && cp <= 0xfaff) ||
+    (cp >= 0x2f800 && cp <= 0x2fa1f)
   );
 }
 
-/** Builds a RegExp (global, unicode) or literal matcher from a `{ Regex }` / `{ String }` pattern. */
-export function readPattern(value: unknown, field: string): RegExp {
-  const pattern = asObject(value, field);
-  if (typeof pattern.Regex === "string") {
-    try {
-      return new RegExp(toJsRegexSource(pattern.Regex), "gu");
-    } catch (cause) {
-      return invalid(
-        field,
-        `regex ${JSON.stringify(pattern.Regex)} is not valid in JavaScript: ${String(cause)}`,
-      );
+/**
+ * tokenizers' BertNormalizer: drop NUL, U+FFFD and other (C*) characters except tab/newline/CR,
+ * turn whitespace into spaces, pad CJK ideographs with spaces, strip accents (NFD, drop Mn;
+ * defaults to `lowercase`), lowercase per code point.
+ */
+function bertNormalizer(node: Record<string, unknown>): Normalizer {
+  const cleanText = node.clean_text !== false;
+  const chinese = node.handle_chinese_chars !== false;
+  const lowercase = node.lowercase !== false;
+  const stripAccents = typeof node.strip_accents === "boolean" ? node.strip_accents : lowercase;
+  return (text) => {
+    let out = "";
+    for (const ch of text) {
+      const cp = ch.codePointAt(0)!;
+      if (cleanText) {
+        if (ch === "\t" || ch === "\n" || ch === "\r") {
+          out += " ";
+          continue;
+        }
+        if (cp === 0 || cp === 0xfffd || OTHER.test(ch)) continue;
+        if (WHITESPACE.test(ch)) {
+          out += " ";
+          continue;
+        }
+      }
+      out += chinese && isChineseChar(cp) ? ` ${ch} ` : ch;
     }
-  }
-  if (typeof pattern.String === "string")
-    return new RegExp(pattern.String.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "gu");
-  return invalid(field, "expected { Regex } or { String }");
+    if (stripAccents) out = out.normalize("NFD").replace(NONSPACING_MARK, "");
+    return lowercase ? lowercasePerCodePoint(out) : out;
+  };
 }
 
 /**
- * Interprets a tokenizer.json `normalizer` block. Supported: Sequence, NFC/NFD/NFKC/NFKD,
- * Lowercase, Replace, Strip, Prepend, and Precompiled (SentencePiece's compiled charsmap, applied
- * longest-match-first like SentencePiece itself).
+ * Interprets a tokenizer.json `normalizer` block as tokenizers does: Sequence, NFC/NFD/NFKC/NFKD,
+ * Lowercase (per code point, see {@link lowercasePerCodePoint}), Strip (Unicode White_Space),
+ * StripAccents (drops M* marks), Replace (string or Oniguruma regex), Prepend, BertNormalizer, and
+ * Precompiled (SentencePiece's compiled charsmap, applied per grapheme like tokenizers).
  */
 export function createNormalizer(spec: unknown, field = "normalizer"): Normalizer {
-  if (spec === null || spec === undefined) return (text) => text;
+  if (spec === null || spec === undefined) return identity;
   const node = asObject(spec, field);
   switch (node.type) {
     case "Sequence": {
@@ -49,17 +87,19 @@ export function createNormalizer(spec: unknown, field = "normalizer"): Normalize
     case "NFKC":
     case "NFKD": {
       const form = node.type;
-      return (text) => text.normalize(form);
+      // Text below U+0300 is already NFC (no combining marks, no NFC_Quick_Check=No characters);
+      // ASCII is stable under every form. Skipping ICU there matters for short captions.
+      const limit = form === "NFC" ? 0x300 : 0x80;
+      return (text) => (allBelow(text, limit) ? text : text.normalize(form));
     }
     case "Precompiled": {
       // An empty charsmap (SentencePiece's "identity" rule) normalizes nothing.
-      if (typeof node.precompiled_charsmap !== "string" || node.precompiled_charsmap === "")
-        return (text) => text;
+      if (typeof node.precompiled_charsmap !== "string" || node.precompiled_charsmap === "") return identity;
       const charsMap = new PrecompiledCharsMap(node.precompiled_charsmap, `${field}.precompiled_charsmap`);
-      return (text) => charsMap.normalize(text);
+      return (text) => charsMap.normalizeGraphemes(text);
     }
     case "Lowercase":
-      return (text) => text.toLowerCase();
+      return lowercasePerCodePoint;
     case "Replace": {
       const pattern = readPattern(node.pattern, `${field}.pattern`);
       const content = typeof node.content === "string" ? node.content : "";
@@ -68,13 +108,16 @@ export function createNormalizer(spec: unknown, field = "normalizer"): Normalize
     case "Strip": {
       const left = node.strip_left !== false;
       const right = node.strip_right !== false;
-      return (text) =>
-        left && right ? text.trim() : left ? text.trimStart() : right ? text.trimEnd() : text;
+      return (text) => stripWhitespace(text, left, right);
     }
+    case "StripAccents":
+      return (text) => text.replace(COMBINING_MARK, "");
     case "Prepend": {
       const prefix = typeof node.prepend === "string" ? node.prepend : "";
       return (text) => (text.length > 0 ? prefix + text : text);
     }
+    case "BertNormalizer":
+      return bertNormalizer(node);
     default:
       return invalid(`${field}.type`, `unsupported normalizer ${JSON.stringify(node.type)}`);
   }

@@ -32,7 +32,8 @@ function templateIds(node: Record<string, unknown>, field: string): SpecialIds {
 
 /**
  * The special ids a tokenizer.json `post_processor` wraps around a single text: TemplateProcessing
- * (its `single` template), RobertaProcessing / BertProcessing (`cls` … `sep`), or none.
+ * (its `single` template), RobertaProcessing / BertProcessing (`cls` … `sep`), ByteLevel (no ids),
+ * Sequence of those, or none.
  */
 export function readPostProcessor(spec: unknown, field = "post_processor"): SpecialIds {
   if (spec === null || spec === undefined) return { prefix: [], suffix: [] };
@@ -43,12 +44,12 @@ export function readPostProcessor(spec: unknown, field = "post_processor"): Spec
     case "RobertaProcessing":
     case "BertProcessing":
       return { prefix: [pairId(node.cls, `${field}.cls`)], suffix: [pairId(node.sep, `${field}.sep`)] };
+    case "ByteLevel":
+      // Only trims offsets; adds no ids.
+      return { prefix: [], suffix: [] };
     case "Sequence": {
       if (!Array.isArray(node.processors)) invalid(`${field}.processors`, "not an array");
-      const parts = node.processors
-        .map((p, i) => ({ p, i }))
-        .filter(({ p }) => (p as { type?: unknown } | null)?.type !== "ByteLevel")
-        .map(({ p, i }) => readPostProcessor(p, `${field}.processors[${i}]`));
+      const parts = node.processors.map((p, i) => readPostProcessor(p, `${field}.processors[${i}]`));
       return { prefix: parts.flatMap((x) => x.prefix), suffix: parts.flatMap((x) => x.suffix) };
     }
     default:

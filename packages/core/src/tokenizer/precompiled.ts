@@ -1,7 +1,7 @@
 import { invalid } from "./tokenizer-json.js";
 
 const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder();
+const utf8Decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 function base64ToBytes(base64: string): Uint8Array {
   const binary = atob(base64);
@@ -10,11 +10,38 @@ function base64ToBytes(base64: string): Uint8Array {
   return bytes;
 }
 
+const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+function utf8Length(text: string): number {
+  let n = 0;
+  for (const ch of text) {
+    const cp = ch.codePointAt(0)!;
+    n += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+  }
+  return n;
+}
+
+// Extended grapheme clusters; printable ASCII (and CR LF) needs no segmenter.
+function* graphemes(text: string): Generator<string> {
+  let ascii = true;
+  for (let i = 0; i < text.length && ascii; i++) ascii = text.charCodeAt(i) < 0x80;
+  if (ascii) {
+    for (let i = 0; i < text.length; i++) {
+      if (text[i] === "\r" && text[i + 1] === "\n") {
+        yield "\r\n";
+        i++;
+      } else yield text[i]!;
+    }
+    return;
+  }
+  for (const { segment } of segmenter.segment(text)) yield segment;
+}
+
 /**
  * SentencePiece's compiled normalization rules (`precompiled_charsmap`, e.g. nmt_nfkc): a Darts
  * double-array trie over UTF-8 byte sequences whose leaves point into a blob of NUL-terminated
- * replacement strings. Applied like SentencePiece's normalizer: at each position the longest
- * matching rule wins; bytes no rule matches are copied one character at a time.
+ * replacement strings, applied the way Hugging Face tokenizers applies it (see
+ * {@link PrecompiledCharsMap.normalizeGraphemes}).
  */
 export class PrecompiledCharsMap {
   readonly #units: Uint32Array;
@@ -38,13 +65,13 @@ export class PrecompiledCharsMap {
     this.#normalized = blob.subarray(4 + trieSize);
   }
 
-  // Longest rule matching bytes[start…]: [value, length] or undefined (Darts commonPrefixSearch).
-  #longestMatch(bytes: Uint8Array, start: number): [number, number] | undefined {
+  // The shortest rule matching a prefix of bytes[start…end): [value, length] or undefined (Darts
+  // commonPrefixSearch; spm_precompiled's `transform` takes its first result).
+  #firstMatch(bytes: Uint8Array, start: number, end: number): [number, number] | undefined {
     const units = this.#units;
     const offset = (unit: number) => (unit >>> 10) << ((unit & (1 << 9)) >>> 6);
     let pos = offset(units[0] ?? 0);
-    let found: [number, number] | undefined;
-    for (let i = start; i < bytes.length; i++) {
+    for (let i = start; i < end; i++) {
       const byte = bytes[i]!;
       if (byte === 0) break;
       pos ^= byte;
@@ -52,30 +79,42 @@ export class PrecompiledCharsMap {
       // label() keeps bit 31 so leaf units never match a byte label.
       if (unit === undefined || (unit & 0x800000ff) >>> 0 !== byte) break;
       pos ^= offset(unit);
-      if ((unit >>> 8) & 1) found = [(units[pos] ?? 0) & 0x7fffffff, i + 1 - start];
+      if ((unit >>> 8) & 1) return [(units[pos] ?? 0) & 0x7fffffff, i + 1 - start];
     }
-    return found;
+    return undefined;
   }
 
-  /** Normalizes `text` with the compiled rules. */
-  normalize(text: string): string {
-    const bytes = utf8Encoder.encode(text);
-    const out: number[] = [];
-    let i = 0;
-    while (i < bytes.length) {
-      const match = this.#longestMatch(bytes, i);
-      if (match !== undefined) {
-        for (let k = match[0]; k < this.#normalized.length && this.#normalized[k] !== 0; k++)
-          out.push(this.#normalized[k]!);
-        i += match[1];
-        continue;
+  #replacement(value: number): string {
+    let end = value;
+    while (end < this.#normalized.length && this.#normalized[end] !== 0) end++;
+    return utf8Decoder.decode(this.#normalized.subarray(value, end));
+  }
+
+  // spm_precompiled's `transform`: the first (shortest) rule matching a prefix of `chunk`
+  // replaces the whole chunk.
+  #transform(chunk: string): string | undefined {
+    const bytes = utf8Encoder.encode(chunk);
+    const match = this.#firstMatch(bytes, 0, bytes.length);
+    return match === undefined ? undefined : this.#replacement(match[0]);
+  }
+
+  /**
+   * Normalizes like Hugging Face tokenizers' `Precompiled` normalizer: per extended grapheme
+   * cluster, a cluster under 6 UTF-8 bytes is replaced whole when a rule matches its start;
+   * otherwise each character is replaced by its own rule or kept.
+   */
+  normalizeGraphemes(text: string): string {
+    let out = "";
+    for (const grapheme of graphemes(text)) {
+      if (utf8Length(grapheme) < 6) {
+        const whole = this.#transform(grapheme);
+        if (whole !== undefined) {
+          out += whole;
+          continue;
+        }
       }
-      // Copy one UTF-8 character (TextEncoder output is always valid UTF-8).
-      const lead = bytes[i]!;
-      const length = lead < 0x80 ? 1 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : 4;
-      for (let k = 0; k < length; k++) out.push(bytes[i + k]!);
-      i += length;
+      for (const ch of grapheme) out += this.#transform(ch) ?? ch;
     }
-    return utf8Decoder.decode(Uint8Array.from(out));
+    return out;
   }
 }

@@ -4,7 +4,16 @@ import { ClipkitError } from "../errors.js";
 export interface AddedToken {
   readonly id: number;
   readonly content: string;
+  /** Skipped by `decode` with `skipSpecialTokens`. */
   readonly special: boolean;
+  /** Matched only with no word character (Unicode `\w`) right before or after it. */
+  readonly singleWord: boolean;
+  /** Swallows the whitespace before it. */
+  readonly lstrip: boolean;
+  /** Swallows the whitespace after it. */
+  readonly rstrip: boolean;
+  /** Matched in the normalized text (by its normalized form) instead of the raw text. */
+  readonly normalized: boolean;
 }
 
 /** Settings from tokenizer_config.json (and tokenizer.json's own truncation/padding blocks). */
@@ -43,7 +52,17 @@ export function readAddedTokens(json: Record<string, unknown>): AddedToken[] {
     if (typeof token.content !== "string") invalid(`added_tokens[${i}].content`, "not a string");
     if (!Number.isInteger(token.id) || (token.id as number) < 0)
       invalid(`added_tokens[${i}].id`, "not an id");
-    return { id: token.id as number, content: token.content, special: token.special !== false };
+    const special = token.special !== false;
+    return {
+      id: token.id as number,
+      content: token.content,
+      special,
+      singleWord: token.single_word === true,
+      lstrip: token.lstrip === true,
+      rstrip: token.rstrip === true,
+      // tokenizers' default: special tokens are matched raw, others after normalization.
+      normalized: typeof token.normalized === "boolean" ? token.normalized : !special,
+    };
   });
 }
 

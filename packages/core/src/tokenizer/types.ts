@@ -20,6 +20,12 @@ export interface BatchEncodeOptions extends EncodeOptions {
    * Default: the tokenizer's own default (CLIP `"longest"`, SigLIP `"max_length"`).
    */
   padding?: "longest" | "max_length" | false;
+  /**
+   * Which side padding goes on. Default: the tokenizer's own (`padding_side` in
+   * tokenizer_config.json, else the tokenizer.json padding direction, else transformers' class
+   * default: left for Llama/Gemma/Cohere/XLNet/Siglip2 tokenizers, right otherwise).
+   */
+  paddingSide?: "left" | "right";
 }
 
 /** Token ids and the matching attention mask (1 = real token, 0 = padding), one row per text. */
@@ -34,10 +40,17 @@ export interface DecodeOptions {
   skipSpecialTokens?: boolean;
 }
 
+/**
+ * Which algorithm segments the text: CLIP's BPE with `</w>` word ends, GPT-2-style byte-level
+ * BPE, other BPE (SentencePiece-style, e.g. Llama/Gemma with byte fallback), SentencePiece
+ * Unigram (SigLIP, T5, XLM-R) or WordPiece (BERT).
+ */
+export type TokenizerKind = "clip-bpe" | "byte-level-bpe" | "bpe" | "unigram" | "wordpiece";
+
 /** A text tokenizer: pure, synchronous, safe to share between calls. */
 export interface Tokenizer {
   /** Which algorithm segments the text. */
-  readonly kind: "clip-bpe" | "unigram" | "byte-level-bpe";
+  readonly kind: TokenizerKind;
   /** Number of ids the model's embedding table holds (including added tokens). */
   readonly vocabSize: number;
   /** The context length the text tower accepts (CLIP 77, SigLIP 64). */

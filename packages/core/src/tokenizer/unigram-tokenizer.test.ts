@@ -114,7 +114,7 @@ describe("Unigram tokenizer (SigLIP layout)", () => {
     expect(codeOf(() => createTokenizer({ ...json, model: { ...model, unk_id: 5000 } }))).toBe(
       "TOKENIZER_INVALID model.unk_id",
     );
-    expect(codeOf(() => createTokenizer({ ...json, pre_tokenizer: { type: "Digits" } }))).toBe(
+    expect(codeOf(() => createTokenizer({ ...json, pre_tokenizer: { type: "Magic" } }))).toBe(
       "TOKENIZER_INVALID pre_tokenizer.type",
     );
   });
