@@ -65,6 +65,44 @@ describe("head persistence", () => {
     );
   });
 
+  it("detects any change to the header: a label ('rocket' → 'pocket'), the scoring, every single byte", () => {
+    const head = new ZeroShotHead({
+      labels: ["rocket", "cat"],
+      weights: Float32Array.from({ length: 8 }, (_, i) => i / 10),
+      space: SPACE,
+      scoring: { kind: "softmax", logitScale: 100 },
+      promptsHash: "h",
+    });
+    const bytes = saveHead(head);
+    const text = new TextDecoder().decode(bytes);
+    const edit = (from: string, to: string) => {
+      const at = text.indexOf(from);
+      expect(at).toBeGreaterThan(0);
+      const out = bytes.slice();
+      out.set(new TextEncoder().encode(to), at);
+      return out;
+    };
+    expectCode(() => loadHead(edit('"rocket"', '"pocket"')), "HEAD_CORRUPT");
+    expectCode(() => loadHead(edit('"logitScale":100', '"logitScale":900')), "HEAD_CORRUPT");
+    const { weightsOffset } = readHeadHeader(bytes);
+    for (let i = 16; i < weightsOffset; i++) {
+      for (const bit of [0x01, 0x20]) {
+        const flipped = bytes.slice();
+        flipped[i]! ^= bit;
+        let ok = true;
+        try {
+          loadHead(flipped);
+        } catch {
+          ok = false;
+        }
+        // Bits in the zero padding before the weights carry nothing; every header bit is checked.
+        const header = readHeadHeader(bytes);
+        const jsonEnd = weightsOffset - ((4 - ((16 + JSON.stringify(header).length) % 4)) % 4);
+        if (i < jsonEnd) expect(ok, `byte ${i} bit ${bit}`).toBe(false);
+      }
+    }
+  });
+
   it("detects truncation at every length and trailing bytes", () => {
     const bytes = saveHead(sample());
     for (let n = 0; n < bytes.length; n++) expectCode(() => loadHead(bytes.subarray(0, n)), "HEAD_CORRUPT");

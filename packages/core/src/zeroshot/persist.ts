@@ -17,7 +17,9 @@ import { ZeroShotHead } from "./head.js";
  * | 4·classes·dim | float32 weights, row-major |
  *
  * The file ends exactly after the weights, so truncation is always detected; the header carries a
- * checksum of the weight bytes, so bit rot is too.
+ * checksum of the weight bytes and, as its last key, `headerHash` over the header's own bytes, so
+ * bit rot anywhere is too — a flipped byte in a label ("rocket" → "pocket") or in the scoring
+ * constants is `HEAD_CORRUPT`, never a silently different head.
  */
 export const HEAD_MAGIC = "CLIPHEAD";
 /** Current head file format version. */
@@ -31,11 +33,32 @@ export interface HeadFileHeader {
   readonly promptsHash: string;
   /** fnv1a64 of the weight bytes. */
   readonly weightsHash: string;
+  /** fnv1a64 of the header's own JSON bytes before this key (always written last; checked on read). */
+  readonly headerHash?: string;
   /** Free-form provenance (templates name, tool version, date); round-tripped untouched. */
   readonly meta?: Readonly<Record<string, unknown>>;
 }
 
 const PREFIX = 16;
+
+const HEADER_HASH = /,"headerHash":"([0-9a-f]{16})"\}$/;
+const utf8 = new TextEncoder();
+
+/** Appends `"headerHash"` (fnv1a64 of the JSON text before it, closed with `}`) as the last key. */
+function withHeaderHash(json: string): string {
+  return `${json.slice(0, -1)},"headerHash":"${fnv1a64(utf8.encode(json))}"}`;
+}
+
+/** Checks the raw header text against its `headerHash`; the hash covers the exact bytes written. */
+function checkHeaderHash(text: string): void {
+  const m = HEADER_HASH.exec(text);
+  if (!m)
+    throw corrupt("the JSON header has no header checksum (written by an older clipkit: rebuild the head)");
+  const body = `${text.slice(0, m.index)}}`;
+  if (fnv1a64(utf8.encode(body)) !== m[1]) {
+    throw corrupt("header checksum mismatch: labels, space or scoring were altered");
+  }
+}
 
 function corrupt(message: string, details: Record<string, unknown> = {}): ClipkitError {
   return new ClipkitError("HEAD_CORRUPT", `head file: ${message}`, { details });
@@ -59,7 +82,7 @@ export function saveHead(head: ZeroShotHead, meta?: Readonly<Record<string, unkn
     weightsHash: fnv1a64(weightBytes),
     ...(meta ? { meta } : {}),
   };
-  const json = new TextEncoder().encode(JSON.stringify(header));
+  const json = new TextEncoder().encode(withHeaderHash(JSON.stringify(header)));
   const start = PREFIX + json.length;
   const pad = (4 - (start % 4)) % 4;
   const out = new Uint8Array(start + pad + weightBytes.length);
@@ -96,13 +119,14 @@ export function readHeadHeader(
   const length = view.getUint32(12, true);
   if (PREFIX + length > bytes.length) throw corrupt("truncated in the JSON header", { length });
   let header: HeadFileHeader;
+  let text: string;
   try {
-    header = JSON.parse(
-      new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(PREFIX, PREFIX + length)),
-    );
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(PREFIX, PREFIX + length));
+    header = JSON.parse(text);
   } catch (error) {
     throw new ClipkitError("HEAD_CORRUPT", "head file: the JSON header does not parse", { cause: error });
   }
+  checkHeaderHash(text);
   checkHeader(header);
   const start = PREFIX + length;
   return { ...header, version, weightsOffset: start + ((4 - (start % 4)) % 4) };
