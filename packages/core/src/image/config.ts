@@ -1,110 +1,13 @@
 import { ClipkitError } from "../errors.js";
-import type { PreprocessConfig, ResampleFilter, ResizeSpec } from "./types.js";
+import { fail, type Json, positiveInt, triple } from "./fields.js";
+import { compileSettings } from "./hf-compile.js";
+import { type ResolveOptions, resolveImageProcessor } from "./hf-config.js";
+import type { PreprocessConfig, ResizeSpec } from "./types.js";
 
 /** openai/CLIP's normalisation constants (also open_clip's `OPENAI_DATASET_MEAN/STD`). */
 export const OPENAI_CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073] as const;
 /** @see OPENAI_CLIP_MEAN */
 export const OPENAI_CLIP_STD = [0.26862954, 0.26130258, 0.27577711] as const;
-
-/** Pillow's `Image.Resampling` integer values, as stored in HF `resample` fields. */
-const PIL_FILTERS: readonly ResampleFilter[] = [
-  "nearest",
-  "lanczos",
-  "bilinear",
-  "bicubic",
-  "box",
-  "hamming",
-];
-
-type Json = Record<string, unknown>;
-
-function fail(message: string, key: string): never {
-  throw new ClipkitError("MODEL_CONFIG_INVALID", `preprocessor config: ${message}`, {
-    details: { file: "preprocessor_config.json", key },
-  });
-}
-
-function positiveInt(value: unknown, key: string): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-    fail(`${key} must be a positive integer, got ${JSON.stringify(value)}`, key);
-  }
-  return value;
-}
-
-function triple(value: unknown, key: string, fallback: readonly number[]): [number, number, number] {
-  if (value === undefined || value === null) return [fallback[0]!, fallback[1]!, fallback[2]!];
-  const list = typeof value === "number" ? [value, value, value] : value;
-  if (
-    !Array.isArray(list) ||
-    list.length !== 3 ||
-    !list.every((v) => typeof v === "number" && Number.isFinite(v))
-  ) {
-    fail(`${key} must be a number or 3 finite numbers, got ${JSON.stringify(value)}`, key);
-  }
-  return [list[0], list[1], list[2]];
-}
-
-function bool(value: unknown, key: string, fallback: boolean): boolean {
-  if (value === undefined || value === null) return fallback;
-  if (typeof value !== "boolean") fail(`${key} must be a boolean, got ${JSON.stringify(value)}`, key);
-  return value;
-}
-
-function resampleOf(value: unknown, key: string): ResampleFilter {
-  if (value === undefined || value === null) return "bicubic";
-  if (typeof value === "number" && PIL_FILTERS[value] !== undefined) return PIL_FILTERS[value]!;
-  if (typeof value === "string" && (PIL_FILTERS as readonly string[]).includes(value)) {
-    return value as ResampleFilter;
-  }
-  return fail(`${key} must be a Pillow filter (0-5 or a name), got ${JSON.stringify(value)}`, key);
-}
-
-/** `size` / `crop_size` in any of the shapes HF has used: an int, `{shortest_edge}`, `{height, width}`. */
-function hfSize(value: unknown, key: string, square: boolean): ResizeSpec {
-  if (typeof value === "number") {
-    const n = positiveInt(value, key);
-    return square ? { mode: "squash", height: n, width: n } : { mode: "shortest_edge", size: n };
-  }
-  if (typeof value === "object" && value !== null) {
-    const v = value as Json;
-    if (v.shortest_edge !== undefined)
-      return { mode: "shortest_edge", size: positiveInt(v.shortest_edge, `${key}.shortest_edge`) };
-    if (v.height !== undefined || v.width !== undefined) {
-      return {
-        mode: "squash",
-        height: positiveInt(v.height, `${key}.height`),
-        width: positiveInt(v.width, `${key}.width`),
-      };
-    }
-  }
-  return fail(`${key} must be an int, {shortest_edge} or {height, width}, got ${JSON.stringify(value)}`, key);
-}
-
-function parseHf(json: Json): PreprocessConfig {
-  const doResize = bool(json.do_resize, "do_resize", true);
-  const resize: ResizeSpec = doResize ? hfSize(json.size ?? 224, "size", false) : { mode: "none" };
-  let crop: PreprocessConfig["crop"] = null;
-  if (bool(json.do_center_crop, "do_center_crop", json.crop_size !== undefined)) {
-    const spec = hfSize(json.crop_size ?? 224, "crop_size", true);
-    if (spec.mode !== "squash") fail("crop_size must be an int or {height, width}", "crop_size");
-    crop = { height: spec.height, width: spec.width };
-  }
-  const doRescale = bool(json.do_rescale, "do_rescale", true);
-  const factor = json.rescale_factor ?? 1 / 255;
-  if (typeof factor !== "number" || !Number.isFinite(factor))
-    fail("rescale_factor must be a finite number", "rescale_factor");
-  return {
-    resize,
-    resample: resampleOf(json.resample, "resample"),
-    crop,
-    cropRounding: "floor",
-    rgbConversion: "before-resize",
-    rescaleFactor: doRescale ? factor : 1,
-    doNormalize: bool(json.do_normalize, "do_normalize", true),
-    mean: triple(json.image_mean, "image_mean", OPENAI_CLIP_MEAN),
-    std: triple(json.image_std, "image_std", OPENAI_CLIP_STD),
-  };
-}
 
 function parseOpenClip(json: Json): PreprocessConfig {
   const raw = json.image_size;
@@ -140,7 +43,7 @@ function parseOpenClip(json: Json): PreprocessConfig {
   if (typeof fill !== "number" || !Number.isInteger(fill) || fill < 0 || fill > 255) {
     fail(`fill_color must be an integer 0-255, got ${JSON.stringify(fill)}`, "fill_color");
   }
-  const std = triple(json.std, "std", OPENAI_CLIP_STD);
+  const std = json.std == null ? OPENAI_CLIP_STD : triple(json.std, "std");
   if (std.some((s) => s === 0)) fail("std must not contain 0", "std");
   return {
     resize,
@@ -151,23 +54,29 @@ function parseOpenClip(json: Json): PreprocessConfig {
     rgbConversion: "after-crop",
     rescaleFactor: 1 / 255,
     doNormalize: true,
-    mean: triple(json.mean, "mean", OPENAI_CLIP_MEAN),
-    std,
+    mean: json.mean == null ? [...OPENAI_CLIP_MEAN] : triple(json.mean, "mean"),
+    std: [...std],
   };
 }
 
 /**
- * Reads a Hugging Face `preprocessor_config.json` (CLIPImageProcessor, CLIPFeatureExtractor,
- * SiglipImageProcessor and look-alikes) or an open_clip preprocess config (`{image_size, mean,
- * std, interpolation, resize_mode}`, bare or under `preprocess_cfg` as in `open_clip_config.json`).
+ * Reads a Hugging Face `preprocessor_config.json` or an open_clip preprocess config
+ * (`{image_size, mean, std, interpolation, resize_mode}`, bare or under `preprocess_cfg` as in
+ * `open_clip_config.json`).
  *
- * The source decides the details where the reference implementations differ: HF configs convert
- * to RGB first and floor the crop offset; open_clip configs follow torchvision (convert after the
- * crop, crop offset rounded half to even).
+ * HF configs are read class-aware, as transformers 5.17 reads them: the class named by
+ * `image_processor_type` (else `feature_extractor_type`, else `options.modelType`, the
+ * `model_type` of `config.json`) decides the defaults of absent keys and the meaning of legacy
+ * forms (an int `size` is square for ViT/DeiT/BLIP and a shortest edge for CLIP/SigLIP/BiT/
+ * ConvNeXT), and the class's own steps are reproduced with its PIL backend's maths (RGB first,
+ * crop offset floored). open_clip configs follow torchvision (convert after the crop, crop offset
+ * rounded half to even). See docs/image-preprocessing.md for the classes and their defaults.
  *
- * @throws ClipkitError `MODEL_CONFIG_INVALID` naming the offending key.
+ * @throws ClipkitError `MODEL_CONFIG_INVALID` naming the offending key: a malformed value, an
+ * HF config naming no class (and no `modelType`) or a class clipkit does not support, or a
+ * combination transformers itself refuses (e.g. `do_normalize` with `image_mean: null`).
  */
-export function parsePreprocessorConfig(json: unknown): PreprocessConfig {
+export function parsePreprocessorConfig(json: unknown, options: ResolveOptions = {}): PreprocessConfig {
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
     return fail(`expected a JSON object, got ${json === null ? "null" : typeof json}`, "");
   }
@@ -175,8 +84,9 @@ export function parsePreprocessorConfig(json: unknown): PreprocessConfig {
   if (typeof obj.preprocess_cfg === "object" && obj.preprocess_cfg !== null) {
     return parseOpenClip(obj.preprocess_cfg as Json);
   }
-  if (obj.image_size !== undefined && obj.size === undefined) return parseOpenClip(obj);
-  return parseHf(obj);
+  const named = obj.image_processor_type != null || obj.feature_extractor_type != null;
+  if (!named && obj.image_size !== undefined && obj.size === undefined) return parseOpenClip(obj);
+  return compileSettings(resolveImageProcessor(obj, options));
 }
 
 /** Height and width of the tensor {@link preprocessImage} produces for this config, if known up front. */

@@ -1,6 +1,6 @@
 import { ClipkitError } from "../errors.js";
 import { outputSize } from "./config.js";
-import { premultiply, unpremultiplyPixels } from "./convert.js";
+import { premultiply, toRgb, unpremultiplyPixels } from "./convert.js";
 import { resampleRows } from "./resample.js";
 import type { CropRounding, PreprocessConfig, PreprocessedBatch, RawImage, ResizeSpec } from "./types.js";
 
@@ -53,10 +53,44 @@ export function resizeTarget(
       height: Math.max(1, roundHalfEven(height / ratio)),
     };
   }
+  if (spec.mode === "smart_resize") return smartResize(width, height, spec);
   const short = Math.min(width, height);
   const long = Math.max(width, height);
   const newLong = Math.trunc((spec.size * long) / short);
   return width <= height ? { width: spec.size, height: newLong } : { width: newLong, height: spec.size };
+}
+
+/**
+ * Qwen2-VL's `smart_resize` (transformers `image_processing_pil_qwen2_vl.py`), in the same double
+ * arithmetic: sides rounded to multiples of `factor`, then scaled down (floor) or up (ceil) by
+ * `sqrt` of the pixel-count ratio when outside `[minPixels, maxPixels]`.
+ *
+ * @throws ClipkitError `IMAGE_INVALID` when the aspect ratio exceeds 200 (transformers refuses it).
+ */
+function smartResize(
+  width: number,
+  height: number,
+  spec: { readonly factor: number; readonly minPixels: number; readonly maxPixels: number },
+): { width: number; height: number } {
+  const { factor, minPixels, maxPixels } = spec;
+  const ratio = Math.max(height, width) / Math.min(height, width);
+  if (ratio > 200) {
+    throw new ClipkitError("IMAGE_INVALID", `image: aspect ratio must be at most 200 for smart_resize, got ${ratio}`, {
+      details: { argument: "image", field: "width", width, height },
+    });
+  }
+  let h = roundHalfEven(height / factor) * factor;
+  let w = roundHalfEven(width / factor) * factor;
+  if (h * w > maxPixels) {
+    const beta = Math.sqrt((height * width) / maxPixels);
+    h = Math.max(factor, Math.floor(height / beta / factor) * factor);
+    w = Math.max(factor, Math.floor(width / beta / factor) * factor);
+  } else if (h * w < minPixels) {
+    const beta = Math.sqrt(minPixels / (height * width));
+    h = Math.ceil((height * beta) / factor) * factor;
+    w = Math.ceil((width * beta) / factor) * factor;
+  }
+  return { width: w, height: h };
 }
 
 /** Python's `round()`: half to even. */
@@ -97,12 +131,13 @@ function normalisationTable(config: PreprocessConfig): Float32Array {
  * row is normalised while it is still in cache.
  */
 function preprocessInto(
-  image: RawImage,
+  source: RawImage,
   config: PreprocessConfig,
   lut: Float32Array,
   out: Float32Array,
   at: number,
 ): void {
+  const image = config.padToSquare ? padToSquare(source, config.padToSquare) : source;
   const target = resizeTarget(image.width, image.height, config.resize);
   const crop = config.crop ?? target;
   const top = cropOffset(target.height, crop.height, config.cropRounding);
@@ -153,6 +188,25 @@ function preprocessInto(
   });
 }
 
+/**
+ * LLaVA's `pad_to_square` after `convert("RGB")`: a `long × long` canvas of `colour` with the
+ * image at `(long - short) // 2` along the short side.
+ */
+function padToSquare(image: RawImage, colour: readonly [number, number, number]): RawImage {
+  const rgb = toRgb(image);
+  const { width, height } = rgb;
+  if (width === height) return rgb;
+  const side = Math.max(width, height);
+  const data = new Uint8Array(side * side * 3);
+  for (let p = 0; p < data.length; p += 3) data.set(colour, p);
+  const top = width > height ? (side - height) >> 1 : 0;
+  const left = width > height ? 0 : (side - width) >> 1;
+  for (let y = 0; y < height; y++) {
+    data.set(rgb.data.subarray(y * width * 3, (y + 1) * width * 3), ((top + y) * side + left) * 3);
+  }
+  return { width: side, height: side, channels: 3, data };
+}
+
 function dropAlpha(image: RawImage): RawImage {
   const { data, width, height, channels: c } = image;
   const keep = c === 2 ? 1 : 3;
@@ -169,7 +223,9 @@ function dropAlpha(image: RawImage): RawImage {
  */
 export function preprocessImage(image: RawImage, config: PreprocessConfig): Float32Array {
   validateRawImage(image);
-  const { height, width } = config.crop ?? resizeTarget(image.width, image.height, config.resize);
+  const side = Math.max(image.width, image.height);
+  const [w0, h0] = config.padToSquare ? [side, side] : [image.width, image.height];
+  const { height, width } = config.crop ?? resizeTarget(w0, h0, config.resize);
   const out = new Float32Array(3 * height * width);
   preprocessInto(image, config, normalisationTable(config), out, 0);
   return out;

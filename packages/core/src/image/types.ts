@@ -35,6 +35,16 @@ export type ResizeSpec =
       readonly width: number;
       readonly longest: boolean;
     }
+  /**
+   * Qwen2-VL's `smart_resize`: both sides rounded (half to even) to multiples of `factor`, then
+   * scaled into `[minPixels, maxPixels]` keeping the aspect ratio as closely as possible.
+   */
+  | {
+      readonly mode: "smart_resize";
+      readonly factor: number;
+      readonly minPixels: number;
+      readonly maxPixels: number;
+    }
   /** No resize (HF `do_resize: false`). */
   | { readonly mode: "none" };
 
@@ -63,6 +73,11 @@ export interface PreprocessConfig {
   /** Pixel value (0–255, every channel) for padding where the crop is larger than the image; default 0. */
   readonly fill?: number;
   readonly rgbConversion: RgbConversionOrder;
+  /**
+   * LLaVA's `do_pad`: before resizing, pad the (RGB) image to a square with this colour, the image
+   * centred with `(long - short) // 2` before it. Absent: no padding.
+   */
+  readonly padToSquare?: readonly [number, number, number];
   /** Multiplier from 0–255 to the model's range (1/255); 1 when rescaling is off. */
   readonly rescaleFactor: number;
   /** Apply `(x - mean) / std` per channel. */
