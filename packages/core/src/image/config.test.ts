@@ -11,6 +11,8 @@ function code(fn: () => unknown): string | undefined {
   return undefined;
 }
 
+const clipType = (json: Record<string, unknown>) => ({ image_processor_type: "CLIPImageProcessor", ...json });
+
 describe("parsePreprocessorConfig", () => {
   it("reads an HF CLIPImageProcessor config (openai/clip-vit-base-patch32)", () => {
     const cfg = parsePreprocessorConfig({
@@ -121,6 +123,7 @@ describe("parsePreprocessorConfig", () => {
 
   it("honours do_resize / do_rescale / do_normalize switches", () => {
     const cfg = parsePreprocessorConfig({
+      image_processor_type: "CLIPImageProcessor",
       do_resize: false,
       do_rescale: false,
       do_normalize: false,
@@ -135,11 +138,11 @@ describe("parsePreprocessorConfig", () => {
   it("rejects malformed configs with MODEL_CONFIG_INVALID", () => {
     expect(code(() => parsePreprocessorConfig(null))).toBe("MODEL_CONFIG_INVALID");
     expect(code(() => parsePreprocessorConfig([]))).toBe("MODEL_CONFIG_INVALID");
-    expect(code(() => parsePreprocessorConfig({ size: { shortest_edge: 0 } }))).toBe("MODEL_CONFIG_INVALID");
-    expect(code(() => parsePreprocessorConfig({ size: { longest_edge: 224 } }))).toBe("MODEL_CONFIG_INVALID");
-    expect(code(() => parsePreprocessorConfig({ resample: 9 }))).toBe("MODEL_CONFIG_INVALID");
-    expect(code(() => parsePreprocessorConfig({ image_mean: [0.5, 0.5] }))).toBe("MODEL_CONFIG_INVALID");
-    expect(code(() => parsePreprocessorConfig({ do_resize: "yes" }))).toBe("MODEL_CONFIG_INVALID");
+    expect(code(() => parsePreprocessorConfig(clipType({ size: { shortest_edge: 0 } })))).toBe("MODEL_CONFIG_INVALID");
+    expect(code(() => parsePreprocessorConfig(clipType({ size: { longest_edge: 224 } })))).toBe("MODEL_CONFIG_INVALID");
+    expect(code(() => parsePreprocessorConfig(clipType({ resample: 9 })))).toBe("MODEL_CONFIG_INVALID");
+    expect(code(() => parsePreprocessorConfig(clipType({ image_mean: [0.5, 0.5] })))).toBe("MODEL_CONFIG_INVALID");
+    expect(code(() => parsePreprocessorConfig(clipType({ do_resize: "yes" })))).toBe("MODEL_CONFIG_INVALID");
     expect(code(() => parsePreprocessorConfig({ image_size: 224, resize_mode: "pad" }))).toBe(
       "MODEL_CONFIG_INVALID",
     );
@@ -150,7 +153,7 @@ describe("parsePreprocessorConfig", () => {
 
   it("names the offending key", () => {
     try {
-      parsePreprocessorConfig({ crop_size: { height: 224 }, do_center_crop: true });
+      parsePreprocessorConfig(clipType({ crop_size: { height: 224, width: 0 }, do_center_crop: true }));
       expect.unreachable();
     } catch (e) {
       expect(isClipkitError(e) && e.details.key).toBe("crop_size.width");
@@ -158,7 +161,7 @@ describe("parsePreprocessorConfig", () => {
   });
 
   it("has no fixed output size for shortest-edge resizing without a crop", () => {
-    const cfg = parsePreprocessorConfig({ size: { shortest_edge: 224 }, do_center_crop: false });
+    const cfg = parsePreprocessorConfig(clipType({ size: { shortest_edge: 224 }, do_center_crop: false }));
     expect(code(() => outputSize(cfg))).toBe("INVALID_ARGUMENT");
   });
 });

@@ -6,8 +6,17 @@ import { cropOffset, preprocessBatch, preprocessImage, resizeTarget } from "./pr
 import type { PreprocessConfig, RawImage } from "./types.js";
 
 const clip = parsePreprocessorConfig({ image_size: 16 });
-const hf = parsePreprocessorConfig({ size: { shortest_edge: 16 }, crop_size: 16, do_center_crop: true });
-const siglip = parsePreprocessorConfig({ size: { height: 12, width: 20 }, image_mean: 0.5, image_std: 0.5 });
+const hf = parsePreprocessorConfig({
+  image_processor_type: "CLIPImageProcessor",
+  size: { shortest_edge: 16 },
+  crop_size: 16,
+});
+const siglip = parsePreprocessorConfig({
+  image_processor_type: "SiglipImageProcessor",
+  size: { height: 12, width: 20 },
+  image_mean: 0.5,
+  image_std: 0.5,
+});
 const configs = [clip, hf, siglip];
 const longest = parsePreprocessorConfig({ image_size: [10, 14], resize_mode: "longest", fill_color: 7 });
 
@@ -79,7 +88,11 @@ describe("preprocessImage", () => {
       channels: 4,
       data: Uint8Array.from([10, 20, 30, 0, 40, 50, 60, 0]),
     };
-    const cfg = parsePreprocessorConfig({ do_resize: false, do_center_crop: false });
+    const cfg = parsePreprocessorConfig({
+      image_processor_type: "CLIPImageProcessor",
+      do_resize: false,
+      do_center_crop: false,
+    });
     expect(preprocessImage(rgba, cfg)).toEqual(preprocessImage(rgb, cfg));
   });
 
@@ -205,7 +218,11 @@ describe("preprocessBatch", () => {
   });
 
   it("needs a config with a fixed output size", () => {
-    const cfg = parsePreprocessorConfig({ size: { shortest_edge: 8 }, do_center_crop: false });
+    const cfg = parsePreprocessorConfig({
+      image_processor_type: "CLIPImageProcessor",
+      size: { shortest_edge: 8 },
+      do_center_crop: false,
+    });
     const ok: RawImage = { width: 1, height: 1, channels: 1, data: new Uint8Array(1) };
     expect(errorCode(() => preprocessBatch([ok], cfg))).toBe("INVALID_ARGUMENT");
   });

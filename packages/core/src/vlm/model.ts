@@ -98,10 +98,17 @@ async function session(
 export async function loadVlmModel(options: VlmLoadOptions): Promise<VlmModel> {
   const { files } = options;
   const layout = await detectVlmLayout(files);
-  const config = parseVlmConfig(await readJson(files, "config.json", true), `${files.location}/config.json`);
+  const rawConfig = await readJson(files, "config.json", true);
+  const config = parseVlmConfig(rawConfig, `${files.location}/config.json`);
   const generationConfig = await readJson(files, "generation_config.json", false);
   const defaults = parseGenerationDefaults(generationConfig, await readJson(files, "config.json", true));
-  const preprocess = parsePreprocessorConfig(await readJson(files, "preprocessor_config.json", true));
+  // config.json's model_type picks the image-processor class when the file names none (as
+  // transformers' AutoImageProcessor does).
+  const modelType = (rawConfig as { model_type?: unknown } | null)?.model_type;
+  const preprocess = parsePreprocessorConfig(
+    await readJson(files, "preprocessor_config.json", true),
+    typeof modelType === "string" ? { modelType } : {},
+  );
   const tokJson = await readJson(files, "tokenizer.json", true);
   const tokConfig = await readJson(files, "tokenizer_config.json", false);
   const tokenizer =
