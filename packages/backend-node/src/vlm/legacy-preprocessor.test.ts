@@ -12,8 +12,9 @@ import { loadCaptioner } from "./load.js";
 // ("output size depends on the input image").
 
 const capDir = fileURLToPath(new URL("../../../../fixtures/models/tiny-captioner/", import.meta.url));
-const side = (JSON.parse(readFileSync(join(capDir, "config.json"), "utf8")) as { encoder: { image_size: number } })
-  .encoder.image_size;
+const side = (
+  JSON.parse(readFileSync(join(capDir, "config.json"), "utf8")) as { encoder: { image_size: number } }
+).encoder.image_size;
 const image = join(capDir, "images", "red-circle-white.png");
 
 async function folderWith(preprocessor: Record<string, unknown>): Promise<string> {

@@ -138,10 +138,16 @@ describe("parsePreprocessorConfig", () => {
   it("rejects malformed configs with MODEL_CONFIG_INVALID", () => {
     expect(code(() => parsePreprocessorConfig(null))).toBe("MODEL_CONFIG_INVALID");
     expect(code(() => parsePreprocessorConfig([]))).toBe("MODEL_CONFIG_INVALID");
-    expect(code(() => parsePreprocessorConfig(clipType({ size: { shortest_edge: 0 } })))).toBe("MODEL_CONFIG_INVALID");
-    expect(code(() => parsePreprocessorConfig(clipType({ size: { longest_edge: 224 } })))).toBe("MODEL_CONFIG_INVALID");
+    expect(code(() => parsePreprocessorConfig(clipType({ size: { shortest_edge: 0 } })))).toBe(
+      "MODEL_CONFIG_INVALID",
+    );
+    expect(code(() => parsePreprocessorConfig(clipType({ size: { longest_edge: 224 } })))).toBe(
+      "MODEL_CONFIG_INVALID",
+    );
     expect(code(() => parsePreprocessorConfig(clipType({ resample: 9 })))).toBe("MODEL_CONFIG_INVALID");
-    expect(code(() => parsePreprocessorConfig(clipType({ image_mean: [0.5, 0.5] })))).toBe("MODEL_CONFIG_INVALID");
+    expect(code(() => parsePreprocessorConfig(clipType({ image_mean: [0.5, 0.5] })))).toBe(
+      "MODEL_CONFIG_INVALID",
+    );
     expect(code(() => parsePreprocessorConfig(clipType({ do_resize: "yes" })))).toBe("MODEL_CONFIG_INVALID");
     expect(code(() => parsePreprocessorConfig({ image_size: 224, resize_mode: "pad" }))).toBe(
       "MODEL_CONFIG_INVALID",
@@ -163,5 +169,75 @@ describe("parsePreprocessorConfig", () => {
   it("has no fixed output size for shortest-edge resizing without a crop", () => {
     const cfg = parsePreprocessorConfig(clipType({ size: { shortest_edge: 224 }, do_center_crop: false }));
     expect(code(() => outputSize(cfg))).toBe("INVALID_ARGUMENT");
+  });
+
+  it("reads the legacy ViTFeatureExtractor form as transformers does: int size is a square, mean = std = 0.5", () => {
+    const cfg = parsePreprocessorConfig({ feature_extractor_type: "ViTFeatureExtractor", size: 224 });
+    expect(cfg.resize).toEqual({ mode: "squash", height: 224, width: 224 });
+    expect(cfg.resample).toBe("bilinear");
+    expect(cfg.crop).toBeNull();
+    expect(cfg.mean).toEqual([0.5, 0.5, 0.5]);
+    expect(cfg.std).toEqual([0.5, 0.5, 0.5]);
+    expect(outputSize(cfg)).toEqual({ height: 224, width: 224 });
+  });
+
+  it("refuses an unknown class, naming the key and the value", () => {
+    try {
+      parsePreprocessorConfig({ image_processor_type: "DonutImageProcessor", size: 224 });
+      expect.unreachable();
+    } catch (e) {
+      expect(isClipkitError(e, "MODEL_CONFIG_INVALID")).toBe(true);
+      expect((e as { details: Record<string, unknown> }).details).toMatchObject({
+        key: "image_processor_type",
+        value: "DonutImageProcessor",
+      });
+    }
+  });
+
+  it("needs a class: from the file, from config.json's model_type, or given explicitly", () => {
+    const untyped = { size: { height: 32, width: 32 } };
+    expect(code(() => parsePreprocessorConfig(untyped))).toBe("MODEL_CONFIG_INVALID");
+    expect(code(() => parsePreprocessorConfig(untyped, { modelType: "vision-encoder-decoder" }))).toBe(
+      "MODEL_CONFIG_INVALID",
+    );
+    // SigLIP (PaliGemma's class): no crop. CLIP: crop 224 by default.
+    expect(parsePreprocessorConfig(untyped, { modelType: "paligemma" }).crop).toBeNull();
+    expect(parsePreprocessorConfig(untyped, { processorClass: "CLIPImageProcessorFast" }).crop).toEqual({
+      height: 224,
+      width: 224,
+    });
+    // The explicit class wins over the file's.
+    const vit = parsePreprocessorConfig(
+      { image_processor_type: "CLIPImageProcessor", size: 30 },
+      { processorClass: "ViTImageProcessor" },
+    );
+    expect(vit.resize).toEqual({ mode: "squash", height: 30, width: 30 });
+  });
+
+  it("refuses what transformers refuses and what clipkit cannot reproduce", () => {
+    const bad = [
+      { image_processor_type: "CLIPImageProcessor", image_mean: null },
+      { image_processor_type: "CLIPImageProcessor", size: null },
+      { image_processor_type: "CLIPImageProcessor", crop_size: null },
+      { image_processor_type: "CLIPImageProcessor", size: { shortest_edge: 200, longest_edge: 300 } },
+      { image_processor_type: "ConvNextImageProcessor", size: 224, do_center_crop: true, crop_size: 200 },
+      { image_processor_type: "ConvNextImageProcessor", size: { height: 224, width: 224 } },
+      { image_processor_type: "Idefics3ImageProcessor" },
+      { image_processor_type: "Qwen2VLImageProcessor", size: { height: 28, width: 28 } },
+    ];
+    for (const json of bad)
+      expect(
+        code(() => parsePreprocessorConfig(json)),
+        JSON.stringify(json),
+      ).toBe("MODEL_CONFIG_INVALID");
+  });
+
+  it("maps ConvNeXT's crop_pct below 384 and squashes from 384", () => {
+    const small = parsePreprocessorConfig({ image_processor_type: "ConvNextImageProcessor", size: 224 });
+    expect(small.resize).toEqual({ mode: "shortest_edge", size: 256 });
+    expect(small.crop).toEqual({ height: 224, width: 224 });
+    const large = parsePreprocessorConfig({ feature_extractor_type: "ConvNextFeatureExtractor" });
+    expect(large.resize).toEqual({ mode: "squash", height: 384, width: 384 });
+    expect(large.crop).toBeNull();
   });
 });

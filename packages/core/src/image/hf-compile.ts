@@ -22,9 +22,14 @@ function genericResize(s: ImageProcessorSettings, size: SizeDict): ResizeSpec {
 function cropOf(s: ImageProcessorSettings): { height: number; width: number } | null {
   if (!s.doCenterCrop) return null;
   const c = s.cropSize;
-  if (c === null) return unsupported(s.processorClass, "do_center_crop is true but crop_size is null", "crop_size");
+  if (c === null)
+    return unsupported(s.processorClass, "do_center_crop is true but crop_size is null", "crop_size");
   if (c.height === undefined || c.width === undefined) {
-    return unsupported(s.processorClass, `crop_size must be {height, width}, got ${JSON.stringify(c)}`, "crop_size");
+    return unsupported(
+      s.processorClass,
+      `crop_size must be {height, width}, got ${JSON.stringify(c)}`,
+      "crop_size",
+    );
   }
   return { height: c.height, width: c.width };
 }
@@ -45,7 +50,11 @@ function convnext(
   }
   if (s.doCenterCrop) {
     // Two successive floor-offset crops do not reduce to one: refuse rather than approximate.
-    return unsupported(s.processorClass, "do_center_crop together with shortest_edge < 384 is not supported", "do_center_crop");
+    return unsupported(
+      s.processorClass,
+      "do_center_crop together with shortest_edge < 384 is not supported",
+      "do_center_crop",
+    );
   }
   return {
     resize: { mode: "shortest_edge", size: Math.trunc(edge / pct) },
@@ -93,7 +102,11 @@ export function compileSettings(s: ImageProcessorSettings): PreprocessConfig {
   let crop = cropOf(s);
   if (s.doResize) {
     if (s.size === null || s.resample === null) {
-      return unsupported(cls, "do_resize is true but size or resample is null", s.size === null ? "size" : "resample");
+      return unsupported(
+        cls,
+        "do_resize is true but size or resample is null",
+        s.size === null ? "size" : "resample",
+      );
     }
     if (cls === "ConvNextImageProcessor") ({ resize, crop } = convnext(s, s.size));
     else if (cls === "Qwen2VLImageProcessor") resize = qwen2vl(s, s.size);
@@ -101,12 +114,14 @@ export function compileSettings(s: ImageProcessorSettings): PreprocessConfig {
   }
   // Qwen2-VL's _preprocess has no centre-crop step.
   if (cls === "Qwen2VLImageProcessor") crop = null;
-  if (s.doRescale && s.rescaleFactor === null) return unsupported(cls, "do_rescale is true but rescale_factor is null", "rescale_factor");
+  if (s.doRescale && s.rescaleFactor === null)
+    return unsupported(cls, "do_rescale is true but rescale_factor is null", "rescale_factor");
   const normalize = s.doNormalize === true;
   if (normalize && (s.imageMean === null || s.imageStd === null)) {
     return unsupported(cls, "do_normalize is true but image_mean or image_std is null", "image_mean");
   }
-  if (normalize && s.imageStd!.some((v) => v === 0)) return unsupported(cls, "image_std must not contain 0", "image_std");
+  if (normalize && s.imageStd!.some((v) => v === 0))
+    return unsupported(cls, "image_std must not contain 0", "image_std");
   const config: PreprocessConfig = {
     resize,
     resample: s.resample ?? "bilinear",

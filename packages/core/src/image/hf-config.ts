@@ -70,7 +70,8 @@ export function sizeDict(value: unknown, key: string, defaultToSquare: boolean):
     return defaultToSquare ? { height: n, width: n } : { shortest_edge: n };
   }
   if (Array.isArray(value)) {
-    if (value.length !== 2) fail(`${key} as a list must be [height, width], got ${JSON.stringify(value)}`, key);
+    if (value.length !== 2)
+      fail(`${key} as a list must be [height, width], got ${JSON.stringify(value)}`, key);
     return { height: positiveInt(value[0], `${key}[0]`), width: positiveInt(value[1], `${key}[1]`) };
   }
   if (typeof value === "object" && value !== null) {
@@ -103,7 +104,8 @@ function pickClass(json: Json, options: ResolveOptions): ImageProcessorClass {
   };
   if (options.processorClass !== undefined) return named(options.processorClass, "processorClass");
   if (json.image_processor_type != null) return named(json.image_processor_type, "image_processor_type");
-  if (json.feature_extractor_type != null) return named(json.feature_extractor_type, "feature_extractor_type");
+  if (json.feature_extractor_type != null)
+    return named(json.feature_extractor_type, "feature_extractor_type");
   if (options.modelType !== undefined) {
     const cls = Object.hasOwn(MODEL_TYPE_PROCESSORS, options.modelType)
       ? MODEL_TYPE_PROCESSORS[options.modelType]
@@ -199,7 +201,8 @@ function qwen2vl(json: Json, settings: ImageProcessorSettings, get: Getter): Ima
     patchSize: get("patch_size", QWEN2VL_PATCHING.patchSize, int) ?? QWEN2VL_PATCHING.patchSize,
     mergeSize: get("merge_size", QWEN2VL_PATCHING.mergeSize, int) ?? QWEN2VL_PATCHING.mergeSize,
     temporalPatchSize:
-      get("temporal_patch_size", QWEN2VL_PATCHING.temporalPatchSize, int) ?? QWEN2VL_PATCHING.temporalPatchSize,
+      get("temporal_patch_size", QWEN2VL_PATCHING.temporalPatchSize, int) ??
+      QWEN2VL_PATCHING.temporalPatchSize,
   };
 }
 

@@ -75,9 +75,13 @@ function smartResize(
   const { factor, minPixels, maxPixels } = spec;
   const ratio = Math.max(height, width) / Math.min(height, width);
   if (ratio > 200) {
-    throw new ClipkitError("IMAGE_INVALID", `image: aspect ratio must be at most 200 for smart_resize, got ${ratio}`, {
-      details: { argument: "image", field: "width", width, height },
-    });
+    throw new ClipkitError(
+      "IMAGE_INVALID",
+      `image: aspect ratio must be at most 200 for smart_resize, got ${ratio}`,
+      {
+        details: { argument: "image", field: "width", width, height },
+      },
+    );
   }
   let h = roundHalfEven(height / factor) * factor;
   let w = roundHalfEven(width / factor) * factor;

@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import { loadProcessorGoldens } from "../../../../tools/fixtures/images/processors.js";
 import { isClipkitError } from "../errors.js";
 import { parsePreprocessorConfig } from "./config.js";
+import { PIL_FILTERS } from "./fields.js";
 import { type ImageProcessorSettings, resolveImageProcessor } from "./hf-config.js";
 import { preprocessImage } from "./preprocess.js";
-import { PIL_FILTERS } from "./fields.js";
 
 // Goldens from transformers 5.17's image-processor classes (PIL backend), written by
 // tools/fixtures/images/make_processor_golden.py: the attributes each class resolves from a
@@ -88,7 +88,13 @@ describe("pixel_values equal transformers' PIL-backend image processors", () => 
     const { input } = c;
     const config = parsePreprocessorConfig(c.config.json);
     const ours = preprocessImage(
-      { data: input.data, width: input.width, height: input.height, channels: input.channels, indexed: input.indexed },
+      {
+        data: input.data,
+        width: input.width,
+        height: input.height,
+        channels: input.channels,
+        indexed: input.indexed,
+      },
       config,
     );
     expect(ours.length).toBe(c.pixelValues.length);
