@@ -1,7 +1,7 @@
 import { ClipkitError } from "../errors.js";
 import { fail, type Json, positiveInt, triple } from "./fields.js";
 import { compileSettings } from "./hf-compile.js";
-import { type ResolveOptions, resolveImageProcessor } from "./hf-config.js";
+import { type ImageProcessorResolveOptions, resolveImageProcessor } from "./hf-config.js";
 import type { PreprocessConfig, ResizeSpec } from "./types.js";
 
 /** openai/CLIP's normalisation constants (also open_clip's `OPENAI_DATASET_MEAN/STD`). */
@@ -76,7 +76,10 @@ function parseOpenClip(json: Json): PreprocessConfig {
  * HF config naming no class (and no `modelType`) or a class clipkit does not support, or a
  * combination transformers itself refuses (e.g. `do_normalize` with `image_mean: null`).
  */
-export function parsePreprocessorConfig(json: unknown, options: ResolveOptions = {}): PreprocessConfig {
+export function parsePreprocessorConfig(
+  json: unknown,
+  options: ImageProcessorResolveOptions = {},
+): PreprocessConfig {
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
     return fail(`expected a JSON object, got ${json === null ? "null" : typeof json}`, "");
   }

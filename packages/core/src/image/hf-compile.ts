@@ -85,16 +85,16 @@ function qwen2vl(s: ImageProcessorSettings, size: SizeDict): ResizeSpec {
  * fail on grey or RGBA inputs (3 means for 1 or 4 channels); clipkit converts to RGB instead.
  *
  * @throws ClipkitError `MODEL_CONFIG_INVALID` where transformers would refuse the config (a step
- * enabled without its value) or clipkit cannot reproduce it (Idefics3/SmolVLM image splitting,
- * size forms other than the class uses).
+ * enabled without its value), a class whose output is not one tensor (Idefics3/SmolVLM: see
+ * `preprocessIdefics3`), or size forms other than the class uses.
  */
 export function compileSettings(s: ImageProcessorSettings): PreprocessConfig {
   const cls = s.processorClass;
   if (cls === "Idefics3ImageProcessor" || cls === "SmolVLMImageProcessor") {
     return unsupported(
       cls,
-      "preprocessing into tiles + a global image (do_image_splitting, max_image_size) is not supported; " +
-        "resolveImageProcessor() reads its settings",
+      "its output is several frames (tiles + a global image), not one tensor: use " +
+        "preprocessIdefics3(image, resolveImageProcessor(json))",
       "image_processor_type",
     );
   }

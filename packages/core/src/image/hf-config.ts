@@ -47,7 +47,7 @@ export interface ImageProcessorSettings {
 }
 
 /** How to pick the class when the file may not name one. */
-export interface ResolveOptions {
+export interface ImageProcessorResolveOptions {
   /** Use this class whatever the file says (e.g. `"CLIPImageProcessor"`, `"ViTFeatureExtractor"`). */
   readonly processorClass?: string;
   /** `config.json`'s `model_type`: transformers' fallback when the file names no class. */
@@ -89,7 +89,7 @@ export function sizeDict(value: unknown, key: string, defaultToSquare: boolean):
   );
 }
 
-function pickClass(json: Json, options: ResolveOptions): ImageProcessorClass {
+function pickClass(json: Json, options: ImageProcessorResolveOptions): ImageProcessorClass {
   const named = (value: unknown, key: string): ImageProcessorClass => {
     if (typeof value !== "string") fail(`${key} must be a string, got ${JSON.stringify(value)}`, key);
     const cls = canonicalProcessorClass(value);
@@ -132,7 +132,10 @@ function pickClass(json: Json, options: ResolveOptions): ImageProcessorClass {
  * @throws ClipkitError `MODEL_CONFIG_INVALID` for an unknown or missing class or a malformed key
  * (`details.key` names it).
  */
-export function resolveImageProcessor(json: Json, options: ResolveOptions = {}): ImageProcessorSettings {
+export function resolveImageProcessor(
+  json: Json,
+  options: ImageProcessorResolveOptions = {},
+): ImageProcessorSettings {
   const cls = pickClass(json, options);
   const d = IMAGE_PROCESSOR_DEFAULTS[cls];
   // Absent → class default; explicit null → null (the mixin stores it as an instance attribute).

@@ -3,11 +3,17 @@ export { OPENAI_CLIP_MEAN, OPENAI_CLIP_STD, outputSize, parsePreprocessorConfig 
 export { premultiply, toRgb, unpremultiply, unpremultiplyPixels } from "./convert.js";
 export { compileSettings } from "./hf-compile.js";
 export {
+  type ImageProcessorResolveOptions,
   type ImageProcessorSettings,
-  type ResolveOptions,
   resolveImageProcessor,
   sizeDict,
 } from "./hf-config.js";
+export {
+  type Idefics3Frames,
+  idefics3EncoderSize,
+  idefics3ResizeSize,
+  preprocessIdefics3,
+} from "./idefics3.js";
 export {
   cropOffset,
   preprocessBatch,

@@ -115,7 +115,7 @@ export function cropOffset(size: number, target: number, rounding: CropRounding)
 }
 
 /** Per-channel lookup of `(v * rescale - mean) / std` in float32, the order and precision torch/numpy use. */
-function normalisationTable(config: PreprocessConfig): Float32Array {
+export function normalisationTable(config: PreprocessConfig): Float32Array {
   const lut = new Float32Array(3 * 256);
   const f = config.rescaleFactor;
   for (let ch = 0; ch < 3; ch++) {

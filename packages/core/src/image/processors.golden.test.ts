@@ -4,7 +4,9 @@ import { isClipkitError } from "../errors.js";
 import { parsePreprocessorConfig } from "./config.js";
 import { PIL_FILTERS } from "./fields.js";
 import { type ImageProcessorSettings, resolveImageProcessor } from "./hf-config.js";
+import { preprocessIdefics3 } from "./idefics3.js";
 import { preprocessImage } from "./preprocess.js";
+import type { RawImage } from "./types.js";
 
 // Goldens from transformers 5.17's image-processor classes (PIL backend), written by
 // tools/fixtures/images/make_processor_golden.py: the attributes each class resolves from a
@@ -77,26 +79,42 @@ describe("preprocessor_config.json resolves as transformers' class does", () => 
   });
 });
 
+/** frames × 3 × S × S → 3 × (frames · S) × S, the layout the generator stores. */
+function stackFrames(data: Float32Array, count: number, side: number): Float32Array {
+  const plane = side * side;
+  const out = new Float32Array(data.length);
+  for (let f = 0; f < count; f++) {
+    for (let ch = 0; ch < 3; ch++) {
+      out.set(data.subarray((f * 3 + ch) * plane, (f * 3 + ch + 1) * plane), ch * count * plane + f * plane);
+    }
+  }
+  return out;
+}
+
 describe("pixel_values equal transformers' PIL-backend image processors", () => {
-  it("has cases for every class with a pixel pipeline", () => {
+  it("has cases for every class", () => {
     const classes = new Set(goldens.cases.map((c) => c.config.processorClass));
-    expect(classes.size).toBe(9);
-    expect(goldens.cases.length).toBeGreaterThan(200);
+    expect(classes.size).toBe(11);
+    expect(goldens.cases.length).toBeGreaterThan(250);
   });
 
   it.each(goldens.cases.map((c) => [`${c.config.label} ${c.input.name}`, c] as const))("%s", (_, c) => {
     const { input } = c;
-    const config = parsePreprocessorConfig(c.config.json);
-    const ours = preprocessImage(
-      {
-        data: input.data,
-        width: input.width,
-        height: input.height,
-        channels: input.channels,
-        indexed: input.indexed,
-      },
-      config,
-    );
+    const image: RawImage = {
+      data: input.data,
+      width: input.width,
+      height: input.height,
+      channels: input.channels,
+      indexed: input.indexed,
+    };
+    let ours: Float32Array;
+    if (c.frames === undefined) {
+      ours = preprocessImage(image, parsePreprocessorConfig(c.config.json));
+    } else {
+      const tiled = preprocessIdefics3(image, resolveImageProcessor(c.config.json));
+      expect([tiled.count, tiled.rows, tiled.cols]).toEqual([c.frames, c.rows, c.cols]);
+      ours = stackFrames(tiled.data, tiled.count, tiled.size);
+    }
     expect(ours.length).toBe(c.pixelValues.length);
     let diffs = 0;
     let max = 0;
