@@ -29,6 +29,7 @@ export {
   MODEL_TYPE_PROCESSORS,
   type SizeDict,
 } from "./processors.js";
+export { type Qwen2VLPatches, qwen2vlPatchify } from "./qwen2vl.js";
 export {
   type ResampleOptions,
   type ResizeWindow,

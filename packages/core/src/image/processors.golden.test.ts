@@ -6,6 +6,7 @@ import { PIL_FILTERS } from "./fields.js";
 import { type ImageProcessorSettings, resolveImageProcessor } from "./hf-config.js";
 import { preprocessIdefics3 } from "./idefics3.js";
 import { preprocessImage } from "./preprocess.js";
+import { qwen2vlPatchify } from "./qwen2vl.js";
 import type { RawImage } from "./types.js";
 
 // Goldens from transformers 5.17's image-processor classes (PIL backend), written by
@@ -124,5 +125,27 @@ describe("pixel_values equal transformers' PIL-backend image processors", () => 
       if (d > max) max = d;
     }
     expect({ diffs, max }).toEqual({ diffs: 0, max: 0 });
+  });
+});
+
+describe("Qwen2-VL patch rows equal transformers' patchify", () => {
+  const withGrid = goldens.cases.filter((c) => c.grid !== undefined);
+
+  it.each(withGrid.map((c) => [`${c.config.label} ${c.input.name}`, c] as const))("%s", (_, c) => {
+    const settings = resolveImageProcessor(c.config.json);
+    const patches = qwen2vlPatchify(c.pixelValues, c.height, c.width, {
+      patchSize: settings.patchSize!,
+      mergeSize: settings.mergeSize!,
+      temporalPatchSize: settings.temporalPatchSize!,
+    });
+    expect(patches.gridThw).toEqual(c.grid);
+    if (c.patches) {
+      expect([patches.rows, patches.rowLength]).toEqual([c.patches.rows, c.patches.rowLength]);
+      expect(patches.data).toEqual(c.patches.data);
+    }
+  });
+
+  it("checks raw patch rows on some cases", () => {
+    expect(withGrid.filter((c) => c.patches).length).toBe(4);
   });
 });
