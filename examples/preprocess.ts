@@ -4,8 +4,9 @@
  *
  *   npx tsx --conditions=@clipkit/source examples/preprocess.ts [image] [preprocessor_config.json]
  *
- * Without arguments it uses a bundled test photo and shows three configs side by side: openai/CLIP
- * through open_clip's preprocess config, Hugging Face's CLIPImageProcessor, and SigLIP's squash.
+ * Without arguments it uses a bundled test photo and shows four configs side by side: openai/CLIP
+ * through open_clip's preprocess config, Hugging Face's CLIPImageProcessor, SigLIP's squash, and a
+ * legacy ViTFeatureExtractor file (read class-aware, as transformers reads it).
  */
 import { readFileSync } from "node:fs";
 import { decodeImage } from "@clipkit/backend-node";
@@ -37,6 +38,12 @@ const configs: Record<string, PreprocessConfig> = configPath
         resample: 3,
         image_mean: [0.5, 0.5, 0.5],
         image_std: [0.5, 0.5, 0.5],
+      }),
+      // A legacy captioner file: the class decides what an int size means (a square for ViT) and
+      // the defaults (mean = std = 0.5, bilinear), as transformers reads it.
+      "HF ViTFeatureExtractor (legacy)": parsePreprocessorConfig({
+        feature_extractor_type: "ViTFeatureExtractor",
+        size: 224,
       }),
     };
 
