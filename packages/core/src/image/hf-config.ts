@@ -185,8 +185,9 @@ type Getter = <T>(key: string, fallback: T, read: (v: unknown, key: string) => T
 /** Qwen2VLImageProcessor.__init__: top-level `min_pixels` / `max_pixels` override the size dict. */
 function qwen2vl(json: Json, settings: ImageProcessorSettings, get: Getter): ImageProcessorSettings {
   const given = Object.hasOwn(json, "size") && json.size !== null;
+  // (A non-dict size is validated by sizeDict first: an int would be a bare shortest edge.)
   let size: Record<string, number> = given
-    ? { ...(json.size as Record<string, number>) }
+    ? { ...sizeDict(json.size, "size", false) }
     : { ...IMAGE_PROCESSOR_DEFAULTS.Qwen2VLImageProcessor.size };
   if (json.min_pixels != null) {
     size.shortest_edge = positiveInt(json.min_pixels, "min_pixels");
