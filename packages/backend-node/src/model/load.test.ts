@@ -146,7 +146,9 @@ describe("dtype variants", () => {
     MODELS.flatMap((name) =>
       (["split", "combined"] as const).flatMap((layout) => [
         [name, layout, "fp16", "_fp16", 0.9999] as const,
-        [name, layout, "quantized", "_quantized", 0.998] as const,
+        // Dynamic int8 quantises activations per batch, so a row's error depends on its batch
+        // mates: one at a time ≥ 0.9988, batched as here ≥ 0.9971 (tiny-siglip text).
+        [name, layout, "quantized", "_quantized", 0.995] as const,
       ]),
     ),
   )("%s %s %s loads the %s files and stays close to fp32", async (name, layout, dtype, suffix, minCos) => {
