@@ -2,8 +2,13 @@ import {
   ClipkitError,
   type CreateClipModelOptions,
   createClipModel,
+  isOpenClipFolder,
   type LoadedClipModel,
+  loadOpenClipTokenizer,
   loadTokenizer,
+  OPEN_CLIP_CONFIG,
+  type PreprocessConfig,
+  parseOpenClipConfig,
   parsePreprocessorConfig,
   type Tokenizer,
 } from "@clipkit/core";
@@ -27,7 +32,8 @@ export interface LoadClipModelOptions
 
 /**
  * Loads a CLIP or SigLIP model from a hub-layout folder on disk (e.g. a downloaded
- * `Xenova/clip-vit-base-patch32`) onto onnxruntime-node. Images may be paths, `file:` URLs,
+ * `Xenova/clip-vit-base-patch32`), or an open_clip export (`open_clip_config.json` + `onnx/`,
+ * see docs/models.md), onto onnxruntime-node. Images may be paths, `file:` URLs,
  * Buffers or decoded {@link RawImage}s.
  *
  * @example
@@ -58,14 +64,27 @@ export async function loadClipModel(
     ...(interOpThreads ? { interOpThreads } : {}),
     ...(graphOptimization ? { graphOptimization } : {}),
   });
-  const preprocess = parsePreprocessorConfig(
-    parseJson(await files.readText("preprocessor_config.json"), files.location),
-  );
+  let preprocess: PreprocessConfig;
+  let folderTokenizer: () => Promise<Tokenizer>;
+  if (await isOpenClipFolder(files)) {
+    // open_clip export: its own preprocess_cfg and tokenizer cleaning (see docs/models.md).
+    const config = parseOpenClipConfig(
+      await files.readText(OPEN_CLIP_CONFIG),
+      `${files.location}/${OPEN_CLIP_CONFIG}`,
+    );
+    preprocess = config.preprocess;
+    folderTokenizer = () => loadOpenClipTokenizer(files, config);
+  } else {
+    preprocess = parsePreprocessorConfig(
+      parseJson(await files.readText("preprocessor_config.json"), files.location),
+    );
+    folderTokenizer = () => loadTokenizer(files);
+  }
   return createClipModel<ImageInput>({
     ...rest,
     backend,
     files,
-    tokenizer: tokenizer ?? (await loadTokenizer(files)),
+    tokenizer: tokenizer ?? (await folderTokenizer()),
     prepareImages: nodeImagePreparer(preprocess, maxPixels === undefined ? {} : { maxPixels }),
   });
 }

@@ -196,3 +196,9 @@ export function declaredImageSize(session: InferenceSession): number | undefined
   const h = dims?.[2];
   return typeof h === "number" && h > 0 && dims?.[3] === h ? h : undefined;
 }
+
+/** Sequence length a text graph fixes for `input_ids` (`[N, L]` with numeric L), if any. */
+export function declaredTextLength(session: InferenceSession): number | undefined {
+  const l = find(session.inputs, "input_ids")?.dims?.[1];
+  return typeof l === "number" && l > 0 ? l : undefined;
+}
