@@ -2,12 +2,14 @@ import {
   ClipkitError,
   type CreateClipModelOptions,
   createClipModel,
+  type ImagePreparer,
+  isNaflexProcessor,
   isOpenClipFolder,
   type LoadedClipModel,
   loadOpenClipTokenizer,
   loadTokenizer,
   OPEN_CLIP_CONFIG,
-  type PreprocessConfig,
+  parseNaflexConfig,
   parseOpenClipConfig,
   parsePreprocessorConfig,
   type Tokenizer,
@@ -15,7 +17,7 @@ import {
 import { nodeFiles } from "../files/index.js";
 import type { ImageInput } from "../image/index.js";
 import { type NodeBackendOptions, nodeBackend } from "../session/index.js";
-import { nodeImagePreparer } from "./prepare.js";
+import { nodeImagePreparer, nodeNaflexPreparer } from "./prepare.js";
 
 /** Options of {@link loadClipModel}. */
 export interface LoadClipModelOptions
@@ -64,7 +66,8 @@ export async function loadClipModel(
     ...(interOpThreads ? { interOpThreads } : {}),
     ...(graphOptimization ? { graphOptimization } : {}),
   });
-  let preprocess: PreprocessConfig;
+  let prepareImages: ImagePreparer<ImageInput>;
+  const decode = maxPixels === undefined ? {} : { maxPixels };
   let folderTokenizer: () => Promise<Tokenizer>;
   if (await isOpenClipFolder(files)) {
     // open_clip export: its own preprocess_cfg and tokenizer cleaning (see docs/models.md).
@@ -72,12 +75,14 @@ export async function loadClipModel(
       await files.readText(OPEN_CLIP_CONFIG),
       `${files.location}/${OPEN_CLIP_CONFIG}`,
     );
-    preprocess = config.preprocess;
+    prepareImages = nodeImagePreparer(config.preprocess, decode);
     folderTokenizer = () => loadOpenClipTokenizer(files, config);
   } else {
-    preprocess = parsePreprocessorConfig(
-      parseJson(await files.readText("preprocessor_config.json"), files.location),
-    );
+    const json = parseJson(await files.readText("preprocessor_config.json"), files.location);
+    // SigLIP 2 NaFlex: patchified images of varying grids instead of one fixed-size tensor.
+    prepareImages = isNaflexProcessor(json)
+      ? nodeNaflexPreparer(parseNaflexConfig(json), decode)
+      : nodeImagePreparer(parsePreprocessorConfig(json), decode);
     folderTokenizer = () => loadTokenizer(files);
   }
   return createClipModel<ImageInput>({
@@ -85,7 +90,7 @@ export async function loadClipModel(
     backend,
     files,
     tokenizer: tokenizer ?? (await folderTokenizer()),
-    prepareImages: nodeImagePreparer(preprocess, maxPixels === undefined ? {} : { maxPixels }),
+    prepareImages,
   });
 }
 

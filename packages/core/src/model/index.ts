@@ -12,6 +12,13 @@ export {
 } from "./external-data.js";
 export { float32ToFloat16 } from "./fp16.js";
 export {
+  isNaflexProcessor,
+  type NaflexConfig,
+  naflexBatch,
+  naflexImageSize,
+  parseNaflexConfig,
+} from "./naflex.js";
+export {
   isOpenClipFolder,
   loadOpenClipTokenizer,
   OPEN_CLIP_CONFIG,
