@@ -146,9 +146,9 @@ describe("dtype variants", () => {
     MODELS.flatMap((name) =>
       (["split", "combined"] as const).flatMap((layout) => [
         [name, layout, "fp16", "_fp16", 0.9999] as const,
-        // Dynamic int8 quantises activations per batch, so a row's error depends on its batch
-        // mates: one at a time ≥ 0.9988, batched as here ≥ 0.9971 (tiny-siglip text).
-        [name, layout, "quantized", "_quantized", 0.995] as const,
+        // transformers.js q8 rule (per-channel, reduce range) on a 2-layer random tower, run one
+        // input at a time as clipkit runs dynamically quantised graphs: measured ≥ 0.9988.
+        [name, layout, "quantized", "_quantized", 0.998] as const,
       ]),
     ),
   )("%s %s %s loads the %s files and stays close to fp32", async (name, layout, dtype, suffix, minCos) => {
