@@ -146,6 +146,8 @@ describe("dtype variants", () => {
     MODELS.flatMap((name) =>
       (["split", "combined"] as const).flatMap((layout) => [
         [name, layout, "fp16", "_fp16", 0.9999] as const,
+        // transformers.js q8 rule (per-channel, reduce range) on a 2-layer random tower, run one
+        // input at a time as clipkit runs dynamically quantised graphs: measured ≥ 0.9988.
         [name, layout, "quantized", "_quantized", 0.998] as const,
       ]),
     ),

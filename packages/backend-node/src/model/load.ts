@@ -2,15 +2,22 @@ import {
   ClipkitError,
   type CreateClipModelOptions,
   createClipModel,
+  type ImagePreparer,
+  isNaflexProcessor,
+  isOpenClipFolder,
   type LoadedClipModel,
+  loadOpenClipTokenizer,
   loadTokenizer,
+  OPEN_CLIP_CONFIG,
+  parseNaflexConfig,
+  parseOpenClipConfig,
   parsePreprocessorConfig,
   type Tokenizer,
 } from "@clipkit/core";
 import { nodeFiles } from "../files/index.js";
 import type { ImageInput } from "../image/index.js";
 import { type NodeBackendOptions, nodeBackend } from "../session/index.js";
-import { nodeImagePreparer } from "./prepare.js";
+import { nodeImagePreparer, nodeNaflexPreparer } from "./prepare.js";
 
 /** Options of {@link loadClipModel}. */
 export interface LoadClipModelOptions
@@ -27,7 +34,8 @@ export interface LoadClipModelOptions
 
 /**
  * Loads a CLIP or SigLIP model from a hub-layout folder on disk (e.g. a downloaded
- * `Xenova/clip-vit-base-patch32`) onto onnxruntime-node. Images may be paths, `file:` URLs,
+ * `Xenova/clip-vit-base-patch32`), or an open_clip export (`open_clip_config.json` + `onnx/`,
+ * see docs/models.md), onto onnxruntime-node. Images may be paths, `file:` URLs,
  * Buffers or decoded {@link RawImage}s.
  *
  * @example
@@ -58,15 +66,31 @@ export async function loadClipModel(
     ...(interOpThreads ? { interOpThreads } : {}),
     ...(graphOptimization ? { graphOptimization } : {}),
   });
-  const preprocess = parsePreprocessorConfig(
-    parseJson(await files.readText("preprocessor_config.json"), files.location),
-  );
+  let prepareImages: ImagePreparer<ImageInput>;
+  const decode = maxPixels === undefined ? {} : { maxPixels };
+  let folderTokenizer: () => Promise<Tokenizer>;
+  if (await isOpenClipFolder(files)) {
+    // open_clip export: its own preprocess_cfg and tokenizer cleaning (see docs/models.md).
+    const config = parseOpenClipConfig(
+      await files.readText(OPEN_CLIP_CONFIG),
+      `${files.location}/${OPEN_CLIP_CONFIG}`,
+    );
+    prepareImages = nodeImagePreparer(config.preprocess, decode);
+    folderTokenizer = () => loadOpenClipTokenizer(files, config);
+  } else {
+    const json = parseJson(await files.readText("preprocessor_config.json"), files.location);
+    // SigLIP 2 NaFlex: patchified images of varying grids instead of one fixed-size tensor.
+    prepareImages = isNaflexProcessor(json)
+      ? nodeNaflexPreparer(parseNaflexConfig(json), decode)
+      : nodeImagePreparer(parsePreprocessorConfig(json), decode);
+    folderTokenizer = () => loadTokenizer(files);
+  }
   return createClipModel<ImageInput>({
     ...rest,
     backend,
     files,
-    tokenizer: tokenizer ?? (await loadTokenizer(files)),
-    prepareImages: nodeImagePreparer(preprocess, maxPixels === undefined ? {} : { maxPixels }),
+    tokenizer: tokenizer ?? (await folderTokenizer()),
+    prepareImages,
   });
 }
 

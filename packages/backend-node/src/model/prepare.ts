@@ -1,4 +1,12 @@
-import { ClipkitError, type ImagePreparer, type PreprocessConfig, preprocessBatch } from "@clipkit/core";
+import {
+  ClipkitError,
+  type ImagePreparer,
+  type NaflexConfig,
+  naflexBatch,
+  type PreprocessConfig,
+  preprocessBatch,
+  type RawImage,
+} from "@clipkit/core";
 import { type DecodeOptions, decodeImage, type ImageInput } from "../image/index.js";
 
 /**
@@ -10,24 +18,37 @@ export function nodeImagePreparer(
   config: PreprocessConfig,
   options: DecodeOptions = {},
 ): ImagePreparer<ImageInput> {
-  return async (inputs, signal) => {
-    if (signal?.aborted)
-      throw new ClipkitError("ABORTED", "image decoding was aborted", { cause: signal.reason });
-    const raws = await Promise.all(
-      inputs.map(async (input, i) => {
-        try {
-          return await decodeImage(input, options);
-        } catch (error) {
-          if (error instanceof ClipkitError && error.details.index === undefined) {
-            throw new ClipkitError(error.code, `images[${i}]: ${error.message}`, {
-              cause: error,
-              details: { ...error.details, index: i },
-            });
-          }
-          throw error;
+  return async (inputs, signal) => preprocessBatch(await decodeAll(inputs, options, signal), config);
+}
+
+/** The same for SigLIP 2 NaFlex graphs: decoded images patchified by {@link naflexBatch}. */
+export function nodeNaflexPreparer(
+  config: NaflexConfig,
+  options: DecodeOptions = {},
+): ImagePreparer<ImageInput> {
+  return async (inputs, signal) => naflexBatch(await decodeAll(inputs, options, signal), config);
+}
+
+async function decodeAll(
+  inputs: readonly ImageInput[],
+  options: DecodeOptions,
+  signal: AbortSignal | undefined,
+): Promise<RawImage[]> {
+  if (signal?.aborted)
+    throw new ClipkitError("ABORTED", "image decoding was aborted", { cause: signal.reason });
+  return Promise.all(
+    inputs.map(async (input, i) => {
+      try {
+        return await decodeImage(input, options);
+      } catch (error) {
+        if (error instanceof ClipkitError && error.details.index === undefined) {
+          throw new ClipkitError(error.code, `images[${i}]: ${error.message}`, {
+            cause: error,
+            details: { ...error.details, index: i },
+          });
         }
-      }),
-    );
-    return preprocessBatch(raws, config);
-  };
+        throw error;
+      }
+    }),
+  );
 }

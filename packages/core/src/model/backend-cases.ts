@@ -57,7 +57,8 @@ export function runBackendTests(options: BackendTestOptions): void {
     });
 
     test("passes float16 tensors both ways", async () => {
-      const s = await open("tiny-clip/onnx/vision_model_fp16.onnx");
+      // transformers.js v3 `_fp16` exports keep float32 I/O; v2-era ones (fp16-io) took float16.
+      const s = await open("fp16-io/vision_model_fp16.onnx");
       expect(s.inputs[0]?.type).toBe("float16");
       const px = float32ToFloat16(new Float32Array(3 * 32 * 32).fill(0.25));
       const out = await s.run({ pixel_values: { type: "float16", dims: [1, 3, 32, 32], data: px } }, [

@@ -53,12 +53,13 @@ export function parseModelConfig(text: string, file = "config.json"): ModelConfi
   if (!isObject(raw)) {
     throw new ClipkitError("MODEL_CONFIG_INVALID", `${file} must hold a JSON object`, { details: { file } });
   }
-  const type = raw.model_type;
+  // SigLIP 2 (`siglip2`, NaFlex) scores, pools and pads its text as SigLIP does.
+  const type = raw.model_type === "siglip2" ? "siglip" : raw.model_type;
   if (type !== "clip" && type !== "siglip") {
     const code = typeof type === "string" ? "MODEL_LAYOUT_UNSUPPORTED" : "MODEL_CONFIG_INVALID";
     throw new ClipkitError(
       code,
-      `${file}: model_type must be "clip" or "siglip", got ${JSON.stringify(type)}`,
+      `${file}: model_type must be "clip", "siglip" or "siglip2", got ${JSON.stringify(type)}`,
       { details: { file, key: "model_type", value: type } },
     );
   }

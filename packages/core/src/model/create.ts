@@ -9,7 +9,7 @@ import type { CreateClipModelOptions, LoadedClipModel } from "./options.js";
 import { type GraphFile, resolveClipLayout } from "./resolve.js";
 import { defaultScoring, type ScoringSource, scoringFromGraph } from "./scoring.js";
 import { contentHash, spaceId } from "./space-id.js";
-import { declaredImageSize, type TokenBatch, textTower, visionTower } from "./towers.js";
+import { declaredImageSize, declaredTextLength, type TokenBatch, textTower, visionTower } from "./towers.js";
 import type { EmbedOptions, Scoring } from "./types.js";
 
 interface LoadedGraph {
@@ -86,15 +86,22 @@ export async function createClipModel<I>(options: CreateClipModelOptions<I>): Pr
     ...(options.layout ? { prefer: options.layout } : {}),
   });
   const { config } = layout;
-  const padding = config.modelType === "siglip" ? "max_length" : "longest";
+  let padding: "longest" | "max_length" = config.modelType === "siglip" ? "max_length" : "longest";
   // The position table bounds the length; a tokenizer may declare less (never more is usable).
   const declared = tokenizer.modelMaxLength;
-  const maxLength = declared > 0 ? Math.min(config.maxTextLength, declared) : config.maxTextLength;
+  let maxLength = declared > 0 ? Math.min(config.maxTextLength, declared) : config.maxTextLength;
   const toTokens = (texts: readonly string[]): TokenBatch => tokenize(tokenizer, texts, padding, maxLength);
   const opened: InferenceSession[] = [];
   const open = async (g: GraphFile): Promise<LoadedGraph> => {
     const loaded = await openGraph(backend, files, g, options.session);
     opened.push(loaded.session);
+    // A graph with a fixed sequence length (open_clip exports add the whole position table)
+    // only runs rows padded to exactly that length.
+    const fixed = declaredTextLength(loaded.session);
+    if (fixed !== undefined) {
+      padding = "max_length";
+      maxLength = fixed;
+    }
     return loaded;
   };
   try {

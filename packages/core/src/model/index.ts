@@ -11,6 +11,23 @@ export {
   readGraph,
 } from "./external-data.js";
 export { float32ToFloat16 } from "./fp16.js";
+export {
+  isNaflexProcessor,
+  type NaflexConfig,
+  naflexBatch,
+  naflexImageSize,
+  parseNaflexConfig,
+} from "./naflex.js";
+export {
+  isOpenClipFolder,
+  loadOpenClipTokenizer,
+  OPEN_CLIP_CONFIG,
+  type OpenClipClean,
+  type OpenClipConfig,
+  openClipCleaner,
+  parseOpenClipConfig,
+  withTextCleaning,
+} from "./open-clip.js";
 export type { CreateClipModelOptions, ImagePreparer, LoadedClipModel } from "./options.js";
 export {
   availableDtypes,

@@ -2,6 +2,7 @@ import type { ModelFiles } from "../backend/session.js";
 import { ClipkitError } from "../errors.js";
 import { type ModelConfig, parseModelConfig } from "./config.js";
 import { MODEL_DTYPES, type ModelDtype, onnxPath } from "./dtype.js";
+import { OPEN_CLIP_CONFIG, parseOpenClipConfig } from "./open-clip.js";
 
 /** One ONNX graph of a model folder and the external-data files it needs. */
 export interface GraphFile {
@@ -62,8 +63,24 @@ export async function availableDtypes(files: ModelFiles): Promise<ModelDtype[]> 
   return out;
 }
 
+/** `config.json` (transformers), else `open_clip_config.json` (open_clip export). */
+async function readModelConfig(files: ModelFiles): Promise<ModelConfig> {
+  if (await files.exists("config.json")) {
+    return parseModelConfig(await files.readText("config.json"), `${files.location}/config.json`);
+  }
+  if (await files.exists(OPEN_CLIP_CONFIG)) {
+    const text = await files.readText(OPEN_CLIP_CONFIG);
+    return parseOpenClipConfig(text, `${files.location}/${OPEN_CLIP_CONFIG}`).model;
+  }
+  throw new ClipkitError(
+    "MODEL_FILE_MISSING",
+    `${files.location}: config.json is missing (nor is there an ${OPEN_CLIP_CONFIG})`,
+    { details: { file: "config.json", location: files.location } },
+  );
+}
+
 /**
- * Reads `config.json` and picks the ONNX files for `dtype`. Throws `MODEL_FILE_MISSING` naming
+ * Reads `config.json` (or an open_clip export's `open_clip_config.json`) and picks the ONNX files for `dtype`. Throws `MODEL_FILE_MISSING` naming
  * the files looked for and the dtypes the folder does have.
  */
 export async function resolveClipLayout(
@@ -71,12 +88,7 @@ export async function resolveClipLayout(
   options: ResolveOptions = {},
 ): Promise<ClipLayout> {
   const dtype = options.dtype ?? "fp32";
-  if (!(await files.exists("config.json"))) {
-    throw new ClipkitError("MODEL_FILE_MISSING", `${files.location}: config.json is missing`, {
-      details: { file: "config.json", location: files.location },
-    });
-  }
-  const config = parseModelConfig(await files.readText("config.json"), `${files.location}/config.json`);
+  const config = await readModelConfig(files);
   const [textPath, visionPath, modelPath] = STEMS.map((s) => onnxPath(s, dtype)) as [string, string, string];
   const [hasText, hasVision, hasModel] = await Promise.all(
     [textPath, visionPath, modelPath].map((p) => files.exists(p)),

@@ -11,10 +11,17 @@ export interface TokenBatch {
   readonly length: number;
 }
 
-/** `pixel_values` for a vision graph: float32 `[N, 3, H, W]`. */
+/**
+ * `pixel_values` for a vision graph: float32 `[N, 3, H, W]`, or for SigLIP 2 NaFlex graphs
+ * `[N, patches, p·p·3]` with the patch mask and grid shapes.
+ */
 export interface PixelBatch {
   readonly data: Float32Array;
   readonly dims: readonly number[];
+  /** NaFlex `pixel_attention_mask` `[N, patches]` (1 = real patch). */
+  readonly pixelAttentionMask?: BigInt64Array;
+  /** NaFlex `spatial_shapes` `[N, 2]` (patch rows, patch columns). */
+  readonly spatialShapes?: BigInt64Array;
 }
 
 /** One tower bound to its session: feeds in, un-normalised `[count × dim]` rows out. */
@@ -167,26 +174,73 @@ export function visionTower(
   if (!pixelInfo) throw missing(label, "input", ["pixel_values"], session.inputs);
   const idsInfo = find(session.inputs, "input_ids");
   const maskInfo = find(session.inputs, "attention_mask");
-  assertOnlyKnownInputs(session, label, ["pixel_values", ...(dummy ? ["input_ids", "attention_mask"] : [])]);
+  const naflex = ["pixel_attention_mask", "spatial_shapes"] as const;
+  const naflexInfo = naflex.map((n) => find(session.inputs, n));
+  assertOnlyKnownInputs(session, label, [
+    "pixel_values",
+    ...naflex,
+    ...(dummy ? ["input_ids", "attention_mask"] : []),
+  ]);
   const out = pickOutput(
     session,
     label,
     modelType === "siglip" ? ["image_embeds", "pooler_output"] : ["image_embeds"],
   );
+  const runBatch = async (batch: PixelBatch) => {
+    const count = batch.dims[0] ?? 0;
+    const feeds: Record<string, Tensor> = { pixel_values: pixels(pixelInfo.type, batch) };
+    const patchInputs = [batch.pixelAttentionMask, batch.spatialShapes];
+    for (const [k, info] of naflexInfo.entries()) {
+      if (!info) continue;
+      const values = patchInputs[k];
+      if (!values) {
+        throw new ClipkitError(
+          "INVALID_ARGUMENT",
+          `${label}: the graph takes "${info.name}" (SigLIP 2 NaFlex) but the images were not patchified`,
+          { details: { file: label, tensor: info.name } },
+        );
+      }
+      feeds[info.name] = ids(info.type, values, [count, values.length / count]);
+    }
+    if (dummy && idsInfo) {
+      const t = dummy.tokens;
+      feeds.input_ids = ids(idsInfo.type, t.ids, [t.count, t.length]);
+      if (maskInfo) feeds.attention_mask = ids(maskInfo.type, t.mask, [t.count, t.length]);
+    }
+    return runOutput(session, label, feeds, out.name, count);
+  };
+  // Graphs exported with a fixed batch of 1 (SigLIP 2 NaFlex: its position-embedding resize loops
+  // over the batch, so torch.export pins it) run row by row.
+  const oneAtATime = pixelInfo.dims?.[0] === 1;
   return {
     label,
     output: out.name,
     declaredDim: lastDim(out),
     async run(batch) {
       const count = batch.dims[0] ?? 0;
-      const feeds: Record<string, Tensor> = { pixel_values: pixels(pixelInfo.type, batch) };
-      if (dummy && idsInfo) {
-        const t = dummy.tokens;
-        feeds.input_ids = ids(idsInfo.type, t.ids, [t.count, t.length]);
-        if (maskInfo) feeds.attention_mask = ids(maskInfo.type, t.mask, [t.count, t.length]);
-      }
-      return runOutput(session, label, feeds, out.name, count);
+      if (!oneAtATime || count <= 1) return runBatch(batch);
+      const rows = [];
+      for (let i = 0; i < count; i++) rows.push(await runBatch(rowOf(batch, i)));
+      const dim = rows[0]!.dim;
+      const data = new Float32Array(count * dim);
+      for (const [i, r] of rows.entries()) data.set(r.data, i * dim);
+      return { data, count, dim };
     },
+  };
+}
+
+/** Row `i` of a batch as a batch of one (NaFlex mask and shapes included). */
+function rowOf(batch: PixelBatch, i: number): PixelBatch {
+  const count = batch.dims[0]!;
+  const slice = <T extends Float32Array | BigInt64Array>(a: T): T => {
+    const per = a.length / count;
+    return a.subarray(i * per, (i + 1) * per) as T;
+  };
+  return {
+    data: slice(batch.data),
+    dims: [1, ...batch.dims.slice(1)],
+    ...(batch.pixelAttentionMask ? { pixelAttentionMask: slice(batch.pixelAttentionMask) } : {}),
+    ...(batch.spatialShapes ? { spatialShapes: slice(batch.spatialShapes) } : {}),
   };
 }
 
@@ -195,4 +249,10 @@ export function declaredImageSize(session: InferenceSession): number | undefined
   const dims = find(session.inputs, "pixel_values")?.dims;
   const h = dims?.[2];
   return typeof h === "number" && h > 0 && dims?.[3] === h ? h : undefined;
+}
+
+/** Sequence length a text graph fixes for `input_ids` (`[N, L]` with numeric L), if any. */
+export function declaredTextLength(session: InferenceSession): number | undefined {
+  const l = find(session.inputs, "input_ids")?.dims?.[1];
+  return typeof l === "number" && l > 0 ? l : undefined;
 }

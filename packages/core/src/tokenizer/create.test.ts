@@ -159,9 +159,20 @@ const TINY = new URL("../../../../fixtures/models/", import.meta.url);
 const readTiny = (path: string) => JSON.parse(readFileSync(new URL(path, TINY), "utf8"));
 
 describe.skipIf(!existsSync(new URL("tiny-clip/tokenizer.json", TINY)))("tiny model fixtures", () => {
-  it("use the same tokenizer.json our writer produces for 4,000 merges", () => {
+  // tiny-clip/tokenizer.json is written by transformers' CLIPTokenizer (tools/fixtures/clip), so
+  // the files differ in form (merge pairs, ByteLevel flags); their ids must not.
+  it("tokenize as our writer's tokenizer.json for 4,000 merges does", () => {
     const ours = clipTokenizerJsonFromMerges(clipMergesText(), { maxMerges: 4000 });
-    expect(JSON.parse(JSON.stringify(ours.tokenizerJson))).toEqual(readTiny("tiny-clip/tokenizer.json"));
+    const mine = createTokenizer(ours.tokenizerJson, ours.tokenizerConfig);
+    const theirs = createTokenizer(
+      readTiny("tiny-clip/tokenizer.json"),
+      readTiny("tiny-clip/tokenizer_config.json"),
+    );
+    const texts = clipGoldenCases()
+      .map((c) => c.text)
+      .filter((t) => /^[\x20-\x7e]*$/.test(t));
+    expect(texts.length).toBeGreaterThan(1000);
+    expect(theirs.encodeBatch(texts).inputIds).toEqual(mine.encodeBatch(texts).inputIds);
   });
 
   it.each(["tiny-clip", "tiny-siglip"])("%s: reference ids match", (name) => {
