@@ -12,6 +12,7 @@ import {
   parseNaflexConfig,
   parseOpenClipConfig,
   parsePreprocessorConfig,
+  readModelTypeHint,
   type Tokenizer,
 } from "@clipkit/core";
 import { nodeFiles } from "../files/index.js";
@@ -82,7 +83,10 @@ export async function loadClipModel(
     // SigLIP 2 NaFlex: patchified images of varying grids instead of one fixed-size tensor.
     prepareImages = isNaflexProcessor(json)
       ? nodeNaflexPreparer(parseNaflexConfig(json), decode)
-      : nodeImagePreparer(parsePreprocessorConfig(json), decode);
+      : nodeImagePreparer(
+          parsePreprocessorConfig(json, { modelType: await readModelTypeHint(files) }),
+          decode,
+        );
     folderTokenizer = () => loadTokenizer(files);
   }
   return createClipModel<ImageInput>({

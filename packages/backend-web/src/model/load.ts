@@ -7,6 +7,7 @@ import {
   type ModelFiles,
   type PreprocessConfig,
   parsePreprocessorConfig,
+  readModelTypeHint,
   type Tokenizer,
   wrapError,
 } from "@clipkit/core";
@@ -42,7 +43,7 @@ async function readPreprocess(files: ModelFiles): Promise<PreprocessConfig> {
       file: path,
     });
   }
-  return parsePreprocessorConfig(json);
+  return parsePreprocessorConfig(json, { modelType: await readModelTypeHint(files) });
 }
 
 /**

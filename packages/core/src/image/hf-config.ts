@@ -216,3 +216,21 @@ export function unsupported(cls: ImageProcessorClass, message: string, key: stri
     details: { file: "preprocessor_config.json", key, processorClass: cls },
   });
 }
+
+/**
+ * `config.json`'s `model_type`, read as a hint for {@link resolveImageProcessor} when a
+ * `preprocessor_config.json` names no class (transformers' `AutoImageProcessor` falls back the same
+ * way). Absent, unreadable or non-string → undefined (the processor config must then name its class).
+ */
+export async function readModelTypeHint(files: {
+  exists(path: string): Promise<boolean>;
+  readText(path: string): Promise<string>;
+}): Promise<string | undefined> {
+  if (!(await files.exists("config.json"))) return undefined;
+  try {
+    const type = (JSON.parse(await files.readText("config.json")) as { model_type?: unknown }).model_type;
+    return typeof type === "string" ? type : undefined;
+  } catch {
+    return undefined;
+  }
+}

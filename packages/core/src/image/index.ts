@@ -5,6 +5,7 @@ export { compileSettings } from "./hf-compile.js";
 export {
   type ImageProcessorResolveOptions,
   type ImageProcessorSettings,
+  readModelTypeHint,
   resolveImageProcessor,
   sizeDict,
 } from "./hf-config.js";

@@ -45,13 +45,18 @@ export function isNaflexProcessor(json: unknown): boolean {
 export function parseNaflexConfig(json: unknown): NaflexConfig {
   const obj = (typeof json === "object" && json !== null ? json : {}) as Json;
   const patchSize = positiveInt(obj, "patch_size", 16);
-  const pixels = parsePreprocessorConfig({
-    resample: 2,
-    image_mean: [0.5, 0.5, 0.5],
-    image_std: [0.5, 0.5, 0.5],
-    ...obj,
-    size: { height: patchSize, width: patchSize },
-  });
+  // The per-pixel steps (resample, rescale, normalise) are SigLIP's; the size is only a stand-in,
+  // since NaFlex picks each image's size itself (naflexImageSize).
+  const pixels = parsePreprocessorConfig(
+    {
+      resample: 2,
+      image_mean: [0.5, 0.5, 0.5],
+      image_std: [0.5, 0.5, 0.5],
+      ...obj,
+      size: { height: patchSize, width: patchSize },
+    },
+    { processorClass: "SiglipImageProcessor" },
+  );
   return {
     patchSize,
     maxNumPatches: positiveInt(obj, "max_num_patches", 256),

@@ -150,7 +150,8 @@ export function withTextCleaning(inner: Tokenizer, clean: (text: string) => stri
  */
 export async function loadOpenClipTokenizer(files: ModelFiles, config: OpenClipConfig): Promise<Tokenizer> {
   const lower = config.clean === "lower";
-  const tokenizer = await loadTokenizer(files, { clean: lower ? "openai" : "basic" });
+  // loadTokenizer already gives an open_clip folder with a CLIP BPE vocabulary the openai cleaning.
+  const tokenizer = await loadTokenizer(files);
   if (tokenizer.kind === "clip-bpe" && lower) return tokenizer;
   return withTextCleaning(tokenizer, openClipCleaner(config.clean));
 }
