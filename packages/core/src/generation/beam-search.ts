@@ -1,63 +1,39 @@
 /**
- * Beam search with Hugging Face semantics (`_beam_search` + `BeamSearchScorer`, transformers
- * 4.4x): log-softmax, processors on log-probs, the top `max(2, 1 + #eos) · numBeams` candidates
- * per input, EOS candidates ranked past `numBeams` dropped, hypotheses scored
- * `sum_logprobs / generated_len ^ lengthPenalty` (EOS counted), `earlyStopping` true / false /
- * "never", unfinished beams added at the end, EOS appended to hypotheses shorter than the limit.
+ * Beam search as transformers ≥ 4.50 runs it (the vectorised `_beam_search` of PR #35802, kept
+ * in 5.x), step for step:
  *
- * Stop strings follow the vectorised beam search of transformers ≥ 4.50 (PR #35802), where
- * every candidate is run through the stopping criteria: a candidate whose generated text now
- * contains a stop string is finished like an EOS candidate (kept as a hypothesis when ranked
- * below `numBeams`, never continued). transformers 4.39–4.49 only stopped once *all* beams hit
- * (issue #34843), which in practice meant stop strings did nothing with beams.
+ * 1. log-softmax of each running beam's logits, processors on the log-probs, plus the beam's
+ *    running score; the top `max(2, 1 + #eos) · numBeams` candidates over all beams of an input;
+ * 2. a candidate *finishes* when its token is an EOS id, its generated text contains a stop
+ *    string, or it reaches the length limit;
+ * 3. the next running beams are the `numBeams` best candidates, finished ones pushed down by 1e9;
+ * 4. finished candidates ranked below `numBeams` are kept as hypotheses, scored
+ *    `sum_logprobs / generated_len ^ lengthPenalty` (EOS counted), merged with the earlier ones
+ *    and the `numBeams` best kept — unless the input is already done;
+ * 5. an input is done when no running beam can still beat the worst kept hypothesis: the bound is
+ *    the best *running* beam's score over the current length (`earlyStopping` false or true) or
+ *    over the maximum length (`"never"` with `lengthPenalty` > 0). `earlyStopping: true` also
+ *    stops as soon as `numBeams` hypotheses are kept. Before 4.50 the bound used the best
+ *    candidate of the step, EOS candidates included, which ran beams longer.
+ *
+ * Scores are float32 like torch's, so near-ties break the same way. Stop strings finish a beam
+ * like EOS (a 4.50 change: 4.39–4.49 only stopped once all beams hit one, issue #34843).
  */
 import { throwIfAborted } from "./options.js";
 import { applyProcessors, processorsFor } from "./processors.js";
-import { expandRows, type SearchHooks } from "./search.js";
+import type { SearchHooks } from "./search.js";
 import type { GeneratedSequence, LogitsModel, ResolvedGenerationOptions } from "./types.js";
 
-interface Hypothesis {
-  score: number;
+const f32 = Math.fround;
+/** transformers' stand-in for −∞ in beam bookkeeping (added in float32). */
+const PENALTY = -1e9;
+
+/** A beam, finished or running: its generated ids and its float32 score. */
+interface Beam {
   tokens: number[];
-  /** Ended by a stop string: returned as is, without an EOS appended. */
-  stopped: boolean;
-}
-
-/** The n best finished hypotheses of one input (HF `BeamHypotheses`). */
-class Hypotheses {
-  readonly beams: Hypothesis[] = [];
-  worst = 1e9;
-
-  constructor(
-    private readonly numBeams: number,
-    private readonly lengthPenalty: number,
-    private readonly earlyStopping: boolean | "never",
-    private readonly maxNewTokens: number,
-  ) {}
-
-  add(tokens: number[], sumLogprobs: number, generatedLength: number, stopped = false): void {
-    const score = sumLogprobs / generatedLength ** this.lengthPenalty;
-    if (this.beams.length < this.numBeams || score > this.worst) {
-      this.beams.push({ score, tokens, stopped });
-      if (this.beams.length > this.numBeams) {
-        const ranked = this.beams
-          .map((b, i) => [b.score, i] as const)
-          .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-        this.beams.splice(ranked[0]![1], 1);
-        this.worst = ranked[1]![0];
-      } else {
-        this.worst = Math.min(score, this.worst);
-      }
-    }
-  }
-
-  isDone(bestSumLogprobs: number, generatedLength: number): boolean {
-    if (this.beams.length < this.numBeams) return false;
-    if (this.earlyStopping === true) return true;
-    const length =
-      this.earlyStopping === false || this.lengthPenalty <= 0 ? generatedLength : this.maxNewTokens;
-    return this.worst >= bestSumLogprobs / length ** this.lengthPenalty;
-  }
+  score: number;
+  /** Finished slots only: a real hypothesis (not a placeholder still at −1e9). */
+  finished: boolean;
 }
 
 function logSoftmaxInPlace(row: Float32Array): void {
@@ -70,11 +46,11 @@ function logSoftmaxInPlace(row: Float32Array): void {
 }
 
 /** Indices of the `k` largest values, best first (lower index first on ties, like `torch.topk`). */
-function topK(values: Float32Array, k: number): number[] {
+export function topK(values: ArrayLike<number>, k: number): number[] {
   const best: number[] = [];
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
-    if (best.length === k && v <= values[best[k - 1]!]!) continue;
+    if (best.length === k && !(v > values[best[k - 1]!]!)) continue;
     let at = best.length;
     while (at > 0 && values[best[at - 1]!]! < v) at--;
     best.splice(at, 0, i);
@@ -83,11 +59,20 @@ function topK(values: Float32Array, k: number): number[] {
   return best;
 }
 
+/** Per-input state: running beams, kept hypotheses and the early-stop flag. */
+interface InputState {
+  running: Beam[];
+  kept: Beam[];
+  /** transformers' `is_early_stop_heuristic_unsatisfied`: a running beam may still improve. */
+  open: boolean;
+}
+
 /**
  * Beam search over `prompts` (one context per input). The model starts with one row per input;
  * after the first step it is reordered to `numBeams` rows per input. Returns
- * `numReturnSequences` sequences per input, best first, each with its score. `hooks.decode`
- * (generated ids → text) is needed only for `stopStrings`; without it they are ignored.
+ * `numReturnSequences` sequences per input, best first, each with its score; sequences end with
+ * their EOS id when they produced one. `hooks.decode` (generated ids → text) is needed only for
+ * `stopStrings`; without it they are ignored.
  */
 export async function beamSearch(
   model: LogitsModel,
@@ -96,105 +81,96 @@ export async function beamSearch(
   hooks: Pick<SearchHooks, "decode"> = {},
 ): Promise<GeneratedSequence[][]> {
   const nb = options.numBeams;
-  const batch = prompts.length;
+  const lp = options.lengthPenalty;
   const eos = new Set(options.eosTokenIds);
   const keep = Math.max(2, 1 + eos.size) * nb;
   const processors = processorsFor(options);
   const { decode } = hooks;
   const stops = decode ? options.stopStrings : [];
-  // The parent beam had no stop string (it would have finished), so `includes` finds the first
-  // occurrence: one ending inside the new token, as HF's StopStringCriteria allows.
   const hitsStop = (ids: readonly number[]) => {
     if (stops.length === 0) return false;
     const text = decode!(ids);
     return stops.some((s) => text.includes(s));
   };
-  const hyps = prompts.map(
-    () => new Hypotheses(nb, options.lengthPenalty, options.earlyStopping, options.maxNewTokens),
-  );
-  const done = prompts.map(() => false);
-  let contexts = expandRows(batch, nb).map((i) => [...prompts[i]!]);
-  const promptLengths = contexts.map((c) => c.length);
-  let generated: number[][] = contexts.map(() => []);
-  // Beam 0 of each input starts at 0, the copies at -1e9 so the first step expands only beam 0.
-  let beamScores = new Float64Array(batch * nb).map((_, i) => (i % nb === 0 ? 0 : -1e9));
+  // Beam 0 of each input starts at 0, the copies at −1e9 so the first step expands only beam 0.
+  const states: InputState[] = prompts.map(() => ({
+    running: Array.from({ length: nb }, (_, j) => ({
+      tokens: [],
+      score: j === 0 ? 0 : PENALTY,
+      finished: false,
+    })),
+    kept: Array.from({ length: nb }, () => ({ tokens: [], score: PENALTY, finished: false })),
+    open: true,
+  }));
   let tokens: number[] | null = null;
-  let first = true;
   for (let step = 1; ; step++) {
     throwIfAborted(options.signal);
     const { logits, vocabSize } = await model.next(tokens);
     throwIfAborted(options.signal);
-    const nextScores = new Float64Array(batch * nb);
-    const nextTokens = new Array<number>(batch * nb).fill(options.padTokenId);
-    const nextRows = new Array<number>(batch * nb).fill(0);
-    for (let b = 0; b < batch; b++) {
-      if (done[b]) continue;
-      // Scores of all beams of this input, flattened [nb × vocab] like HF's view(batch, nb * vocab).
+    const atLimit = step >= options.maxNewTokens;
+    const nextRows: number[] = [];
+    const nextTokens: number[] = [];
+    let allHit = true;
+    states.forEach((state, b) => {
       const flat = new Float32Array(nb * vocabSize);
       for (let j = 0; j < nb; j++) {
-        const row = b * nb + j;
-        const src = first ? b : row;
+        const src = step === 1 ? b : b * nb + j;
         const scores = flat.subarray(j * vocabSize, (j + 1) * vocabSize);
         scores.set(logits.subarray(src * vocabSize, (src + 1) * vocabSize));
         logSoftmaxInPlace(scores);
-        applyProcessors(processors, scores, contexts[row]!, promptLengths[row]!);
-        for (let v = 0; v < vocabSize; v++) scores[v] = scores[v]! + beamScores[row]!;
+        const beam = state.running[j]!;
+        applyProcessors(processors, scores, [...prompts[b]!, ...beam.tokens], prompts[b]!.length);
+        for (let v = 0; v < vocabSize; v++) scores[v] = scores[v]! + beam.score;
       }
-      const candidates = topK(flat, keep);
-      const finished: number[] = [];
-      let slot = 0;
-      for (let rank = 0; rank < candidates.length && slot < nb; rank++) {
-        const c = candidates[rank]!;
+      const candidates = topK(flat, keep).map((c, rank) => {
+        const beam = Math.floor(c / vocabSize);
         const token = c % vocabSize;
-        const row = b * nb + Math.floor(c / vocabSize);
-        const score = flat[c]!;
-        const isEos = eos.has(token);
-        const tokens = isEos || stops.length > 0 ? [...generated[row]!, token] : [];
-        if (isEos || hitsStop(tokens)) {
-          finished.push(c);
-          if (rank < nb) hyps[b]!.add(tokens, score, step, !isEos);
-        } else {
-          const at = b * nb + slot++;
-          nextScores[at] = score;
-          nextTokens[at] = token;
-          nextRows[at] = row;
-        }
+        const seq = [...state.running[beam]!.tokens, token];
+        const hit = eos.has(token) || atLimit || hitsStop(seq);
+        return { beam, token, seq, score: flat[c]!, hit, rank };
+      });
+      if (!candidates.every((c) => c.hit)) allHit = false;
+      // Next running beams: the best candidates that did not finish.
+      const runningScores = candidates.map((c) => (c.hit ? f32(c.score + PENALTY) : c.score));
+      const chosen = topK(runningScores, nb).map((i) => candidates[i]!);
+      // Kept hypotheses: finished candidates among the first numBeams, merged with the old ones.
+      const norm = f32(step ** lp);
+      const full = options.earlyStopping === true && state.kept.every((k) => k.finished);
+      const merged: Beam[] = [
+        ...state.kept,
+        ...candidates.map((c) => {
+          const finished = c.hit && c.rank < nb;
+          let score = f32(c.score / norm);
+          if (full) score = f32(score + PENALTY);
+          if (!state.open) score = f32(score + PENALTY);
+          if (!finished) score = f32(score + PENALTY);
+          return { tokens: c.seq, score, finished };
+        }),
+      ];
+      state.kept = topK(
+        merged.map((m) => m.score),
+        nb,
+      ).map((i) => merged[i]!);
+      state.running = chosen.map((c) => ({ tokens: c.seq, score: runningScores[c.rank]!, finished: false }));
+      for (const c of chosen) {
+        nextRows.push(step === 1 ? b : b * nb + c.beam);
+        nextTokens.push(c.token);
       }
-      // Stop strings can finish more than `keep - numBeams` candidates. HF then keeps running
-      // finished ones at score - 1e9 so the batch shape holds; they can never win.
-      for (const c of finished) {
-        if (slot >= nb) break;
-        const at = b * nb + slot++;
-        nextScores[at] = flat[c]! - 1e9;
-        nextTokens[at] = c % vocabSize;
-        nextRows[at] = b * nb + Math.floor(c / vocabSize);
-      }
-      done[b] = hyps[b]!.isDone(flat[candidates[0]!]!, step);
-    }
-    beamScores = nextScores;
-    contexts = nextRows.map((r, i) => [...contexts[r]!, nextTokens[i]!]);
-    generated = nextRows.map((r, i) => [...generated[r]!, nextTokens[i]!]);
-    model.reorder(first ? nextRows.map((r) => Math.floor(r / nb)) : nextRows);
-    first = false;
+      // Can the best running beam still beat the worst kept hypothesis?
+      const length = options.earlyStopping === "never" && lp > 0 ? options.maxNewTokens : step;
+      const bestPossible = f32(state.running[0]!.score / f32(length ** lp));
+      const worstKept = state.kept.every((k) => k.finished)
+        ? Math.min(...state.kept.map((k) => k.score))
+        : PENALTY;
+      state.open = state.open && bestPossible > worstKept;
+    });
+    model.reorder(nextRows);
     tokens = nextTokens;
-    if (done.every(Boolean) || step >= options.maxNewTokens) break;
+    const improvable = states.some((s) => s.open);
+    const allKept = options.earlyStopping === true && states.every((s) => s.kept.every((k) => k.finished));
+    if (!improvable || allKept || allHit) break;
   }
-  return hyps.map((h, b) => {
-    if (!done[b]) {
-      for (let j = 0; j < nb; j++)
-        h.add(generated[b * nb + j]!, beamScores[b * nb + j]!, generated[b * nb + j]!.length);
-    }
-    // Stable ascending sort then pop, as HF: among equal scores the later-added wins.
-    const ranked = h.beams.map((x, i) => ({ ...x, i })).sort((a, c) => a.score - c.score || a.i - c.i);
-    const out: GeneratedSequence[] = [];
-    for (let n = 0; n < options.numReturnSequences; n++) {
-      const best = ranked.pop()!;
-      const tokens =
-        !best.stopped && best.tokens.length < options.maxNewTokens && !eos.has(best.tokens.at(-1) ?? -1)
-          ? [...best.tokens, options.eosTokenIds[0] ?? options.padTokenId]
-          : best.tokens;
-      out.push({ tokens, score: best.score });
-    }
-    return out;
-  });
+  return states.map((s) =>
+    s.kept.slice(0, options.numReturnSequences).map((k) => ({ tokens: k.tokens, score: k.score })),
+  );
 }
