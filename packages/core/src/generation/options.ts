@@ -69,8 +69,10 @@ const isInt = (v: number, min: number) => Number.isInteger(v) && v >= min;
 
 /**
  * Merges user options over model defaults and validates them (`INVALID_ARGUMENT` naming the
- * option). `promptLength` (positions the longest prompt takes) turns a default `max_length`
- * into new tokens the way HF does; without any limit, 20 new tokens.
+ * option). `promptLength` (positions the longest prompt takes) turns a `max_length` (user
+ * `maxLength` or the config's) into new tokens the way transformers does: `maxNewTokens` (or
+ * the config's `max_new_tokens`) wins, then `maxLength` (or the config's `max_length`); without
+ * any limit, 20 new tokens. A prompt that fills `max_length` is an error, as in transformers.
  */
 export function resolveGenerationOptions(
   options: GenerationOptions = {},
@@ -79,11 +81,12 @@ export function resolveGenerationOptions(
 ): ResolvedGenerationOptions {
   const o = { ...defaults.extra, ...options };
   const eos = o.eosTokenId === undefined ? [...defaults.eosTokenIds] : ids(o.eosTokenId);
+  // HF precedence: max_new_tokens (user's, then the config's), then max_length (counts the
+  // prompt), then 20 new tokens.
+  const newTokens = o.maxNewTokens ?? defaults.maxNewTokens;
+  const maxLength = newTokens === undefined ? (o.maxLength ?? defaults.maxLength) : undefined;
   const r: ResolvedGenerationOptions = {
-    maxNewTokens:
-      o.maxNewTokens ??
-      defaults.maxNewTokens ??
-      (defaults.maxLength === undefined ? 20 : Math.max(1, defaults.maxLength - promptLength)),
+    maxNewTokens: newTokens ?? (maxLength === undefined ? 20 : maxLength - promptLength),
     minNewTokens: o.minNewTokens ?? 0,
     numBeams: o.numBeams ?? defaults.numBeams ?? 1,
     lengthPenalty: o.lengthPenalty ?? 1,
@@ -103,6 +106,14 @@ export function resolveGenerationOptions(
     useCache: o.useCache ?? true,
     signal: o.signal,
   };
+  if (maxLength !== undefined && r.maxNewTokens < 1) {
+    check(
+      false,
+      "maxLength",
+      maxLength,
+      `greater than the prompt's ${promptLength} positions (HF raises here too; set maxNewTokens)`,
+    );
+  }
   check(isInt(r.maxNewTokens, 1), "maxNewTokens", r.maxNewTokens, "an integer ≥ 1");
   check(isInt(r.minNewTokens, 0), "minNewTokens", r.minNewTokens, "an integer ≥ 0");
   check(isInt(r.numBeams, 1), "numBeams", r.numBeams, "an integer ≥ 1");

@@ -7,6 +7,12 @@
 export interface GenerationOptions {
   /** Most tokens to generate after the prompt (default 20, or `generation_config.json`'s `max_new_tokens`/`max_length`). */
   maxNewTokens?: number;
+  /**
+   * HF `max_length`: the most positions prompt plus new tokens may take (for LLaVA the prompt
+   * counts its image features; for an encoder-decoder, the decoder prefix). Used when
+   * `maxNewTokens` is not given; a prompt that already fills it is an `INVALID_ARGUMENT`.
+   */
+  maxLength?: number;
   /** EOS cannot be chosen before this many new tokens (default 0). */
   minNewTokens?: number;
   /** Beams; 1 = greedy or sampling (default 1). */

@@ -70,6 +70,24 @@ async function readJson(files: ModelFiles, path: string, required: boolean): Pro
   }
 }
 
+/**
+ * The image processor's settings: `preprocessor_config.json` (what transformers.js repos and
+ * transformers < 5 write) or else the `image_processor` entry of `processor_config.json` (a
+ * transformers 5 processor's `save_pretrained` writes only that file).
+ */
+async function readImageProcessorConfig(files: ModelFiles): Promise<unknown> {
+  const legacy = await readJson(files, "preprocessor_config.json", false);
+  if (legacy !== undefined) return legacy;
+  const processor = await readJson(files, "processor_config.json", false);
+  const nested = (processor as Record<string, unknown> | undefined)?.image_processor;
+  if (typeof nested === "object" && nested !== null) return nested;
+  throw new ClipkitError(
+    "MODEL_FILE_MISSING",
+    `${files.location}: no preprocessor_config.json (nor an image_processor in processor_config.json)`,
+    { details: { file: `${files.location}/preprocessor_config.json` } },
+  );
+}
+
 async function session(
   o: VlmLoadOptions,
   path: string,
@@ -106,7 +124,7 @@ export async function loadVlmModel(options: VlmLoadOptions): Promise<VlmModel> {
   // transformers' AutoImageProcessor does).
   const modelType = (rawConfig as { model_type?: unknown } | null)?.model_type;
   const preprocess = parsePreprocessorConfig(
-    await readJson(files, "preprocessor_config.json", true),
+    await readImageProcessorConfig(files),
     typeof modelType === "string" ? { modelType } : {},
   );
   const tokJson = await readJson(files, "tokenizer.json", true);
