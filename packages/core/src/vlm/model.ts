@@ -218,8 +218,10 @@ export async function loadVlmModel(options: VlmLoadOptions): Promise<VlmModel> {
       promptIds: (q) => {
         const text = template.replace("{prompt}", q ?? captionPrompt);
         const ids = tokenizer.encode(text, { truncation: false });
-        if (tokenizer.bosTokenId !== undefined && tokenizer.bosTokenId !== tokenizer.eosTokenId)
-          ids.unshift(tokenizer.bosTokenId);
+        // Llama-style files add BOS in their post-processor (as LlavaProcessor's tokenizer does);
+        // a tokenizer that does not gets it prepended here, never twice.
+        const bos = tokenizer.bosTokenId;
+        if (bos !== undefined && bos !== tokenizer.eosTokenId && ids[0] !== bos) ids.unshift(bos);
         return ids;
       },
       promptPositions: (p) => p.length - 1 + (nImage ?? 0),
