@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { copyFile, cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isClipkitError, loadVlmModel, preprocessBatch, tensor, type VlmModel } from "@clipkit/core";
@@ -197,6 +197,37 @@ describe("encoder-decoder captioner (tiny ViT-GPT2 fixture)", () => {
       cap.caption([imagePath(capRef.images[0]!.file)], { numBeams: 2, numReturnSequences: 3 }),
       "INVALID_ARGUMENT",
     );
+  });
+});
+
+describe("tiny-captioner _quantized and _fp16 exports (transformers.js quantize rules)", () => {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  });
+
+  it("load (If branches quantized / in float16) and give transformers' fp32 top sequences", async () => {
+    for (const suffix of ["_quantized", "_fp16"]) {
+      const dir = await mkdtemp(join(tmpdir(), `clipkit-cap${suffix}-`));
+      dirs.push(dir);
+      await cp(capDir, dir, { recursive: true });
+      for (const f of ["encoder_model", "decoder_model_merged"])
+        await copyFile(join(capDir, "onnx", `${f}${suffix}.onnx`), join(dir, "onnx", `${f}.onnx`));
+      const variant = await loadCaptioner(dir, { backend: { intraOpThreads: 1 } });
+      try {
+        for (const im of capRef.images) {
+          for (const [name, numBeams] of [
+            ["greedy", 1],
+            ["beam3", 3],
+          ] as const) {
+            const [r] = await variant.caption([imagePath(im.file)], { maxNewTokens: 20, numBeams });
+            expect(r!.tokens, `${suffix} ${im.file} ${name}`).toEqual(im.results[name]![0]!.ids);
+          }
+        }
+      } finally {
+        await variant.release();
+      }
+    }
   });
 });
 
