@@ -323,6 +323,27 @@ describe("options", () => {
     expect(resolveGenerationOptions({}, parseGenerationDefaults({}), 30).maxNewTokens).toBe(20);
   });
 
+  it("resolves maxLength like transformers 5: max_new_tokens first, max_length counts the prompt", () => {
+    const d = parseGenerationDefaults({ max_length: 24 });
+    expect(resolveGenerationOptions({ maxLength: 10 }, d, 4).maxNewTokens).toBe(6);
+    expect(resolveGenerationOptions({ maxLength: 10, maxNewTokens: 3 }, d, 4).maxNewTokens).toBe(3);
+    // A config max_new_tokens beats a user max_length, as in generate().
+    const withNew = parseGenerationDefaults({ max_length: 24, max_new_tokens: 5 });
+    expect(resolveGenerationOptions({ maxLength: 10 }, withNew, 4).maxNewTokens).toBe(5);
+    for (const [o, defaults] of [
+      [{ maxLength: 4 }, d],
+      [{}, parseGenerationDefaults({ max_length: 3 })],
+    ] as const) {
+      try {
+        resolveGenerationOptions(o, defaults, 4);
+        expect.unreachable();
+      } catch (e) {
+        expect(isClipkitError(e, "INVALID_ARGUMENT")).toBe(true);
+        expect((e as Error).message).toContain("maxLength");
+      }
+    }
+  });
+
   it("rejects invalid values naming the option", () => {
     for (const bad of [
       { maxNewTokens: 0 },
