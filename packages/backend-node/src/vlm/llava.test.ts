@@ -103,4 +103,25 @@ describe("LLaVA (tiny LlavaForConditionalGeneration fixture) against transformer
       expect(batch[i]!.tokens).toEqual((await run(x.file, caption, { numBeams: 2 })).tokens);
     }
   });
+
+  it("the _quantized and _fp16 exports (dtype) give transformers' fp32 greedy ids", async () => {
+    for (const dtype of ["quantized", "fp16"] as const) {
+      const variant = await loadVlmModel({
+        backend: nodeBackend({ intraOpThreads: 1 }),
+        files: nodeFiles(llavaDir),
+        dtype,
+      });
+      try {
+        let same = 0;
+        for (const im of ref.images) {
+          const p = im.prompts[ref.caption_prompt]!;
+          const [r] = await runVlm(variant, [images.get(im.file)!], [p.prompt_ids], {});
+          if (JSON.stringify(r!.tokens) === JSON.stringify(p.greedy[0]!.ids)) same++;
+        }
+        expect(same, dtype).toBe(ref.images.length);
+      } finally {
+        await variant.release();
+      }
+    }
+  });
 });

@@ -201,19 +201,9 @@ describe("encoder-decoder captioner (tiny ViT-GPT2 fixture)", () => {
 });
 
 describe("tiny-captioner _quantized and _fp16 exports (transformers.js quantize rules)", () => {
-  const dirs: string[] = [];
-  afterAll(async () => {
-    await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-  });
-
-  it("load (If branches quantized / in float16) and give transformers' fp32 top sequences", async () => {
-    for (const suffix of ["_quantized", "_fp16"]) {
-      const dir = await mkdtemp(join(tmpdir(), `clipkit-cap${suffix}-`));
-      dirs.push(dir);
-      await cp(capDir, dir, { recursive: true });
-      for (const f of ["encoder_model", "decoder_model_merged"])
-        await copyFile(join(capDir, "onnx", `${f}${suffix}.onnx`), join(dir, "onnx", `${f}.onnx`));
-      const variant = await loadCaptioner(dir, { backend: { intraOpThreads: 1 } });
+  it("load with dtype (If branches quantized / in float16) and give transformers' fp32 top sequences", async () => {
+    for (const dtype of ["quantized", "fp16"] as const) {
+      const variant = await loadCaptioner(capDir, { dtype, backend: { intraOpThreads: 1 } });
       try {
         for (const im of capRef.images) {
           for (const [name, numBeams] of [
@@ -221,12 +211,25 @@ describe("tiny-captioner _quantized and _fp16 exports (transformers.js quantize 
             ["beam3", 3],
           ] as const) {
             const [r] = await variant.caption([imagePath(im.file)], { maxNewTokens: 20, numBeams });
-            expect(r!.tokens, `${suffix} ${im.file} ${name}`).toEqual(im.results[name]![0]!.ids);
+            expect(r!.tokens, `${dtype} ${im.file} ${name}`).toEqual(im.results[name]![0]!.ids);
           }
         }
       } finally {
         await variant.release();
       }
+    }
+  });
+
+  it("names the missing variant file", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "clipkit-cap-dtype-"));
+    try {
+      await cp(capDir, dir, { recursive: true });
+      await rm(join(dir, "onnx/decoder_model_merged_fp16.onnx"));
+      const e = await expectCode(loadCaptioner(dir, { dtype: "fp16" }), "MODEL_FILE_MISSING");
+      expect(e.message).toContain("decoder_model_merged_fp16.onnx");
+      await expectCode(loadCaptioner(dir, { dtype: "fp8" as never }), "INVALID_ARGUMENT");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -4,6 +4,7 @@
  */
 import type { ModelFiles } from "../backend/session.js";
 import { ClipkitError } from "../errors.js";
+import { type ModelDtype, onnxPath } from "../model/dtype.js";
 
 /** The two supported hub layouts. */
 export type VlmLayout =
@@ -21,14 +22,12 @@ export type VlmLayout =
       readonly decoder: string;
     };
 
-const ENC_DEC = {
-  encoder: "onnx/encoder_model.onnx",
-  decoders: ["onnx/decoder_model_merged.onnx", "onnx/decoder_model.onnx"],
-};
+/** Graph stems of each layout (`onnx/<stem><dtype suffix>.onnx`), merged decoder first. */
+const ENC_DEC = { encoder: "encoder_model", decoders: ["decoder_model_merged", "decoder_model"] };
 const LLAVA = {
-  vision: "onnx/vision_encoder.onnx",
-  embed: "onnx/embed_tokens.onnx",
-  decoders: ["onnx/decoder_model_merged.onnx", "onnx/decoder_model.onnx"],
+  vision: "vision_encoder",
+  embed: "embed_tokens",
+  decoders: ["decoder_model_merged", "decoder_model"],
 };
 
 async function firstExisting(files: ModelFiles, paths: readonly string[]): Promise<string | undefined> {
@@ -37,30 +36,38 @@ async function firstExisting(files: ModelFiles, paths: readonly string[]): Promi
 }
 
 /**
- * Detects the layout of `files`. A folder with `onnx/vision_encoder.onnx` is LLaVA-style, one
- * with `onnx/encoder_model.onnx` encoder-decoder. Fails with `MODEL_FILE_MISSING` naming the
- * missing file of a recognised but incomplete layout, and `MODEL_LAYOUT_UNSUPPORTED` otherwise.
+ * Detects the layout of `files`. A folder with `onnx/vision_encoder*.onnx` is LLaVA-style, one
+ * with `onnx/encoder_model*.onnx` encoder-decoder; `dtype` picks the weight variant the
+ * transformers.js way (`fp16` → `onnx/encoder_model_fp16.onnx`, `quantized` →
+ * `…_quantized.onnx`; default `fp32`, the plain names). Fails with `MODEL_FILE_MISSING` naming the
+ * missing file of a recognised but incomplete layout (or variant), and
+ * `MODEL_LAYOUT_UNSUPPORTED` otherwise.
  */
-export async function detectVlmLayout(files: ModelFiles): Promise<VlmLayout> {
+export async function detectVlmLayout(files: ModelFiles, dtype: ModelDtype = "fp32"): Promise<VlmLayout> {
   const missing = (path: string, layout: string): never => {
     throw new ClipkitError("MODEL_FILE_MISSING", `${files.location}: ${layout} model without ${path}`, {
-      details: { file: `${files.location}/${path}` },
+      details: { file: `${files.location}/${path}`, dtype },
     });
   };
-  if (await files.exists(LLAVA.vision)) {
-    if (!(await files.exists(LLAVA.embed))) missing(LLAVA.embed, "LLaVA-style");
-    const decoder =
-      (await firstExisting(files, LLAVA.decoders)) ?? missing(LLAVA.decoders[0]!, "LLaVA-style");
-    return { kind: "llava", vision: LLAVA.vision, embed: LLAVA.embed, decoder };
+  const path = (stem: string) => onnxPath(stem, dtype);
+  const present = async (stem: string) =>
+    (await files.exists(onnxPath(stem, "fp32"))) || (await files.exists(path(stem)));
+  const need = async (stem: string, layout: string) =>
+    (await files.exists(path(stem))) ? path(stem) : missing(path(stem), layout);
+  const decoder = async (stems: readonly string[], layout: string) =>
+    (await firstExisting(files, stems.map(path))) ?? missing(path(stems[0]!), layout);
+  if (await present(LLAVA.vision)) {
+    const vision = await need(LLAVA.vision, "LLaVA-style");
+    const embed = await need(LLAVA.embed, "LLaVA-style");
+    return { kind: "llava", vision, embed, decoder: await decoder(LLAVA.decoders, "LLaVA-style") };
   }
-  if (await files.exists(ENC_DEC.encoder)) {
-    const decoder =
-      (await firstExisting(files, ENC_DEC.decoders)) ?? missing(ENC_DEC.decoders[0]!, "encoder-decoder");
-    return { kind: "encoder-decoder", encoder: ENC_DEC.encoder, decoder };
+  if (await present(ENC_DEC.encoder)) {
+    const encoder = await need(ENC_DEC.encoder, "encoder-decoder");
+    return { kind: "encoder-decoder", encoder, decoder: await decoder(ENC_DEC.decoders, "encoder-decoder") };
   }
   throw new ClipkitError(
     "MODEL_LAYOUT_UNSUPPORTED",
-    `${files.location}: not a captioning/VQA model folder: expected ${ENC_DEC.encoder} + ${ENC_DEC.decoders[0]} (image-to-text) or ${LLAVA.vision} + ${LLAVA.embed} + ${LLAVA.decoders[0]} (LLaVA)`,
+    `${files.location}: not a captioning/VQA model folder: expected ${path(ENC_DEC.encoder)} + ${path(ENC_DEC.decoders[0]!)} (image-to-text) or ${path(LLAVA.vision)} + ${path(LLAVA.embed)} + ${path(LLAVA.decoders[0]!)} (LLaVA)`,
     { details: { file: files.location } },
   );
 }

@@ -9,6 +9,7 @@ import { type GenerationDefaults, parseGenerationDefaults } from "../generation/
 import type { LogitsModel } from "../generation/types.js";
 import { parsePreprocessorConfig } from "../image/config.js";
 import type { PreprocessConfig } from "../image/types.js";
+import { type ModelDtype, parseDtype } from "../model/dtype.js";
 import { readGraph } from "../model/external-data.js";
 import { createByteLevelBpeTokenizer, isByteLevelBpe } from "../tokenizer/byte-level-bpe.js";
 import { createTokenizer } from "../tokenizer/create.js";
@@ -26,6 +27,8 @@ export interface VlmLoadOptions {
   files: ModelFiles;
   /** Passed to every `createSession`. */
   sessionOptions?: SessionOptions;
+  /** Weight variant, as transformers.js names them (default `"fp32"`; `"fp16"` → `onnx/*_fp16.onnx`, `"quantized"` → `onnx/*_quantized.onnx`, …). */
+  dtype?: ModelDtype;
   /** LLaVA prompt with `<image>` and `{prompt}` (default config `clipkit.prompt_template` or `"USER: <image>\n{prompt} ASSISTANT:"`). */
   promptTemplate?: string;
   /** Encoder-decoder VQA prefix with `{question}` (default config `clipkit.question_template` or `"{question}"`). */
@@ -115,7 +118,7 @@ async function session(
  */
 export async function loadVlmModel(options: VlmLoadOptions): Promise<VlmModel> {
   const { files } = options;
-  const layout = await detectVlmLayout(files);
+  const layout = await detectVlmLayout(files, parseDtype(options.dtype));
   const rawConfig = await readJson(files, "config.json", true);
   const config = parseVlmConfig(rawConfig, `${files.location}/config.json`);
   const generationConfig = await readJson(files, "generation_config.json", false);
