@@ -4,8 +4,9 @@
  *
  *   npx tsx --conditions=@clipkit/source examples/caption.ts [MODEL_DIR] [IMAGES…]
  *
- * Defaults to fixtures/models/tiny-captioner, a tiny ViT-GPT2 trained on coloured shapes (it
- * knows 4 colours, 3 shapes, 2 backgrounds). A transformers.js image-to-text export such as
+ * Defaults to fixtures/models/tiny-captioner, a tiny ViT-GPT2 (a transformers
+ * VisionEncoderDecoderModel) trained on coloured shapes (it knows 4 colours, 3 shapes, 2
+ * backgrounds). A transformers.js image-to-text export such as
  * Xenova/vit-gpt2-image-captioning, or a LLaVA-style folder, works the same way.
  */
 import { readdirSync } from "node:fs";
@@ -40,5 +41,12 @@ for (const s of beams[0]!.sequences) console.log(`  ${s.score!.toFixed(4)}  ${s.
 process.stdout.write("\nstreamed: ");
 for await (const chunk of captioner.captionStream(images.slice(0, 1))) process.stdout.write(chunk.text);
 process.stdout.write("\n");
-
 await captioner.release();
+
+// 4. A weight variant by its transformers.js name (onnx/*_quantized.onnx), when the folder has it.
+if (modelDir === fixture) {
+  const quantized = await loadCaptioner(modelDir, { dtype: "quantized" });
+  const [q] = await quantized.caption(images.slice(0, 1));
+  console.log(`\nquantized weights: ${q!.text.trim()}`);
+  await quantized.release();
+}
