@@ -13,11 +13,12 @@ import { nodeFiles } from "../files/index.js";
 import { decodeImage } from "../image/index.js";
 import { nodeBackend } from "../session/index.js";
 import { expectSequences, type LlavaRef, llavaDir, maxDiff, readRef, toOptions } from "./golden-cases.js";
+import { loadVqa } from "./load.js";
 
 const ref = readRef<LlavaRef>(llavaDir);
 
-// The prompts are the ids LlavaProcessor produced (image token collapsed to one placeholder), so
-// these checks are about generation, independent of the Llama tokenizer's support.
+// Most checks feed the ids LlavaProcessor produced (image token collapsed to one placeholder), so
+// they are about generation alone; one checks clipkit's own tokenization of the prompts too.
 describe("LLaVA (tiny LlavaForConditionalGeneration fixture) against transformers", () => {
   let model: VlmModel;
   const images = new Map<string, RawImage>();
@@ -64,6 +65,25 @@ describe("LLaVA (tiny LlavaForConditionalGeneration fixture) against transformer
     expect(exact).toBe(
       ref.images.length * (2 * Object.keys(ref.images[0]!.prompts).length + ref.cases.length),
     );
+  });
+
+  it("tokenizes prompts as LlavaProcessor does (Llama SentencePiece BPE, BOS once) and answers as generate()", async () => {
+    for (const [prompt, p] of Object.entries(ref.images[0]!.prompts)) {
+      const ids = model.promptIds(prompt === ref.caption_prompt ? undefined : prompt);
+      expect(ids, prompt).toEqual(p.prompt_ids);
+    }
+    const vqa = await loadVqa(llavaDir, { backend: { intraOpThreads: 1 } });
+    try {
+      for (const im of ref.images.slice(0, 2)) {
+        for (const [prompt, p] of Object.entries(im.prompts)) {
+          if (prompt === ref.caption_prompt) continue;
+          const answer = await vqa.ask(join(llavaDir, im.file), prompt);
+          expectSequences(answer.sequences, p.greedy, `${im.file} ${prompt} via ask`);
+        }
+      }
+    } finally {
+      await vqa.release();
+    }
   });
 
   it("gives the same ids without the KV cache", async () => {
