@@ -2,13 +2,13 @@ import { createHash } from "node:crypto";
 import { mkdtemp, readdir, readFile, readlink, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { HubProgress } from "@clipkit/core";
 import { isClipkitError } from "@clipkit/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { MODELS_DIR } from "../model/fixtures.js";
-import type { HubProgress } from "./options.js";
 import { type DownloadModelOptions, downloadModel } from "./resolve.js";
-import { type HubServer, startHubServer } from "./testing/hub-server.js";
 import { COMMITS, FAKE_REPOS, TOKEN } from "./testing/fixtures.js";
+import { type HubServer, startHubServer } from "./testing/hub-server.js";
 
 let server: HubServer;
 const caches: string[] = [];
@@ -40,9 +40,16 @@ const opts = (cacheDir: string, extra: DownloadModelOptions = {}): DownloadModel
   ...extra,
 });
 
-const sha256 = async (p: string) => createHash("sha256").update(await readFile(p)).digest("hex");
+const sha256 = async (p: string) =>
+  createHash("sha256")
+    .update(await readFile(p))
+    .digest("hex");
 const since = (n: number) => server.requests.slice(n);
-const errorOf = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+const errorOf = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
 describe("downloadModel", () => {
   it("first download: selects the dtype's files and writes Python's cache layout under the revision's commit", async () => {
@@ -94,7 +101,10 @@ describe("downloadModel", () => {
 
   it("downloads only the other dtype's graphs when the dtype changes", async () => {
     const cache = await freshCache();
-    const m = await downloadModel("clipkit/tiny-clip", opts(cache, { dtype: "fp16", calibrateScoring: false }));
+    const m = await downloadModel(
+      "clipkit/tiny-clip",
+      opts(cache, { dtype: "fp16", calibrateScoring: false }),
+    );
     expect(m.files.filter((f) => f.endsWith(".onnx")).sort()).toEqual([
       "onnx/text_model_fp16.onnx",
       "onnx/vision_model_fp16.onnx",
@@ -109,7 +119,9 @@ describe("downloadModel", () => {
     const tag = await downloadModel("clipkit/tiny-clip@v1", opts(cache));
     expect(tag.commit).toBe(COMMITS.siglip);
     expect(JSON.parse(await readFile(join(tag.dir, "config.json"), "utf8")).model_type).toBe("siglip");
-    expect(await readFile(join(cache, "models--clipkit--tiny-clip", "refs", "v1"), "utf8")).toBe(COMMITS.siglip);
+    expect(await readFile(join(cache, "models--clipkit--tiny-clip", "refs", "v1"), "utf8")).toBe(
+      COMMITS.siglip,
+    );
     const n = server.requests.length;
     const pinned = await downloadModel(`clipkit/tiny-clip@${COMMITS.siglip}`, opts(cache));
     expect(pinned.dir).toBe(tag.dir);
@@ -123,9 +135,14 @@ describe("downloadModel", () => {
     server.fault("/lfs/", "drop", 1);
     const n = server.requests.length;
     const m = await downloadModel("clipkit/emoji", opts(cache));
-    const resumed = since(n).filter((r) => r.path.startsWith("/lfs/") && /^bytes=[1-9]\d*-$/.test(r.range ?? ""));
+    const resumed = since(n).filter(
+      (r) => r.path.startsWith("/lfs/") && /^bytes=[1-9]\d*-$/.test(r.range ?? ""),
+    );
     expect(resumed).toHaveLength(1);
-    for (const f of m.files) expect(await sha256(join(m.dir, f))).toBe(await sha256(join(FAKE_REPOS["clipkit/emoji"]!.commits[COMMITS.emoji]!, f)));
+    for (const f of m.files)
+      expect(await sha256(join(m.dir, f))).toBe(
+        await sha256(join(FAKE_REPOS["clipkit/emoji"]!.commits[COMMITS.emoji]!, f)),
+      );
   });
 
   it("retries 5xx answers and stalled connections, then succeeds", async () => {
@@ -137,7 +154,9 @@ describe("downloadModel", () => {
     const n = server.requests.length;
     const m = await downloadModel("clipkit/captioner", opts(cache, { stallTimeoutMs: 150 }));
     // The stalled transfer was dropped and resumed from the bytes it had.
-    expect(since(n).some((r) => r.path.startsWith("/lfs/") && /^bytes=[1-9]\d*-$/.test(r.range ?? ""))).toBe(true);
+    expect(since(n).some((r) => r.path.startsWith("/lfs/") && /^bytes=[1-9]\d*-$/.test(r.range ?? ""))).toBe(
+      true,
+    );
     expect(m.files).toContain("onnx/decoder_model_merged.onnx");
     for (const f of m.files) {
       expect(await sha256(join(m.dir, f))).toBe(await sha256(join(MODELS_DIR, "tiny-captioner", f)));
@@ -170,9 +189,9 @@ describe("downloadModel", () => {
     expect((gated as Error).message).toMatch(/licence.*token/);
     const wrong = await errorOf(downloadModel("clipkit/gated", opts(cache, { token: "hf_wrong_secret" })));
     expect(isClipkitError(wrong, "HUB_AUTH_REQUIRED")).toBe(true);
-    expect(JSON.stringify({ m: (wrong as Error).message, d: (wrong as { details: unknown }).details })).not.toContain(
-      "hf_wrong_secret",
-    );
+    expect(
+      JSON.stringify({ m: (wrong as Error).message, d: (wrong as { details: unknown }).details }),
+    ).not.toContain("hf_wrong_secret");
     const ok = await downloadModel("clipkit/gated", opts(cache, { token: TOKEN }));
     expect(ok.commit).toBe(COMMITS.clip);
   });
@@ -194,7 +213,9 @@ describe("downloadModel", () => {
     expect(since(n)).toEqual([]);
     // Cached fp32, then offline fp16: the cache lacks those graphs.
     await downloadModel("clipkit/tiny-clip", opts(cache));
-    const other = await errorOf(downloadModel("clipkit/tiny-clip", opts(cache, { offline: true, dtype: "fp16" })));
+    const other = await errorOf(
+      downloadModel("clipkit/tiny-clip", opts(cache, { offline: true, dtype: "fp16" })),
+    );
     expect((other as Error).message).toMatch(/offline.*lacks/);
   });
 

@@ -88,7 +88,10 @@ export async function downloadFile(d: FileDownload): Promise<string> {
   // The hub names blobs by the linked ETag: the sha256 for LFS files, the git blob id otherwise.
   const etag = SHA256.test(linked) || !d.lfsSha256 ? linked : d.lfsSha256;
   const blob = within(join(folder, "blobs"), etag);
-  const lockPath = within(join(d.cache, ".locks", getRepoFolderName({ type: "model", name: d.repo })), `${etag}.clipkit-lock`);
+  const lockPath = within(
+    join(d.cache, ".locks", getRepoFolderName({ type: "model", name: d.repo })),
+    `${etag}.clipkit-lock`,
+  );
   await mkdir(dirname(blob), { recursive: true });
   await mkdir(dirname(lockPath), { recursive: true });
   let compromised: Error | undefined;

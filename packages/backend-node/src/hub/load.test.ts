@@ -1,13 +1,13 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isClipkitError } from "@clipkit/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadClipModel } from "../model/load.js";
 import { MODELS_DIR } from "../model/fixtures.js";
+import { loadClipModel } from "../model/load.js";
 import { loadCaptioner } from "../vlm/load.js";
 import type { HubOptions } from "./options.js";
 import { resolveModelSource } from "./resolve.js";
@@ -39,7 +39,11 @@ const hub = (cacheDir: string, extra: HubOptions = {}): HubOptions => ({
   token: "",
   ...extra,
 });
-const errorOf = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+const errorOf = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
 describe("loaders accept hub ids", () => {
   it("loadClipModel by id embeds exactly like the folder it came from", async () => {
@@ -121,7 +125,15 @@ describe("cache shared with Python's huggingface_hub", () => {
       new Promise<string>((done, fail) => {
         const child = spawn(
           process.execPath,
-          ["--conditions=@clipkit/source", "--import", "tsx", join(here, "testing", "download-child.ts"), "clipkit/emoji", cache, server.url],
+          [
+            "--conditions=@clipkit/source",
+            "--import",
+            "tsx",
+            join(here, "testing", "download-child.ts"),
+            "clipkit/emoji",
+            cache,
+            server.url,
+          ],
           { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
         );
         let out = "";
@@ -143,9 +155,14 @@ describe("cache shared with Python's huggingface_hub", () => {
       const bytes = await readFile(join(snap, f));
       expect(createHash("sha256").update(bytes).digest("hex")).toBe(files.get(f)!.sha256);
     }
-    const bodies = server.requests.slice(n).filter((r) => r.path.startsWith("/lfs/") && r.range !== "bytes=0-0");
+    const bodies = server.requests
+      .slice(n)
+      .filter((r) => r.path.startsWith("/lfs/") && r.range !== "bytes=0-0");
     expect(bodies.map((r) => r.path).sort()).toEqual(
-      [...files.values()].filter((f) => f.lfs).map((f) => `/lfs/${f.sha256}`).sort(),
+      [...files.values()]
+        .filter((f) => f.lfs)
+        .map((f) => `/lfs/${f.sha256}`)
+        .sort(),
     );
   });
 });

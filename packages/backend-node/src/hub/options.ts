@@ -2,23 +2,7 @@
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-
-/** Progress of a model download, reported after every chunk written. */
-export interface HubProgress {
-  /** The file being downloaded, relative to the repo root. */
-  readonly file: string;
-  /** Bytes of `file` on disk so far (a resumed file starts above 0). */
-  readonly fileBytes: number;
-  /** Size of `file` in bytes. */
-  readonly fileTotal: number;
-  /** Bytes of all selected files present so far, cached ones included. */
-  readonly bytes: number;
-  /** Bytes of all selected files. */
-  readonly total: number;
-  /** Selected files complete so far / selected files. */
-  readonly filesDone: number;
-  readonly filesTotal: number;
-}
+import type { HubProgress } from "@clipkit/core";
 
 /** How to reach the hub and where to cache. Every field has an environment default. */
 export interface HubOptions {
@@ -56,7 +40,8 @@ export interface ResolvedHubOptions extends HubOptions {
 const TRUE = new Set(["1", "true", "yes", "on"]);
 
 function tokenFromFile(): string | undefined {
-  const home = process.env.HF_HOME ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "huggingface");
+  const home =
+    process.env.HF_HOME ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "huggingface");
   try {
     const token = readFileSync(process.env.HF_TOKEN_PATH ?? join(home, "token"), "utf8").trim();
     return token.length > 0 ? token : undefined;

@@ -6,14 +6,22 @@
  */
 import { stat } from "node:fs/promises";
 import { join, resolve as resolvePath } from "node:path";
-import { ClipkitError, isClipkitError, type ModelFiles } from "@clipkit/core";
+import {
+  ClipkitError,
+  checkRevision,
+  type HubSelection,
+  isClipkitError,
+  isCommitHash,
+  isMissingFiles,
+  type ModelFiles,
+  parseHubModelRef,
+  selectModelFiles,
+} from "@clipkit/core";
 import { type ListFileEntry, listFiles, modelInfo } from "@huggingface/hub";
 import { nodeFiles } from "../files/node-files.js";
 import { hubCacheDir, readRef, repoFolder, within, writeRef } from "./cache.js";
 import { downloadFile, withRetries } from "./download.js";
 import { type HubOptions, type ResolvedHubOptions, resolveHubOptions } from "./options.js";
-import { type HubSelection, isMissingFiles, selectModelFiles } from "./plan.js";
-import { checkRevision, isCommitHash, parseHubModelRef } from "./repo-id.js";
 
 /** Options of {@link downloadModel} / {@link resolveModelSource}. */
 export interface DownloadModelOptions extends HubOptions, HubSelection {}
@@ -85,7 +93,8 @@ export async function downloadModel(id: string, options: DownloadModelOptions = 
       : await readRef(folder, revision);
   if (known) {
     const files = await fromSnapshot(snapshot(known), options);
-    if (files) return { repo: ref.repo, revision, commit: known, dir: snapshot(known), files, fromCache: true };
+    if (files)
+      return { repo: ref.repo, revision, commit: known, dir: snapshot(known), files, fromCache: true };
   }
   if (o.offline) {
     throw new ClipkitError(
@@ -116,13 +125,20 @@ async function fetchModel(
   );
   const commit = info.sha;
   if (typeof commit !== "string" || !isCommitHash(commit)) {
-    throw new ClipkitError("DOWNLOAD_FAILED", `${repo}@${revision}: the hub sent no commit id`, { details: ctx });
+    throw new ClipkitError("DOWNLOAD_FAILED", `${repo}@${revision}: the hub sent no commit id`, {
+      details: ctx,
+    });
   }
   const folder = repoFolder(cache, repo);
   if (!isCommitHash(revision)) await writeRef(folder, revision, commit);
   const listing = await withRetries(o, ctx, async () => {
     const map = new Map<string, ListFileEntry>();
-    for await (const e of listFiles({ repo: { type: "model", name: repo }, revision: commit, recursive: true, ...credentials })) {
+    for await (const e of listFiles({
+      repo: { type: "model", name: repo },
+      revision: commit,
+      recursive: true,
+      ...credentials,
+    })) {
       if (e.type === "file") map.set(e.path, e);
     }
     return map;
@@ -138,8 +154,12 @@ async function fetchModel(
       options: o,
       ...(onBytes ? { onBytes } : {}),
     });
-  const readVia = async (path: string) => nodeFiles(join(folder, "snapshots", commit)).read(await relativeOf(get(path), folder, commit));
-  const files = await selectModelFiles(listingFiles(`${o.endpoint}/${repo}@${revision}`, listing, readVia), selection);
+  const readVia = async (path: string) =>
+    nodeFiles(join(folder, "snapshots", commit)).read(await relativeOf(get(path), folder, commit));
+  const files = await selectModelFiles(
+    listingFiles(`${o.endpoint}/${repo}@${revision}`, listing, readVia),
+    selection,
+  );
   const sizes = files.map((f) => listing.get(f)?.lfs?.size ?? listing.get(f)?.size ?? 0);
   const total = sizes.reduce((a, b) => a + b, 0);
   let before = 0;
@@ -156,7 +176,15 @@ async function fetchModel(
       }),
     );
     before += sizes[i] ?? 0;
-    o.onProgress?.({ file, fileBytes: sizes[i] ?? 0, fileTotal: sizes[i] ?? 0, bytes: before, total, filesDone: i + 1, filesTotal: files.length });
+    o.onProgress?.({
+      file,
+      fileBytes: sizes[i] ?? 0,
+      fileTotal: sizes[i] ?? 0,
+      bytes: before,
+      total,
+      filesDone: i + 1,
+      filesTotal: files.length,
+    });
   }
   const dir = within(join(folder, "snapshots"), commit);
   return { repo, revision, commit, dir, files, fromCache: false };
@@ -164,7 +192,10 @@ async function fetchModel(
 
 async function relativeOf(pointer: Promise<string>, folder: string, commit: string): Promise<string> {
   const p = await pointer;
-  return p.slice(join(folder, "snapshots", commit).length + 1).split(/[\\/]/).join("/");
+  return p
+    .slice(join(folder, "snapshots", commit).length + 1)
+    .split(/[\\/]/)
+    .join("/");
 }
 
 /**
@@ -172,9 +203,18 @@ async function relativeOf(pointer: Promise<string>, folder: string, commit: stri
  * ({@link downloadModel}); returns the folder to open. Throws `INVALID_ARGUMENT` naming both
  * readings when `source` is neither an existing path nor a repo id.
  */
-export async function resolveModelSource(source: string, options: DownloadModelOptions = {}): Promise<string> {
+export async function resolveModelSource(
+  source: string,
+  options: DownloadModelOptions = {},
+): Promise<string> {
   const path = resolvePath(source);
-  if (await stat(path).then(() => true, () => false)) return source;
+  if (
+    await stat(path).then(
+      () => true,
+      () => false,
+    )
+  )
+    return source;
   if (!parseHubModelRef(source)) {
     throw new ClipkitError(
       "INVALID_ARGUMENT",
@@ -186,10 +226,14 @@ export async function resolveModelSource(source: string, options: DownloadModelO
     return (await downloadModel(source, options)).dir;
   } catch (error) {
     if (isClipkitError(error, "NOT_FOUND")) {
-      throw new ClipkitError("NOT_FOUND", `model "${source}": no such path (looked for ${path}), and ${error.message}`, {
-        cause: error,
-        details: { ...error.details, path },
-      });
+      throw new ClipkitError(
+        "NOT_FOUND",
+        `model "${source}": no such path (looked for ${path}), and ${error.message}`,
+        {
+          cause: error,
+          details: { ...error.details, path },
+        },
+      );
     }
     throw error;
   }

@@ -63,19 +63,25 @@ export async function transferTo(partial: string, req: TransferRequest): Promise
       await res.body?.cancel();
       throw new HubApiError(res.url || req.url, res.status, res.headers.get("X-Request-Id") ?? undefined);
     }
-    const resumed = res.status === 206 && (res.headers.get("Content-Range") ?? "").startsWith(`bytes ${have}-`);
+    const resumed =
+      res.status === 206 && (res.headers.get("Content-Range") ?? "").startsWith(`bytes ${have}-`);
     if (!resumed) have = 0; // the server sent the whole file: start over rather than append
     const handle = await open(partial, resumed ? "a" : "w");
     try {
-      if (!res.body) throw new ClipkitError("DOWNLOAD_FAILED", "empty response", { details: { transient: true } });
+      if (!res.body)
+        throw new ClipkitError("DOWNLOAD_FAILED", "empty response", { details: { transient: true } });
       const reader = res.body.getReader();
       for (let r = await reader.read(); !r.done; r = await reader.read()) {
         const chunk = r.value;
         arm();
         if (have + chunk.byteLength > req.size) {
-          throw new ClipkitError("DOWNLOAD_FAILED", `the server sent more than the announced ${req.size} bytes`, {
-            details: { transient: false },
-          });
+          throw new ClipkitError(
+            "DOWNLOAD_FAILED",
+            `the server sent more than the announced ${req.size} bytes`,
+            {
+              details: { transient: false },
+            },
+          );
         }
         await handle.write(chunk);
         have += chunk.byteLength;

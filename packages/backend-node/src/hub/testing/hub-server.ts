@@ -59,7 +59,12 @@ const CORS = {
     "ETag, X-Linked-Etag, X-Linked-Size, X-Repo-Commit, X-Error-Code, Content-Range, Accept-Ranges, Content-Length",
 };
 
-function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function json(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { ...CORS, "Content-Type": "application/json", ...headers });
   res.end(JSON.stringify(body));
 }
@@ -68,8 +73,8 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
 export async function startHubServer(repos: Readonly<Record<string, FakeRepo>>): Promise<HubServer> {
   const files = new Map<string, Map<string, RepoFile>>();
   const filesOf = (dir: string) => {
-    let f = files.get(dir);
-    if (!f) files.set(dir, (f = readRepoFiles(dir)));
+    const f = files.get(dir) ?? readRepoFiles(dir);
+    files.set(dir, f);
     return f;
   };
   const blobs = new Map<string, RepoFile>();
@@ -140,7 +145,9 @@ export async function startHubServer(repos: Readonly<Record<string, FakeRepo>>):
     json(
       res,
       auth ? 403 : 401,
-      { error: `Access to model ${name} is restricted. You must have access to it and be authenticated to access it.` },
+      {
+        error: `Access to model ${name} is restricted. You must have access to it and be authenticated to access it.`,
+      },
       { "X-Error-Code": "GatedRepo" },
     );
     return true;
@@ -148,12 +155,22 @@ export async function startHubServer(repos: Readonly<Record<string, FakeRepo>>):
 
   const repoMissing = (req: IncomingMessage, res: ServerResponse) =>
     // Like the real hub: 401 without a token (private repos are not revealed), 404 with one.
-    json(res, req.headers.authorization ? 404 : 401, { error: "Repository not found" }, { "X-Error-Code": "RepoNotFound" });
+    json(
+      res,
+      req.headers.authorization ? 404 : 401,
+      { error: "Repository not found" },
+      { "X-Error-Code": "RepoNotFound" },
+    );
 
   const hub = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://x");
     const path = decodeURIComponent(url.pathname);
-    requests.push({ method: req.method ?? "GET", path, range: req.headers.range, authorized: !!req.headers.authorization });
+    requests.push({
+      method: req.method ?? "GET",
+      path,
+      range: req.headers.range,
+      authorized: !!req.headers.authorization,
+    });
     if (req.method === "OPTIONS") return void res.writeHead(204, CORS).end();
     const fault = takeFault(path, req.headers.range);
     if (fault === "500") return json(res, 500, { error: "Internal Error" });
@@ -173,7 +190,8 @@ export async function startHubServer(repos: Readonly<Record<string, FakeRepo>>):
     if (authFails(req, res, repo, name)) return;
     const rev = decodeURIComponent(api ? m[3]! : m[2]!);
     const commit = repo.refs[rev] ?? (repo.commits[rev] ? rev : undefined);
-    if (!commit) return json(res, 404, { error: `Invalid rev id: ${rev}` }, { "X-Error-Code": "RevisionNotFound" });
+    if (!commit)
+      return json(res, 404, { error: `Invalid rev id: ${rev}` }, { "X-Error-Code": "RevisionNotFound" });
     const tree = filesOf(repo.commits[commit]!);
     if (api?.[2] === "revision") {
       return json(res, 200, {
@@ -194,7 +212,11 @@ export async function startHubServer(repos: Readonly<Record<string, FakeRepo>>):
         const slash = f.path.lastIndexOf("/");
         if (slash > 0) dirs.add(f.path.slice(0, slash));
         // Each file's last commit differs from the revision's commit, as on the real hub.
-        const lastCommit = { id: fakeCommit(`${commit}:${i}`), title: "upload", date: "2026-01-01T00:00:00.000Z" };
+        const lastCommit = {
+          id: fakeCommit(`${commit}:${i}`),
+          title: "upload",
+          date: "2026-01-01T00:00:00.000Z",
+        };
         return {
           type: "file",
           oid: f.gitOid,
@@ -204,10 +226,19 @@ export async function startHubServer(repos: Readonly<Record<string, FakeRepo>>):
           ...(url.searchParams.get("expand") === "true" ? { lastCommit } : {}),
         };
       });
-      return json(res, 200, [...[...dirs].map((d) => ({ type: "directory", oid: fakeCommit(d), size: 0, path: d })), ...entries]);
+      return json(res, 200, [
+        ...[...dirs].map((d) => ({ type: "directory", oid: fakeCommit(d), size: 0, path: d })),
+        ...entries,
+      ]);
     }
     const file = tree.get(m[3]!);
-    if (!file) return json(res, 404, { error: "Entry not found" }, { "X-Error-Code": "EntryNotFound", "X-Repo-Commit": commit });
+    if (!file)
+      return json(
+        res,
+        404,
+        { error: "Entry not found" },
+        { "X-Error-Code": "EntryNotFound", "X-Repo-Commit": commit },
+      );
     const common = { "X-Repo-Commit": commit };
     if (file.lfs) {
       blobs.set(file.sha256, file);

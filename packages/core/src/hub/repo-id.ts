@@ -2,7 +2,7 @@
  * Hub model references: `owner/name[@revision]`, validated before anything touches the network
  * or the cache (the repo id becomes a folder name, the revision a file under `refs/`).
  */
-import { ClipkitError } from "@clipkit/core";
+import { ClipkitError } from "../errors.js";
 
 /** A parsed `owner/name[@revision]`. */
 export interface HubModelRef {
@@ -48,8 +48,12 @@ export function checkRevision(revision: string): void {
     /[\\\u0000-\u001f:*?"<>|]/.test(revision) ||
     segments.some((s) => s === "" || s === "." || s === "..");
   if (bad) {
-    throw new ClipkitError("INVALID_ARGUMENT", `"${revision}" is not a valid revision (branch, tag or commit)`, {
-      details: { argument: "revision", revision },
-    });
+    throw new ClipkitError(
+      "INVALID_ARGUMENT",
+      `"${revision}" is not a valid revision (branch, tag or commit)`,
+      {
+        details: { argument: "revision", revision },
+      },
+    );
   }
 }

@@ -3,14 +3,11 @@
  * `detectVlmLayout`) run over the repo listing: the download selects exactly what the loader
  * will open, never the 20 graph variants a hub export carries.
  */
-import {
-  detectVlmLayout,
-  type GraphFile,
-  isClipkitError,
-  type ModelDtype,
-  type ModelFiles,
-  resolveClipLayout,
-} from "@clipkit/core";
+import type { ModelFiles } from "../backend/session.js";
+import { isClipkitError } from "../errors.js";
+import type { ModelDtype } from "../model/dtype.js";
+import { type GraphFile, resolveClipLayout } from "../model/resolve.js";
+import { detectVlmLayout } from "../vlm/layout.js";
 
 /** What the files are for: a CLIP/SigLIP model, a captioner/VQA model, or whichever the config says. */
 export type HubModelKind = "clip" | "vlm" | "auto";

@@ -1,0 +1,9 @@
+export type { HubProgress } from "./progress.js";
+export { checkRevision, type HubModelRef, isCommitHash, parseHubModelRef } from "./repo-id.js";
+export {
+  CONFIG_FILES,
+  type HubModelKind,
+  type HubSelection,
+  isMissingFiles,
+  selectModelFiles,
+} from "./select.js";
