@@ -192,8 +192,14 @@ describe("downloadModel", () => {
     expect(
       JSON.stringify({ m: (wrong as Error).message, d: (wrong as { details: unknown }).details }),
     ).not.toContain("hf_wrong_secret");
+    const n = server.requests.length;
     const ok = await downloadModel("clipkit/gated", opts(cache, { token: TOKEN }));
     expect(ok.commit).toBe(COMMITS.clip);
+    // The token goes to the hub, never to the file host the LFS redirects lead to.
+    const lfs = since(n).filter((r) => r.path.startsWith("/lfs/"));
+    expect(lfs.length).toBeGreaterThan(0);
+    expect(lfs.some((r) => r.authorized)).toBe(false);
+    expect(since(n).some((r) => r.path.includes("/resolve/") && r.authorized)).toBe(true);
   });
 
   it("offline (option or HF_HUB_OFFLINE=1) never touches the network and says what is missing", async () => {

@@ -61,9 +61,15 @@ export function hubError(error: unknown, ctx: HubErrorContext): ClipkitError {
   if (error instanceof Error && error.name === "AbortError") {
     return new ClipkitError("ABORTED", `${where}: download aborted`, { cause: error, details });
   }
-  const reason = error instanceof Error ? error.message : String(error);
-  return new ClipkitError("DOWNLOAD_FAILED", `${where}: ${reason}`, {
-    cause: error,
-    details: { ...details, transient: true },
-  });
+  // undici's "fetch failed" hides the reason (DNS, refused, reset) in `cause`.
+  const inner = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : "";
+  const reason = error instanceof Error ? `${error.message}${inner}` : String(error);
+  return new ClipkitError(
+    "DOWNLOAD_FAILED",
+    `${where}: ${reason} (no network? HF_HUB_OFFLINE=1 uses only the cache; HF_ENDPOINT sets a mirror)`,
+    {
+      cause: error,
+      details: { ...details, transient: true },
+    },
+  );
 }

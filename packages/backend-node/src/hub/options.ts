@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import type { HubProgress } from "@clipkit/core";
+import { ClipkitError, type HubProgress } from "@clipkit/core";
 
 /** How to reach the hub and where to cache. Every field has an environment default. */
 export interface HubOptions {
@@ -53,9 +53,15 @@ function tokenFromFile(): string | undefined {
 /** Applies `HF_ENDPOINT`, `HF_HUB_OFFLINE`, `HF_TOKEN` (the option wins over the environment). */
 export function resolveHubOptions(options: HubOptions = {}): ResolvedHubOptions {
   const env = process.env;
+  const endpoint = (options.endpoint ?? (env.HF_ENDPOINT || "https://huggingface.co")).replace(/\/+$/, "");
+  if (!/^https?:\/\/[^/]/.test(endpoint)) {
+    throw new ClipkitError("INVALID_ARGUMENT", `hub endpoint must be an http(s) URL, got "${endpoint}"`, {
+      details: { argument: "endpoint", value: endpoint },
+    });
+  }
   return {
     ...options,
-    endpoint: (options.endpoint ?? env.HF_ENDPOINT ?? "https://huggingface.co").replace(/\/+$/, ""),
+    endpoint,
     offline: options.offline ?? TRUE.has((env.HF_HUB_OFFLINE ?? "").toLowerCase()),
     token: options.token ?? env.HF_TOKEN ?? env.HUGGING_FACE_HUB_TOKEN ?? tokenFromFile(),
   };

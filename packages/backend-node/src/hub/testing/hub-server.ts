@@ -269,7 +269,9 @@ export async function startHubServer(repos: Readonly<Record<string, FakeRepo>>):
   const main = createServer(handler);
   const host = createServer(handler);
   const url = await listen(main);
-  state.fileHost = await listen(host);
+  // The file host answers under another host name, like the hub's CDN: huggingface_hub only reads
+  // the 302's headers when the redirect leaves the hub's host.
+  state.fileHost = (await listen(host)).replace("127.0.0.1", "localhost");
   return {
     url,
     requests,
