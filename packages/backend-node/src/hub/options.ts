@@ -10,7 +10,7 @@ export interface HubOptions {
   cacheDir?: string;
   /** Hub base URL; default `HF_ENDPOINT`, else `https://huggingface.co`. */
   endpoint?: string;
-  /** Access token for gated/private repos; default `HF_TOKEN`, else the token file Python's `hf auth login` writes. Never logged. */
+  /** Access token for gated/private repos; default `HF_TOKEN`, else the token file Python's `hf auth login` writes; `""` sends none. Never logged. */
   token?: string;
   /** Use only the cache, never the network; default `HF_HUB_OFFLINE=1`. */
   offline?: boolean;

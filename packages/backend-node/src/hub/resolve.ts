@@ -154,8 +154,12 @@ async function fetchModel(
       options: o,
       ...(onBytes ? { onBytes } : {}),
     });
-  const readVia = async (path: string) =>
-    nodeFiles(join(folder, "snapshots", commit)).read(await relativeOf(get(path), folder, commit));
+  const snapshotDir = within(join(folder, "snapshots"), commit);
+  // The selection reads config.json (model type): fetch it into the snapshot, read it from there.
+  const readVia = async (path: string) => {
+    await get(path);
+    return nodeFiles(snapshotDir).read(path);
+  };
   const files = await selectModelFiles(
     listingFiles(`${o.endpoint}/${repo}@${revision}`, listing, readVia),
     selection,
@@ -186,16 +190,7 @@ async function fetchModel(
       filesTotal: files.length,
     });
   }
-  const dir = within(join(folder, "snapshots"), commit);
-  return { repo, revision, commit, dir, files, fromCache: false };
-}
-
-async function relativeOf(pointer: Promise<string>, folder: string, commit: string): Promise<string> {
-  const p = await pointer;
-  return p
-    .slice(join(folder, "snapshots", commit).length + 1)
-    .split(/[\\/]/)
-    .join("/");
+  return { repo, revision, commit, dir: snapshotDir, files, fromCache: false };
 }
 
 /**
