@@ -79,7 +79,7 @@ describe("loaders accept hub ids", () => {
     expect(await resolveModelSource("fixtures/models", hub(await freshCache()))).toBe("fixtures/models");
     expect(server.requests.length).toBe(n);
     const e = await errorOf(resolveModelSource("no such/thing/here", hub(await freshCache())));
-    expect(isClipkitError(e, "INVALID_ARGUMENT")).toBe(true);
+    expect(isClipkitError(e, "MODEL_FILE_MISSING")).toBe(true);
     expect((e as Error).message).toMatch(/neither an existing path \(looked for .*\) nor a hub repo id/);
     const missing = await errorOf(loadClipModel("models/clip-vit-nope", { hub: hub(await freshCache()) }));
     expect(isClipkitError(missing, "NOT_FOUND")).toBe(true);

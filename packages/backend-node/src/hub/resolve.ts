@@ -195,7 +195,7 @@ async function fetchModel(
 
 /**
  * What every loader calls first: `source` as a path when it exists, else as a hub id
- * ({@link downloadModel}); returns the folder to open. Throws `INVALID_ARGUMENT` naming both
+ * ({@link downloadModel}); returns the folder to open. Throws `MODEL_FILE_MISSING` naming both
  * readings when `source` is neither an existing path nor a repo id.
  */
 export async function resolveModelSource(
@@ -212,7 +212,7 @@ export async function resolveModelSource(
     return source;
   if (!parseHubModelRef(source)) {
     throw new ClipkitError(
-      "INVALID_ARGUMENT",
+      "MODEL_FILE_MISSING",
       `model "${source}" is neither an existing path (looked for ${path}) nor a hub repo id (owner/name[@revision])`,
       { details: { argument: "model", value: source, path } },
     );
