@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readdir, readFile, readlink, rm } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { HubProgress } from "@clipkit/core";
@@ -223,6 +223,47 @@ describe("downloadModel", () => {
       downloadModel("clipkit/tiny-clip", opts(cache, { offline: true, dtype: "fp16" })),
     );
     expect((other as Error).message).toMatch(/offline.*lacks/);
+  });
+
+  it("fetches the external data a graph records under any name (torch's X.onnx.data, sub-folders)", async () => {
+    // A repo whose text graph keeps weights in onnx/graph.onnx.data, onnx/weights/w1.bin and
+    // onnx/sub/w3.bin (the external-data fixture, renamed), plus a file nothing references.
+    const repoDir = await freshCache();
+    await cp(join(MODELS_DIR, "tiny-clip"), repoDir, { recursive: true });
+    await cp(join(MODELS_DIR, "external-data", "ok", "onnx"), join(repoDir, "onnx"), { recursive: true });
+    await cp(join(repoDir, "onnx", "graph.onnx"), join(repoDir, "onnx", "text_model.onnx"));
+    await mkdir(join(repoDir, "onnx", "weights"), { recursive: true });
+    await writeFile(join(repoDir, "onnx", "weights", "unused.bin"), "x");
+    const commit = "e".repeat(40);
+    const local = await startHubServer({
+      "clipkit/ext": { refs: { main: commit }, commits: { [commit]: repoDir } },
+    });
+    try {
+      const cache = await freshCache();
+      const o = { ...opts(cache), endpoint: local.url, calibrateScoring: false };
+      const m = await downloadModel("clipkit/ext", o);
+      expect(m.files).toEqual(
+        expect.arrayContaining([
+          "onnx/graph.onnx.data",
+          "onnx/weights/w1.bin",
+          "onnx/sub/w3.bin",
+          "onnx/vision_model.onnx_data",
+        ]),
+      );
+      expect(m.files).not.toContain("onnx/weights/unused.bin");
+      expect(await readFile(join(m.dir, "onnx", "sub", "w3.bin"))).toEqual(
+        await readFile(join(repoDir, "onnx", "sub", "w3.bin")),
+      );
+      const n = local.requests.length;
+      expect((await downloadModel("clipkit/ext", o)).fromCache).toBe(true);
+      expect(local.requests.length).toBe(n);
+      // A cached snapshot lacking a recorded file is not complete: offline says so.
+      await rm(join(m.dir, "onnx", "weights", "w1.bin"));
+      const e = await errorOf(downloadModel("clipkit/ext", { ...o, offline: true }));
+      expect(isClipkitError(e, "MODEL_FILE_MISSING")).toBe(true);
+    } finally {
+      await local.close();
+    }
   });
 
   it("refuses ids and revisions that could leave the cache", async () => {

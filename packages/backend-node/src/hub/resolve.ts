@@ -15,6 +15,7 @@ import {
   isMissingFiles,
   type ModelFiles,
   parseHubModelRef,
+  recordedExternalData,
   selectModelFiles,
 } from "@clipkit/core";
 import { type ListFileEntry, listFiles, modelInfo } from "@huggingface/hub";
@@ -42,9 +43,23 @@ export interface HubModel {
   readonly fromCache: boolean;
 }
 
+/** Graphs' recorded external-data files not yet in `files` (exports that do not follow the name convention). */
+async function unlistedExternalData(local: ModelFiles, files: readonly string[]): Promise<string[]> {
+  const extra: string[] = [];
+  for (const g of files.filter((f) => f.endsWith(".onnx"))) {
+    for (const p of await recordedExternalData(local, g))
+      if (!files.includes(p) && !extra.includes(p)) extra.push(p);
+  }
+  return extra;
+}
+
 async function fromSnapshot(dir: string, selection: HubSelection): Promise<string[] | undefined> {
   try {
-    return await selectModelFiles(nodeFiles(dir), selection);
+    const local = nodeFiles(dir);
+    const files = await selectModelFiles(local, selection);
+    const extra = await unlistedExternalData(local, files);
+    for (const p of extra) if (!(await local.exists(p))) return undefined;
+    return [...files, ...extra];
   } catch (error) {
     if (isMissingFiles(error)) return undefined;
     throw error;
@@ -190,6 +205,11 @@ async function fetchModel(
       filesTotal: files.length,
     });
   }
+  // Weights under names only the graph records (torch's `X.onnx.data`, `weights/…`): read each
+  // downloaded graph's records and fetch what it names, as the loader will read it.
+  const extra = (await unlistedExternalData(nodeFiles(snapshotDir), files)).filter((p) => listing.has(p));
+  for (const p of extra) await get(p);
+  files.push(...extra);
   return { repo, revision, commit, dir: snapshotDir, files, fromCache: false };
 }
 

@@ -5,5 +5,6 @@ export {
   type HubModelKind,
   type HubSelection,
   isMissingFiles,
+  recordedExternalData,
   selectModelFiles,
 } from "./select.js";

@@ -6,6 +6,7 @@
 import type { ModelFiles } from "../backend/session.js";
 import { isClipkitError } from "../errors.js";
 import type { ModelDtype } from "../model/dtype.js";
+import { checkExternalLocation, externalDataLocations } from "../model/external-data.js";
 import { type GraphFile, resolveClipLayout } from "../model/resolve.js";
 import { detectVlmLayout } from "../vlm/layout.js";
 
@@ -35,6 +36,8 @@ export const CONFIG_FILES = [
   "special_tokens_map.json",
 ] as const;
 
+// Name-based external data (`X.onnx_data`, `X.onnx_data_1`… from the resolver, and torch's
+// `X.onnx.data`), known from the listing alone; {@link recordedExternalData} finds the rest.
 const graphFiles = (g: GraphFile): string[] => [g.path, ...g.externalData];
 
 async function modelType(files: ModelFiles): Promise<string | undefined> {
@@ -85,7 +88,23 @@ export async function selectModelFiles(files: ModelFiles, selection: HubSelectio
   if (layout.combined && selection.calibrateScoring !== false) {
     for (const p of graphFiles(layout.combined)) graphs.add(p);
   }
+  for (const g of [...graphs]) {
+    if (g.endsWith(".onnx") && (await files.exists(`${g}.data`))) graphs.add(`${g}.data`);
+  }
   return [...configs, ...graphs];
+}
+
+/**
+ * The external-data files graph `path` records (any name, sub-folders included), as paths from
+ * the repo root — what the loader will read (`readGraph`). Reads the graph through `files`.
+ * Throws `MODEL_LAYOUT_UNSUPPORTED` for unreadable graphs or locations outside the folder.
+ */
+export async function recordedExternalData(files: ModelFiles, path: string): Promise<string[]> {
+  const label = `${files.location}/${path}`;
+  const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/") + 1) : "";
+  return externalDataLocations(await files.read(path), label).map(
+    (l) => dir + checkExternalLocation(l, label),
+  );
 }
 
 /** True for the failures that mean "this file set is incomplete" (rather than "broken"). */
