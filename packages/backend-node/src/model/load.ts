@@ -38,11 +38,10 @@ export interface LoadClipModelOptions
 
 /**
  * Loads a CLIP or SigLIP model onto onnxruntime-node from a hub-layout folder on disk (or an
- * open_clip export, see docs/models.md) or a hub
- * repo id (`"Xenova/clip-vit-base-patch32"`, `"owner/name@revision"`): an existing path wins; an id
- * downloads only the files of the chosen `dtype` into the Hugging Face cache shared with Python
- * (see `downloadModel` for the errors). Images may be paths, `file:` URLs, Buffers or decoded
- * {@link RawImage}s.
+ * open_clip export, see docs/models.md) or a hub repo id (`"Xenova/clip-vit-base-patch32"`,
+ * `"owner/name@revision"`): an existing path wins; an id downloads only the files of the chosen
+ * `dtype` into the Hugging Face cache shared with Python (see `downloadModel` for the errors).
+ * Images may be paths, `file:` URLs, Buffers or decoded {@link RawImage}s.
  *
  * @example
  * ```ts
