@@ -1,10 +1,11 @@
 /**
- * Embed texts and images with a hub-layout CLIP/SigLIP folder and print the cosine matrix.
+ * Embed texts and images with a hub-layout CLIP/SigLIP folder or hub id and print the cosine matrix.
  *
- *   npx tsx --conditions=@clipkit/source examples/embed.ts [model-dir] [image ...]
+ *   npx tsx --conditions=@clipkit/source examples/embed.ts [model-dir-or-hub-id] [image ...]
  *
  * Defaults to the committed tiny CLIP fixture (random weights: the numbers show the plumbing, not
- * semantics). Point it at a downloaded `Xenova/clip-vit-base-patch32` folder for real results.
+ * semantics). Pass `Xenova/clip-vit-base-patch32` (downloaded once into the shared Hugging Face
+ * cache) or a folder for real results.
  */
 import { fileURLToPath } from "node:url";
 import { loadClipModel } from "@clipkit/backend-node";

@@ -6,6 +6,7 @@
 
 export * from "./eval/index.js";
 export * from "./files/index.js";
+export * from "./hub/index.js";
 export * from "./image/index.js";
 export * from "./model/index.js";
 export * from "./retrieval/index.js";

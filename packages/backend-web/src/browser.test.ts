@@ -4,6 +4,8 @@ import { loadClipModel as loadNodeClipModel } from "@clipkit/backend-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromiumMissing } from "../../../tools/browser-test/chromium.js";
 import { openTestPage, type TestPage } from "../../../tools/browser-test/harness.js";
+import { FAKE_REPOS } from "../../backend-node/src/hub/testing/fixtures.js";
+import { startHubServer } from "../../backend-node/src/hub/testing/hub-server.js";
 
 // Runs the package in Debian's headless Chromium (wasm and SwiftShader WebGPU). Skips only when
 // Chromium is not installed; .ci/run installs it, so CI always runs these.
@@ -82,6 +84,16 @@ interface Api {
     badName: string;
   }>;
   cached(): Promise<{ stored: boolean; same: boolean; uncached: string }>;
+  hubClip(
+    endpoint: string,
+    id: string,
+    texts: string[],
+  ): Promise<{
+    online: number[];
+    offline: number[];
+    progress: { bytes: number; total: number; filesDone: number; filesTotal: number };
+    gated: string;
+  }>;
   inWorker(
     model: string,
     texts: string[],
@@ -173,6 +185,40 @@ describe.skipIf(missing !== undefined)("backend-web in Chromium", () => {
 
   it("keeps model files in the Cache API and reads them back without the network", async () => {
     expect(await call("cached")).toEqual({ stored: true, same: true, uncached: "IO_FAILED" });
+  });
+
+  it("loads a hub id from a local hub server (cross-origin, LFS redirects) into the Cache API, then offline", {
+    timeout: 300_000,
+  }, async () => {
+    const hub = await startHubServer(FAKE_REPOS);
+    try {
+      const texts = reference("tiny-clip")
+        .texts.slice(0, 3)
+        .map((x) => x.text);
+      const node = await nodeEmbeddings(
+        "tiny-clip",
+        texts,
+        reference("tiny-clip")
+          .images.slice(0, 1)
+          .map((x) => x.file),
+      );
+      const web = await call("hubClip", hub.url, "clipkit/tiny-clip", texts).catch((e: Error) => {
+        throw new Error(`${e.message}\n${t.log.join("\n")}`);
+      });
+      expect(maxAbsDiff(web.online, node.texts)).toBeLessThanOrEqual(TOLERANCE.wasm);
+      expect(web.offline).toEqual(web.online);
+      expect(web.progress.bytes).toBe(web.progress.total);
+      expect(web.progress.filesDone).toBe(web.progress.filesTotal);
+      expect(web.gated).toBe("HUB_AUTH_REQUIRED");
+      const fetched = hub.requests
+        .filter((r) => r.path.includes("/resolve/"))
+        .map((r) => r.path.split("/").pop());
+      // Only the fp32 split towers, the combined graph (scoring) and the configs: no fp16/quantized variants.
+      expect(fetched.some((f) => /_(fp16|quantized)\.onnx$/.test(f ?? ""))).toBe(false);
+      expect(fetched).toContain("vision_model.onnx_data");
+    } finally {
+      await hub.close();
+    }
   });
 
   for (const where of ["indexeddb", "opfs"]) {

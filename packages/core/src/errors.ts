@@ -29,7 +29,10 @@ export type ClipkitErrorCode =
   | "GENERATION_FAILED"
   | "ABORTED"
   | "IO_FAILED"
-  | "DATABASE_FAILED";
+  | "DATABASE_FAILED"
+  | "HUB_AUTH_REQUIRED"
+  | "DOWNLOAD_FAILED"
+  | "CHECKSUM_MISMATCH";
 
 export interface ClipkitErrorOptions {
   /** The underlying error, kept for debugging (like `DrizzleQueryError`). */

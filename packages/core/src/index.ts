@@ -23,6 +23,7 @@ export {
   wrapError,
 } from "./errors.js";
 export * from "./generation/index.js";
+export * from "./hub/index.js";
 export * from "./image/index.js";
 export * from "./math/index.js";
 export * from "./model/index.js";

@@ -16,6 +16,7 @@ import {
   type Tokenizer,
 } from "@clipkit/core";
 import { nodeFiles } from "../files/index.js";
+import { type HubOptions, resolveModelSource } from "../hub/index.js";
 import type { ImageInput } from "../image/index.js";
 import { type NodeBackendOptions, nodeBackend } from "../session/index.js";
 import { nodeImagePreparer, nodeNaflexPreparer } from "./prepare.js";
@@ -31,27 +32,31 @@ export interface LoadClipModelOptions
   maxPixels?: number;
   /** Use this tokenizer instead of the folder's `tokenizer.json`. */
   tokenizer?: Tokenizer;
+  /** Hub settings when the source is a repo id: cache folder, token, offline, progress… (see `downloadModel`). */
+  hub?: HubOptions;
 }
 
 /**
- * Loads a CLIP or SigLIP model from a hub-layout folder on disk (e.g. a downloaded
- * `Xenova/clip-vit-base-patch32`), or an open_clip export (`open_clip_config.json` + `onnx/`,
- * see docs/models.md), onto onnxruntime-node. Images may be paths, `file:` URLs,
- * Buffers or decoded {@link RawImage}s.
+ * Loads a CLIP or SigLIP model onto onnxruntime-node from a hub-layout folder on disk (or an
+ * open_clip export, see docs/models.md) or a hub repo id (`"Xenova/clip-vit-base-patch32"`,
+ * `"owner/name@revision"`): an existing path wins; an id downloads only the files of the chosen
+ * `dtype` into the Hugging Face cache shared with Python (see `downloadModel` for the errors).
+ * Images may be paths, `file:` URLs, Buffers or decoded {@link RawImage}s.
  *
  * @example
  * ```ts
- * const model = await loadClipModel("models/clip-vit-base-patch32", { dtype: "fp16" });
+ * const model = await loadClipModel("Xenova/clip-vit-base-patch32", { dtype: "fp16" });
  * const texts = await model.embedTexts(["a photo of a cat"]);
  * const images = await model.embedImages(["cat.jpg"]);
  * await model.release();
  * ```
  */
 export async function loadClipModel(
-  dir: string,
+  source: string,
   options: LoadClipModelOptions = {},
 ): Promise<LoadedClipModel<ImageInput>> {
   const {
+    hub,
     maxPixels,
     tokenizer,
     executionProviders,
@@ -60,7 +65,15 @@ export async function loadClipModel(
     graphOptimization,
     ...rest
   } = options;
-  const files = nodeFiles(dir);
+  const files = nodeFiles(
+    await resolveModelSource(source, {
+      ...hub,
+      kind: "clip",
+      ...(rest.dtype ? { dtype: rest.dtype } : {}),
+      ...(rest.layout ? { layout: rest.layout } : {}),
+      calibrateScoring: rest.scoring === undefined && rest.calibrateScoring !== false,
+    }),
+  );
   const backend = nodeBackend({
     ...(executionProviders ? { executionProviders } : {}),
     ...(intraOpThreads ? { intraOpThreads } : {}),

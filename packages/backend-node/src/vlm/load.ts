@@ -14,6 +14,7 @@ import {
   type Vqa,
 } from "@clipkit/core";
 import { nodeFiles } from "../files/index.js";
+import { type HubOptions, resolveModelSource } from "../hub/index.js";
 import { type DecodeOptions, decodeImage, type ImageInput } from "../image/index.js";
 import { type NodeBackendOptions, nodeBackend } from "../session/index.js";
 
@@ -23,6 +24,8 @@ export interface LoadVlmOptions extends Omit<VlmLoadOptions, "backend" | "files"
   backend?: NodeBackendOptions;
   /** Image decoding limits. */
   decode?: DecodeOptions;
+  /** Hub settings when the source is a repo id: cache folder, token, offline, progress… (see `downloadModel`). */
+  hub?: HubOptions;
 }
 
 /** A captioner that takes image paths, bytes or pixels. */
@@ -45,17 +48,19 @@ export interface NodeVqa {
   release(): Promise<void>;
 }
 
-function loadOptions(dir: string, options: LoadVlmOptions): VlmLoadOptions {
-  const { backend, decode: _decode, ...rest } = options;
+/** `source`: a folder or a hub repo id (`owner/name[@revision]`, downloaded into the shared cache). */
+async function loadOptions(source: string, options: LoadVlmOptions): Promise<VlmLoadOptions> {
+  const { backend, decode: _decode, hub, ...rest } = options;
+  const dir = await resolveModelSource(source, { ...hub, kind: "vlm" });
   return { ...rest, backend: nodeBackend(backend), files: nodeFiles(dir) };
 }
 
 /**
- * Loads a captioning folder (image-to-text encoder-decoder or LLaVA-style, auto-detected):
- * `const c = await loadCaptioner("models/vit-gpt2"); (await c.caption(["cat.jpg"]))[0].text`.
+ * Loads a captioning folder or hub repo id (image-to-text encoder-decoder or LLaVA-style,
+ * auto-detected): `const c = await loadCaptioner("Xenova/vit-gpt2-image-captioning"); (await c.caption(["cat.jpg"]))[0].text`.
  */
-export async function loadCaptioner(dir: string, options: LoadVlmOptions = {}): Promise<NodeCaptioner> {
-  const core = await createCaptioner(loadOptions(dir, options));
+export async function loadCaptioner(source: string, options: LoadVlmOptions = {}): Promise<NodeCaptioner> {
+  const core = await createCaptioner(await loadOptions(source, options));
   const decodeAll = (images: readonly ImageInput[]) =>
     Promise.all(images.map((i) => decodeImage(i, options.decode)));
   return {
@@ -68,9 +73,9 @@ export async function loadCaptioner(dir: string, options: LoadVlmOptions = {}): 
   };
 }
 
-/** Loads a VQA folder (same layouts as {@link loadCaptioner}). */
-export async function loadVqa(dir: string, options: LoadVlmOptions = {}): Promise<NodeVqa> {
-  const core = await createVqa(loadOptions(dir, options));
+/** Loads a VQA folder or hub repo id (same layouts as {@link loadCaptioner}). */
+export async function loadVqa(source: string, options: LoadVlmOptions = {}): Promise<NodeVqa> {
+  const core = await createVqa(await loadOptions(source, options));
   const decode = (i: ImageInput) => decodeImage(i, options.decode);
   return {
     layout: core.layout,

@@ -6,12 +6,15 @@ import {
   loadTokenizer,
   type ModelFiles,
   type PreprocessConfig,
+  parseHubModelRef,
   parsePreprocessorConfig,
   readModelTypeHint,
   type Tokenizer,
   wrapError,
 } from "@clipkit/core";
 import { urlFiles } from "../files/url-files.js";
+import { webHubFiles } from "../hub/hub-files.js";
+import type { WebHubOptions } from "../hub/options.js";
 import type { WebImageInput } from "../image/decode.js";
 import { type WebBackendOptions, webBackend } from "../session/create.js";
 import { webImagePreparer } from "./prepare.js";
@@ -22,8 +25,10 @@ export interface LoadClipModelOptions
     WebBackendOptions {
   /** A ready backend; when given, the runtime options (`executionProviders`, `wasmPaths`, …) are ignored. */
   backend?: Backend;
-  /** For a URL source: keep downloaded files in the Cache API (see `urlFiles`). */
+  /** Keep downloaded files in the Cache API (see `urlFiles`); for hub ids the default is `true`. */
   cache?: boolean | string;
+  /** For a hub id: endpoint, mirror URL template, token, offline, progress (see `webHubFiles`). */
+  hub?: WebHubOptions;
   /** Overrides the tokenizer read from `tokenizer.json`. */
   tokenizer?: Tokenizer;
   /** Overrides the preprocessing read from `preprocessor_config.json`. */
@@ -48,8 +53,10 @@ async function readPreprocess(files: ModelFiles): Promise<PreprocessConfig> {
 
 /**
  * Loads a CLIP or SigLIP model folder (Hugging Face / transformers.js layout) in the browser.
- * `source` is a base URL (`"/models/tiny-clip/"`) or any `ModelFiles`, e.g. {@link blobFiles}
- * for files the user picked. Same shape as `loadClipModel` in `@clipkit/backend-node`.
+ * `source` is a hub repo id (`"Xenova/clip-vit-base-patch32"`, `"owner/name@revision"`: only the
+ * dtype's files are fetched, into the Cache API), a base URL (`"/models/tiny-clip/"`; write a
+ * relative folder that looks like an id as `"./owner/name/"`), or any `ModelFiles`, e.g.
+ * {@link blobFiles} for files the user picked. Same shape as `loadClipModel` in `@clipkit/backend-node`.
  *
  * @example
  * ```ts
@@ -64,6 +71,7 @@ export async function loadClipModel(
   const {
     backend,
     cache,
+    hub,
     tokenizer,
     preprocess,
     maxPixels,
@@ -75,9 +83,18 @@ export async function loadClipModel(
     ...model
   } = options;
   const files =
-    typeof source === "string" || source instanceof URL
-      ? urlFiles(source, cache === undefined ? {} : { cache })
-      : source;
+    typeof source === "string" && parseHubModelRef(source)
+      ? await webHubFiles(source, {
+          ...(cache === undefined ? {} : { cache }),
+          ...hub,
+          kind: "clip",
+          ...(model.dtype ? { dtype: model.dtype } : {}),
+          ...(model.layout ? { layout: model.layout } : {}),
+          calibrateScoring: model.scoring === undefined && model.calibrateScoring !== false,
+        })
+      : typeof source === "string" || source instanceof URL
+        ? urlFiles(source, cache === undefined ? {} : { cache })
+        : source;
   const runtimeOptions: WebBackendOptions = { executionProviders, wasmPaths, numThreads, gpu, runtime };
   for (const key of Object.keys(runtimeOptions) as (keyof WebBackendOptions)[]) {
     if (runtimeOptions[key] === undefined) delete runtimeOptions[key];

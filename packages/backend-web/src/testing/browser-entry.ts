@@ -100,6 +100,34 @@ async function clip(
   };
 }
 
+/**
+ * Loads a hub id from the local hub server through the real Cache API, embeds texts, then loads it
+ * again offline. Returns both embeddings and the last progress event.
+ */
+async function hubClip(endpoint: string, id: string, texts: string[]) {
+  await caches.delete("clipkit-hub-test");
+  let last: unknown;
+  const run = async (offline: boolean) => {
+    const model = await loadClipModel(id, {
+      executionProviders: ["wasm"],
+      wasmPaths: "/ort/",
+      hub: { endpoint, cache: "clipkit-hub-test", offline, onProgress: (p) => (last = p) },
+    });
+    const e = await model.embedTexts(texts, { normalize: false });
+    await model.release();
+    return Array.from(e.data);
+  };
+  const online = await run(false);
+  const progress = last;
+  const offline = await run(true);
+  const gated = await loadClipModel("clipkit/gated", { hub: { endpoint, cache: false } }).then(
+    () => "none",
+    (e: { code?: string }) => e.code ?? "?",
+  );
+  await caches.delete("clipkit-hub-test");
+  return { online, offline, progress, gated };
+}
+
 /** Saves a FlatIndex to IndexedDB or OPFS, reads it back and searches both copies. */
 async function store(where: "indexeddb" | "opfs") {
   const space = { id: "test-space", dim: 4, normalized: false };
@@ -173,6 +201,7 @@ Object.assign(globalThis, {
     clip,
     store,
     cached,
+    hubClip,
     inWorker,
     crossOriginIsolated: globalThis.crossOriginIsolated,
   },

@@ -33,7 +33,9 @@ export const askCommand: Command = {
     }
     const [image, question] = positionals as [string, string];
     const options = generationOptions(values);
-    const vqa = await loadVqa(await modelDir(values), { backend: runtimeOptions(values).backend });
+    const vqa = await loadVqa(await modelDir(values, ctx.stderr), {
+      backend: runtimeOptions(values).backend,
+    });
     try {
       if (values.json) {
         const r = await vqa.ask(image, question, options);

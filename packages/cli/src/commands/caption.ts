@@ -42,7 +42,7 @@ export const captionCommand: Command = {
     const options = generationOptions(values);
     const { backend, batchSize } = runtimeOptions(values);
     const images = await expandInputs(positionals, values, ctx.stderr);
-    const captioner = await loadCaptioner(await modelDir(values), { backend });
+    const captioner = await loadCaptioner(await modelDir(values, ctx.stderr), { backend });
     try {
       const mapped = await mapFiles(images, batchSize, (batch) => captioner.caption(batch, options));
       if (values.json) {

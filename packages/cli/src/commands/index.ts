@@ -1,7 +1,9 @@
 import type { Command } from "../command.js";
 import { askCommand } from "./ask.js";
+import { cacheCommand } from "./cache.js";
 import { captionCommand } from "./caption.js";
 import { classifyCommand } from "./classify.js";
+import { downloadCommand } from "./download.js";
 import { evalCommand } from "./eval.js";
 import { headCommand } from "./head.js";
 import { indexImagesCommand } from "./index-images.js";
@@ -18,4 +20,6 @@ export const commands: readonly Command[] = [
   indexImagesCommand,
   indexTextsCommand,
   searchCommand,
+  downloadCommand,
+  cacheCommand,
 ];

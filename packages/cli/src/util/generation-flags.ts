@@ -1,3 +1,4 @@
+import type { Writable } from "node:stream";
 /** Flags shared by `clipkit caption` and `clipkit ask`: model folder and generation options. */
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { ClipkitError, type GenerationOptions } from "@clipkit/core";
@@ -32,7 +33,8 @@ export const GENERATION_FLAGS = {
 } as const satisfies NonNullable<ParseArgsConfig["options"]>;
 
 /** Usage lines for {@link GENERATION_FLAGS}. */
-export const GENERATION_USAGE = `  --model DIR              model folder (image-to-text encoder-decoder or LLaVA-style)
+export const GENERATION_USAGE = `  --model DIR|ID           model folder or hub id owner/name[@revision] (image-to-text
+                           encoder-decoder or LLaVA-style; ids are cached like Python's)
   --beams N                beam search with N beams (default 1 = greedy)
   --max-new-tokens N       most tokens to generate (default: the model's, else 20)
   --min-new-tokens N       no end-of-text before N tokens
@@ -80,14 +82,14 @@ function number(values: Values, flag: keyof Values): number | undefined {
   return n;
 }
 
-/** The model folder flag, required, checked by {@link resolveModelRef}. */
-export async function modelDir(values: Values): Promise<string> {
+/** The model flag (folder or hub id), required, resolved by {@link resolveModelRef}; download progress goes to `stderr`. */
+export async function modelDir(values: Values, stderr?: Writable): Promise<string> {
   if (!values.model) {
-    throw new ClipkitError("INVALID_ARGUMENT", "--model DIR is required", {
+    throw new ClipkitError("INVALID_ARGUMENT", "--model DIR|ID is required", {
       details: { argument: "--model" },
     });
   }
-  return (await resolveModelRef(values.model)).dir;
+  return (await resolveModelRef(values.model, { kind: "vlm", ...(stderr ? { stderr } : {}) })).dir;
 }
 
 /** Generation options from flags (validation of ranges happens in core). */

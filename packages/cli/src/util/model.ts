@@ -13,8 +13,10 @@ export const MODEL_FLAGS = {
 } as const;
 
 /** Usage lines for {@link MODEL_FLAGS}. */
-export const MODEL_FLAGS_USAGE = `  --model DIR         model folder (Hugging Face / transformers.js layout); default: the
-                      bundled demo model @clipkit/model-emoji
+export const MODEL_FLAGS_USAGE = `  --model DIR|ID      model folder (Hugging Face / transformers.js layout) or hub id
+                      owner/name[@revision], downloaded once into the Hugging Face cache
+                      (HF_HUB_CACHE, shared with Python; HF_TOKEN, HF_ENDPOINT, HF_HUB_OFFLINE);
+                      default: the bundled demo model @clipkit/model-emoji
 ${RUNTIME_FLAGS_USAGE}`;
 
 /**
@@ -30,7 +32,13 @@ export async function openModel(
   const bundled = values.model === undefined || values.model.trim() === "";
   const dir = bundled
     ? resolveModelDir(undefined, stderr ? (line) => stderr.write(line) : undefined)
-    : (await resolveModelRef(values.model!)).dir;
+    : (
+        await resolveModelRef(values.model!, {
+          kind: "clip",
+          dtype: runtime.dtype,
+          ...(stderr ? { stderr } : {}),
+        })
+      ).dir;
   return loadClipModel(dir, {
     dtype: runtime.dtype,
     batchSize: runtime.batchSize,

@@ -1,0 +1,106 @@
+/**
+ * One ranged HTTP transfer into a `.incomplete` file: resumes from the bytes already there when the
+ * server answers 206 with the matching range, restarts from zero on a plain 200, and drops a
+ * connection that stalls. Bytes stream to disk; memory stays at one chunk.
+ */
+import { open, stat, truncate } from "node:fs/promises";
+import { ClipkitError } from "@clipkit/core";
+import { HubApiError } from "@huggingface/hub";
+
+/** One transfer's inputs. */
+export interface TransferRequest {
+  readonly url: string;
+  /** Expected size in bytes (from the hub's `X-Linked-Size` / `Content-Range`). */
+  readonly size: number;
+  readonly token: string | undefined;
+  readonly stallTimeoutMs: number;
+  readonly signal: AbortSignal | undefined;
+  readonly fetch: typeof fetch;
+  /** Called with the bytes of the file on disk after each chunk. */
+  readonly onBytes: (bytes: number) => void;
+}
+
+async function sizeOf(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0;
+  }
+}
+
+function stalled(ms: number): ClipkitError {
+  return new ClipkitError("DOWNLOAD_FAILED", `no data for ${ms} ms`, { details: { transient: true } });
+}
+
+/** Brings `partial` up to `req.size` bytes. Throws `HubApiError` for HTTP errors, `DOWNLOAD_FAILED` for stalls. */
+export async function transferTo(partial: string, req: TransferRequest): Promise<void> {
+  let have = await sizeOf(partial);
+  if (have > req.size) {
+    await truncate(partial, 0);
+    have = 0;
+  }
+  req.onBytes(have);
+  if (have === req.size) return;
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(req.signal?.reason);
+  req.signal?.addEventListener("abort", onAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  let stall = false;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      stall = true;
+      controller.abort();
+    }, req.stallTimeoutMs);
+  };
+  try {
+    arm();
+    const headers: Record<string, string> = {};
+    if (have > 0) headers.Range = `bytes=${have}-`;
+    if (req.token) headers.Authorization = `Bearer ${req.token}`;
+    const res = await req.fetch(req.url, { headers, signal: controller.signal });
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new HubApiError(res.url || req.url, res.status, res.headers.get("X-Request-Id") ?? undefined);
+    }
+    const resumed =
+      res.status === 206 && (res.headers.get("Content-Range") ?? "").startsWith(`bytes ${have}-`);
+    if (!resumed) have = 0; // the server sent the whole file: start over rather than append
+    const handle = await open(partial, resumed ? "a" : "w");
+    try {
+      if (!res.body)
+        throw new ClipkitError("DOWNLOAD_FAILED", "empty response", { details: { transient: true } });
+      const reader = res.body.getReader();
+      for (let r = await reader.read(); !r.done; r = await reader.read()) {
+        const chunk = r.value;
+        arm();
+        if (have + chunk.byteLength > req.size) {
+          throw new ClipkitError(
+            "DOWNLOAD_FAILED",
+            `the server sent more than the announced ${req.size} bytes`,
+            {
+              details: { transient: false },
+            },
+          );
+        }
+        await handle.write(chunk);
+        have += chunk.byteLength;
+        req.onBytes(have);
+      }
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    if (have !== req.size) {
+      throw new ClipkitError("DOWNLOAD_FAILED", `connection closed at ${have} of ${req.size} bytes`, {
+        details: { transient: true },
+      });
+    }
+  } catch (error) {
+    if (stall) throw stalled(req.stallTimeoutMs);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    req.signal?.removeEventListener("abort", onAbort);
+  }
+}

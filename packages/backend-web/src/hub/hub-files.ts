@@ -1,0 +1,166 @@
+/**
+ * Hub ids in the browser: `owner/name[@revision]` → hub URLs read through {@link urlFiles} and the
+ * Cache API, with core's file selection (only the dtype's graphs), overall progress, and offline
+ * reads from the Cache API. The revision is resolved to its commit once (the answer is cached),
+ * so every file of a load comes from one commit.
+ */
+import {
+  ClipkitError,
+  checkRevision,
+  type HubSelection,
+  isClipkitError,
+  isCommitHash,
+  type ModelFiles,
+  parseHubModelRef,
+  selectModelFiles,
+} from "@clipkit/core";
+import { type CacheStorageLike, urlFiles } from "../files/url-files.js";
+import { fillTemplate, type WebHubFilesOptions } from "./options.js";
+import { countingFetch, fetchJson } from "./requests.js";
+
+const DEFAULT_FILE_URL = "{endpoint}/{repo}/resolve/{revision}/{path}";
+
+/** A hub model's files plus what the selection decided. */
+export interface WebHubFiles extends ModelFiles {
+  readonly repo: string;
+  readonly revision: string;
+  /** The commit the revision resolved to (the revision itself without an API). */
+  readonly commit: string;
+  /** Files the load will read, when the repo listing was available. */
+  readonly selected: readonly string[];
+}
+
+/**
+ * Opens `id` (`owner/name[@revision]`) on the hub or a mirror as {@link ModelFiles}. Throws
+ * `INVALID_ARGUMENT` (malformed id/template), `NOT_FOUND` (repo/revision), `HUB_AUTH_REQUIRED`
+ * (401/403), `DOWNLOAD_FAILED`, `MODEL_FILE_MISSING` (dtype absent; offline and not cached).
+ */
+export async function webHubFiles(id: string, options: WebHubFilesOptions = {}): Promise<WebHubFiles> {
+  const ref = parseHubModelRef(id);
+  if (!ref) {
+    throw new ClipkitError("INVALID_ARGUMENT", `"${id}" is not a hub repo id (owner/name[@revision])`, {
+      details: { argument: "model", value: id },
+    });
+  }
+  const revision = options.revision ?? ref.revision ?? "main";
+  checkRevision(revision);
+  const endpoint = (options.endpoint ?? "https://huggingface.co").replace(/\/+$/, "");
+  const template = options.fileUrl ?? DEFAULT_FILE_URL;
+  if (!template.endsWith("{path}")) {
+    throw new ClipkitError("INVALID_ARGUMENT", `fileUrl must end with {path}, got "${template}"`, {
+      details: { argument: "fileUrl" },
+    });
+  }
+  const cacheName =
+    options.cache === false
+      ? undefined
+      : options.cache === true || options.cache === undefined
+        ? "clipkit-models"
+        : options.cache;
+  const storage = options.caches ?? (globalThis as { caches?: CacheStorageLike }).caches;
+  const cache = cacheName && storage ? await storage.open(cacheName) : undefined;
+  const baseFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const authed: typeof fetch = options.token
+    ? (input, init) =>
+        baseFetch(input, {
+          ...init,
+          headers: { ...(init?.headers as Record<string, string>), Authorization: `Bearer ${options.token}` },
+        })
+    : baseFetch;
+  const ctx = { repo: ref.repo, revision, offline: options.offline === true, cache, fetch: authed };
+  const api =
+    options.api === false
+      ? undefined
+      : fillTemplate(options.api ?? "{endpoint}/api/models", { endpoint, repo: ref.repo, revision });
+  let commit = revision;
+  let listing: Map<string, number> | undefined;
+  if (api) {
+    if (!isCommitHash(revision)) {
+      const info = (await fetchJson(`${api}/${ref.repo}/revision/${encodeURIComponent(revision)}`, ctx)) as {
+        sha?: unknown;
+      };
+      if (typeof info.sha !== "string" || !isCommitHash(info.sha)) {
+        throw new ClipkitError("DOWNLOAD_FAILED", `${ref.repo}@${revision}: the hub sent no commit id`, {
+          details: { repo: ref.repo, revision },
+        });
+      }
+      commit = info.sha;
+    }
+    const tree = (await fetchJson(`${api}/${ref.repo}/tree/${commit}?recursive=true`, ctx)) as {
+      type: string;
+      path: string;
+      size: number;
+      lfs?: { size: number };
+    }[];
+    listing = new Map(tree.filter((e) => e.type === "file").map((e) => [e.path, e.lfs?.size ?? e.size]));
+  }
+  const base = fillTemplate(template.slice(0, -"{path}".length), {
+    endpoint,
+    repo: ref.repo,
+    revision: commit,
+  });
+  const progress = { selected: [] as string[], total: 0, bytes: new Map<string, number>() };
+  const report = (url: string, bytes: number, total: number) => {
+    const file = url.startsWith(base) ? decodeURI(url.slice(base.length)) : url;
+    progress.bytes.set(file, bytes);
+    let sum = 0;
+    for (const b of progress.bytes.values()) sum += b;
+    const sizes = progress.selected.map((f) => listing?.get(f) ?? 0);
+    const done = progress.selected.filter((f, i) => (progress.bytes.get(f) ?? -1) >= sizes[i]!).length;
+    options.onProgress?.({
+      file,
+      fileBytes: bytes,
+      fileTotal: listing?.get(file) ?? total,
+      bytes: sum,
+      total: progress.total,
+      filesDone: done,
+      filesTotal: progress.selected.length,
+    });
+  };
+  const offlineFetch: typeof fetch = async (input) => {
+    throw new ClipkitError("MODEL_FILE_MISSING", `offline and not in the Cache API: ${String(input)}`, {
+      details: { offline: true },
+    });
+  };
+  const http = urlFiles(base, {
+    cache: cacheName ?? false,
+    ...(storage ? { caches: storage } : {}),
+    fetch: options.offline ? offlineFetch : countingFetch(authed, report),
+  });
+  const files: WebHubFiles = {
+    location: `${base.replace(/\/$/, "")}`,
+    repo: ref.repo,
+    revision,
+    commit,
+    selected: progress.selected,
+    exists: async (path) => (listing ? listing.has(path) : http.exists(path)),
+    async read(path) {
+      try {
+        const bytes = await http.read(path);
+        if (!progress.bytes.has(path)) report(`${base}${path}`, bytes.byteLength, bytes.byteLength);
+        return bytes;
+      } catch (error) {
+        if (options.offline && isClipkitError(error, "IO_FAILED")) {
+          throw new ClipkitError(
+            "MODEL_FILE_MISSING",
+            `${ref.repo}@${revision}: offline and ${path} is not in the Cache API`,
+            {
+              cause: error,
+              details: { repo: ref.repo, revision, file: path, offline: true },
+            },
+          );
+        }
+        throw error;
+      }
+    },
+    async readText(path) {
+      return new TextDecoder().decode(await this.read(path));
+    },
+  };
+  if (listing) {
+    const selected = await selectModelFiles(files, options as HubSelection);
+    progress.selected.push(...selected);
+    progress.total = selected.reduce((n, f) => n + (listing.get(f) ?? 0), 0);
+  }
+  return files;
+}

@@ -1,0 +1,113 @@
+/**
+ * Which files of a repo a load needs, decided by core's own resolvers (`resolveClipLayout`,
+ * `detectVlmLayout`) run over the repo listing: the download selects exactly what the loader
+ * will open, never the 20 graph variants a hub export carries.
+ */
+import type { ModelFiles } from "../backend/session.js";
+import { isClipkitError } from "../errors.js";
+import type { ModelDtype } from "../model/dtype.js";
+import { checkExternalLocation, externalDataLocations } from "../model/external-data.js";
+import { type GraphFile, resolveClipLayout } from "../model/resolve.js";
+import { detectVlmLayout } from "../vlm/layout.js";
+
+/** What the files are for: a CLIP/SigLIP model, a captioner/VQA model, or whichever the config says. */
+export type HubModelKind = "clip" | "vlm" | "auto";
+
+/** How the caller will load the model (only what changes the file selection). */
+export interface HubSelection {
+  /** Default `"auto"`: `config.json`'s `model_type` clip/siglip → `"clip"`, otherwise `"vlm"`. */
+  kind?: HubModelKind;
+  /** CLIP/SigLIP weight format (default `"fp32"`); captioners load the fp32 graph names. */
+  dtype?: ModelDtype;
+  /** CLIP/SigLIP: force split or combined graphs. */
+  layout?: "split" | "combined";
+  /** CLIP/SigLIP split layouts: also fetch the combined graph, which calibrates the logit scale (default `true`). */
+  calibrateScoring?: boolean;
+}
+
+/** Small files any loader may read; those the repo has are always selected. */
+export const CONFIG_FILES = [
+  "config.json",
+  "generation_config.json",
+  "preprocessor_config.json",
+  "processor_config.json",
+  "tokenizer.json",
+  "tokenizer_config.json",
+  "special_tokens_map.json",
+] as const;
+
+// Name-based external data (`X.onnx_data`, `X.onnx_data_1`… from the resolver, and torch's
+// `X.onnx.data`), known from the listing alone; {@link recordedExternalData} finds the rest.
+const graphFiles = (g: GraphFile): string[] => [g.path, ...g.externalData];
+
+async function modelType(files: ModelFiles): Promise<string | undefined> {
+  if (!(await files.exists("config.json"))) return undefined;
+  try {
+    const type = (JSON.parse(await files.readText("config.json")) as { model_type?: unknown }).model_type;
+    return typeof type === "string" ? type : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function vlmGraphs(files: ModelFiles): Promise<string[]> {
+  const layout = await detectVlmLayout(files);
+  const paths =
+    layout.kind === "encoder-decoder"
+      ? [layout.encoder, layout.decoder]
+      : [layout.vision, layout.embed, layout.decoder];
+  const out: string[] = [];
+  for (const p of paths) {
+    out.push(p);
+    if (await files.exists(`${p}_data`)) out.push(`${p}_data`);
+    for (let i = 1; await files.exists(`${p}_data_${i}`); i++) out.push(`${p}_data_${i}`);
+  }
+  return out;
+}
+
+/**
+ * The repo paths a load with `selection` reads: the config files present plus the chosen graphs and
+ * their external data. `files` answers `exists` from the listing and `readText` for `config.json`.
+ * Throws what the core resolver throws (`MODEL_FILE_MISSING` naming the dtypes the repo has,
+ * `MODEL_LAYOUT_UNSUPPORTED`).
+ */
+export async function selectModelFiles(files: ModelFiles, selection: HubSelection = {}): Promise<string[]> {
+  const configs: string[] = [];
+  for (const f of CONFIG_FILES) if (await files.exists(f)) configs.push(f);
+  let kind = selection.kind ?? "auto";
+  if (kind === "auto") {
+    const type = await modelType(files);
+    kind = type === "clip" || type === "siglip" ? "clip" : "vlm";
+  }
+  if (kind === "vlm") return [...configs, ...(await vlmGraphs(files))];
+  const layout = await resolveClipLayout(files, {
+    ...(selection.dtype ? { dtype: selection.dtype } : {}),
+    ...(selection.layout ? { prefer: selection.layout } : {}),
+  });
+  const graphs = new Set([...graphFiles(layout.text), ...graphFiles(layout.vision)]);
+  if (layout.combined && selection.calibrateScoring !== false) {
+    for (const p of graphFiles(layout.combined)) graphs.add(p);
+  }
+  for (const g of [...graphs]) {
+    if (g.endsWith(".onnx") && (await files.exists(`${g}.data`))) graphs.add(`${g}.data`);
+  }
+  return [...configs, ...graphs];
+}
+
+/**
+ * The external-data files graph `path` records (any name, sub-folders included), as paths from
+ * the repo root — what the loader will read (`readGraph`). Reads the graph through `files`.
+ * Throws `MODEL_LAYOUT_UNSUPPORTED` for unreadable graphs or locations outside the folder.
+ */
+export async function recordedExternalData(files: ModelFiles, path: string): Promise<string[]> {
+  const label = `${files.location}/${path}`;
+  const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/") + 1) : "";
+  return externalDataLocations(await files.read(path), label).map(
+    (l) => dir + checkExternalLocation(l, label),
+  );
+}
+
+/** True for the failures that mean "this file set is incomplete" (rather than "broken"). */
+export function isMissingFiles(error: unknown): boolean {
+  return isClipkitError(error, "MODEL_FILE_MISSING") || isClipkitError(error, "MODEL_LAYOUT_UNSUPPORTED");
+}
