@@ -2,6 +2,7 @@ import type { Command } from "../command.js";
 import { askCommand } from "./ask.js";
 import { captionCommand } from "./caption.js";
 import { classifyCommand } from "./classify.js";
+import { embedCommand } from "./embed.js";
 import { evalCommand } from "./eval.js";
 import { headCommand } from "./head.js";
 import { indexImagesCommand } from "./index-images.js";
@@ -18,4 +19,5 @@ export const commands: readonly Command[] = [
   indexImagesCommand,
   indexTextsCommand,
   searchCommand,
+  embedCommand,
 ];
