@@ -1,9 +1,10 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { expandImageArgs, type ImageInput } from "@clipkit/backend-node";
+import type { ImageInput } from "@clipkit/backend-node";
 import { isClipkitError, type LoadedClipModel } from "@clipkit/core";
 import type { Command, CommandContext } from "../command.js";
 import { parseFlags, parsePositiveInt, readListFile, usageError } from "../util/args.js";
+import { expandInputs, WALK_FLAGS, WALK_USAGE } from "../util/inputs.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
 import { NpyWriter } from "../util/npy.js";
 import { commandProgress, createRateBar } from "../util/progress.js";
@@ -27,6 +28,7 @@ get no row). Memory stays at one batch.
 Options:
   --out DIR           output folder (created)
   --texts FILE        texts to embed, one per line (# comments and blank lines skipped)
+${WALK_USAGE}
 ${MODEL_FLAGS_USAGE}
 `;
 
@@ -80,13 +82,15 @@ async function embedImagesTo(
 async function embed(ctx: CommandContext): Promise<number> {
   const { values, positionals } = parseFlags(ctx.argv, {
     ...MODEL_FLAGS,
+    ...WALK_FLAGS,
     out: { type: "string" },
     texts: { type: "string" },
   });
   if (!values.out) throw usageError("--out DIR is required", "--out");
   if (positionals.length === 0 && !values.texts)
     throw usageError("nothing to embed: give images/folders/globs and/or --texts FILE (see --help)");
-  const paths = positionals.length > 0 ? await expandImageArgs(positionals) : [];
+  // Plain file arguments keep their order (pairs with --texts line up); folders and globs expand.
+  const paths = positionals.length > 0 ? await expandInputs(positionals, values, ctx.stderr) : [];
   const texts = values.texts ? await readListFile(values.texts, "--texts") : [];
   if (paths.length > 0 && texts.length > 0 && paths.length !== texts.length) {
     throw usageError(
