@@ -7,6 +7,13 @@ export interface CommandContext {
   readonly stderr: Writable;
   /** True when stdout is a terminal (progress bars and colours only then). */
   readonly isTTY: boolean;
+  /**
+   * When stderr is not a terminal, progress is a plain line at most this often (default 10 s;
+   * runs shorter than that print none). Tests set it to 0 to see every update.
+   */
+  readonly progressIntervalMs?: number;
+  /** Aborted on Ctrl-C (SIGINT) by the bin; long commands stop at a safe point and say so. */
+  readonly signal?: AbortSignal;
 }
 
 /** One `clipkit <name>` sub-command. Each lives in its own file under `commands/`. */

@@ -33,7 +33,14 @@ export async function main(argv: readonly string[], io?: Partial<CommandContext>
     return 0;
   }
   try {
-    return await command.run({ argv: rest, stdout, stderr, isTTY });
+    return await command.run({
+      argv: rest,
+      stdout,
+      stderr,
+      isTTY,
+      ...(io?.progressIntervalMs === undefined ? {} : { progressIntervalMs: io.progressIntervalMs }),
+      ...(io?.signal === undefined ? {} : { signal: io.signal }),
+    });
   } catch (error) {
     if (isClipkitError(error)) {
       stderr.write(`clipkit ${name}: error [${error.code}]: ${error.message}\n`);

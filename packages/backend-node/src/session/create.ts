@@ -19,6 +19,13 @@ import { fromOrtTensor, toOrtTensor } from "./tensor.js";
 export interface NodeBackendOptions extends SessionOptions {
   /** Threads running independent operators in parallel (0 = runtime default). */
   interOpThreads?: number;
+  /**
+   * onnxruntime's own log level for the session: 0 verbose, 1 info, 2 warning, 3 error (default),
+   * 4 fatal. onnxruntime's default, 2, prints harmless warnings in colour on stderr while loading
+   * many hub exports (e.g. "Removing initializer … not used by any node"); failures reach callers
+   * as `ClipkitError`s either way, so clipkit defaults to errors only.
+   */
+  logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
 }
 
 /** Session options plus the label that names the model file in errors. */
@@ -49,6 +56,7 @@ function ortOptions(options: NodeSessionOptions): ort.InferenceSession.SessionOp
     ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
     ...(options.interOpThreads ? { interOpNumThreads: options.interOpThreads } : {}),
     ...(options.graphOptimization ? { graphOptimizationLevel: options.graphOptimization } : {}),
+    logSeverityLevel: options.logSeverityLevel ?? 3,
   };
 }
 

@@ -11,7 +11,7 @@ import { parseFlags, parseNumber, parsePositiveInt, usageError } from "../util/a
 import { expandInputs, WALK_FLAGS, WALK_USAGE } from "../util/inputs.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
 import { mapFiles, reportFailures, STRICT_FLAG, STRICT_USAGE } from "../util/per-file.js";
-import { createProgress, shouldShowProgress } from "../util/progress.js";
+import { commandProgress, createProgress, shouldShowProgress } from "../util/progress.js";
 import { parseRuntimeFlags } from "../util/runtime.js";
 import { buildHeadFromFlags, HEAD_FLAGS, HEAD_FLAGS_USAGE } from "../util/zeroshot.js";
 
@@ -86,12 +86,14 @@ async function classify(ctx: CommandContext): Promise<number> {
   try {
     let head: ZeroShotHead;
     if (values.head) head = await loadHeadFile(values.head, { space: model.space });
-    else head = (await buildHeadFromFlags(model, values, ctx.stderr)).head;
-    const progress = createProgress({
-      stream: ctx.stderr,
-      label: "images",
-      enabled: shouldShowProgress(ctx.stderr, images.length),
-    });
+    else head = (await buildHeadFromFlags(model, values, ctx)).head;
+    const progress = commandProgress(ctx, "images", () =>
+      createProgress({
+        stream: ctx.stderr,
+        label: "images",
+        enabled: shouldShowProgress(ctx.stderr, images.length),
+      }),
+    );
     head.assertSpace(model.space, "classify");
     const { batchSize } = parseRuntimeFlags(values);
     let done = 0;

@@ -12,7 +12,7 @@ import type { Command, CommandContext } from "../command.js";
 import { parseFlags, parseList, usageError } from "../util/args.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
 import { mapFiles, reportFailures, STRICT_FLAG, STRICT_USAGE } from "../util/per-file.js";
-import { createProgress, shouldShowProgress } from "../util/progress.js";
+import { commandProgress, createProgress, shouldShowProgress } from "../util/progress.js";
 import { parseRuntimeFlags } from "../util/runtime.js";
 import { DEFAULT_TEMPLATES, templatesFromFlags } from "../util/templates.js";
 
@@ -74,11 +74,13 @@ async function run(ctx: CommandContext): Promise<number> {
   const read = await readEvalManifest(values.data);
   const model = await openModel(values);
   try {
-    const progress = createProgress({
-      stream: ctx.stderr,
-      label: "images",
-      enabled: shouldShowProgress(ctx.stderr, read.items.length),
-    });
+    const progress = commandProgress(ctx, "images", () =>
+      createProgress({
+        stream: ctx.stderr,
+        label: "images",
+        enabled: shouldShowProgress(ctx.stderr, read.items.length),
+      }),
+    );
     const { batchSize } = parseRuntimeFlags(values);
     let done = 0;
     let mapped: Awaited<ReturnType<typeof mapFiles<Embeddings>>>;

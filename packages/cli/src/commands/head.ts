@@ -32,7 +32,7 @@ async function build(ctx: CommandContext, argv: readonly string[]): Promise<numb
   const model = await openModel(values, ctx.stderr);
   try {
     const started = performance.now();
-    const { head, templates } = await buildHeadFromFlags(model, values, ctx.stderr);
+    const { head, templates } = await buildHeadFromFlags(model, values, ctx);
     await saveHeadFile(values.out, head, {
       templates: values.templates ?? ["photo"],
       templateCount: templates.length,

@@ -1,4 +1,3 @@
-import type { Writable } from "node:stream";
 import {
   assertWritableFile,
   expandImages,
@@ -10,11 +9,12 @@ import {
   type UsearchIndexOptions,
   updateGallery,
 } from "@clipkit/backend-node";
-import { ClipkitError, type FlatStorage } from "@clipkit/core";
+import { ClipkitError, type FlatStorage, isClipkitError } from "@clipkit/core";
 import type { Command, CommandContext } from "../command.js";
 import { parseFlags, parsePositiveInt, usageError } from "../util/args.js";
 import { reportIgnored, WALK_FLAGS, WALK_USAGE } from "../util/inputs.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
+import { commandProgress, createRateBar } from "../util/progress.js";
 
 /** The HNSW flags shared by the indexing commands. */
 export const ANN_FLAGS = {
@@ -42,7 +42,8 @@ are removed, while entries from other folders indexed into the same file are kep
 drops those whose files no longer exist). One process at a time updates an index: a second run
 fails with INDEX_LOCKED (or waits with --wait). Unreadable or undecodable files are skipped and
 listed; what a folder walk ignores is summarised. Progress is saved every --checkpoint images with an atomic replace, so an interrupted
-run keeps its work and a kill mid-save leaves the previous index intact. An existing index keeps
+run keeps its work and a kill mid-save leaves the previous index intact; Ctrl-C saves what was
+embedded so far before exiting (exit code 130). An existing index keeps
 its kind: --ann is needed only to create an HNSW index (or to change its --ef values).
 
 Options:
@@ -58,40 +59,6 @@ ${MODEL_FLAGS_USAGE}
 
 Search it with: clipkit search "a dog on a beach" --index FILE --model DIR
 `;
-
-/**
- * A one-line `\\r` progress bar with count, rate and ETA, on stderr; silent when stderr is not a
- * terminal, so logs and pipes stay clean. Shared by the indexing commands.
- */
-export function rateProgress(stream: Writable, label: string, now: () => number = Date.now) {
-  const enabled = Boolean((stream as { isTTY?: boolean }).isTTY);
-  const start = now();
-  let last = 0;
-  let drawn = false;
-  return {
-    update(done: number, total: number): void {
-      const t = now();
-      if (!enabled || total === 0 || (done < total && t - last < 100)) return;
-      last = t;
-      drawn = true;
-      const rate = done / Math.max(1e-3, (t - start) / 1000);
-      const eta = rate > 0 ? (total - done) / rate : 0;
-      const width = 24;
-      const filled = Math.round((done / total) * width);
-      const bar = `${"#".repeat(filled)}${".".repeat(width - filled)}`;
-      stream.write(`\r[${bar}] ${done}/${total} ${label} ${rate.toFixed(1)}/s ETA ${formatEta(eta)}\x1b[K`);
-    },
-    finish(): void {
-      if (drawn) stream.write("\r\x1b[2K");
-      drawn = false;
-    },
-  };
-}
-
-function formatEta(seconds: number): string {
-  const s = Math.round(seconds);
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
-}
 
 /**
  * Parses {@link ANN_FLAGS}: HNSW options when `--ann` is given, else `undefined`. The tuning
@@ -164,7 +131,10 @@ async function indexImages(ctx: CommandContext): Promise<number> {
         ...(ann ? { ann } : {}),
       });
       const { index } = loaded;
-      const progress = rateProgress(ctx.stderr, "images");
+      const hashing = commandProgress(ctx, "files hashed", () => createRateBar(ctx.stderr, "files hashed"));
+      const progress = commandProgress(ctx, "images embedded", () => createRateBar(ctx.stderr, "images"));
+      let embedding = false;
+      const sizeBefore = index.size();
       let report: Awaited<ReturnType<typeof updateGallery>>;
       try {
         report = await updateGallery(index, model, expanded.paths, {
@@ -174,12 +144,34 @@ async function indexImages(ctx: CommandContext): Promise<number> {
             lock.assertHeld();
             return saveIndexFile(loaded, out);
           },
-          onProgress: (d, t) => progress.update(d, t),
+          onHashProgress: (d, t) => hashing.update(d, t),
+          onProgress: (d, t) => {
+            if (!embedding) hashing.finish();
+            embedding = true;
+            progress.update(d, t);
+          },
           // Only what these arguments cover is reconciled: other roots' entries stay.
           inScope: scopeOf(positionals),
           prune: values.prune ?? false,
+          ...(ctx.signal ? { signal: ctx.signal } : {}),
         });
+      } catch (error) {
+        if (!isClipkitError(error, "ABORTED")) throw error;
+        hashing.finish();
+        progress.finish();
+        // Ctrl-C: what was embedded so far is kept, so a re-run resumes instead of starting over.
+        if (!embedding) {
+          ctx.stderr.write(`clipkit index: interrupted while hashing files; ${out} is unchanged\n`);
+        } else {
+          lock.assertHeld();
+          await saveIndexFile(loaded, out);
+          ctx.stderr.write(
+            `clipkit index: interrupted; saved a checkpoint of ${index.size()} images to ${out} (was ${sizeBefore}); re-run the same command to resume\n`,
+          );
+        }
+        return 130;
       } finally {
+        hashing.finish();
         progress.finish();
       }
       if (values.json) {

@@ -7,7 +7,8 @@ import {
 import type { Command, CommandContext } from "../command.js";
 import { parseFlags, parsePositiveInt, readListFile, usageError } from "../util/args.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
-import { ANN_FLAGS, ANN_FLAGS_USAGE, parseAnnFlags, parseStorage, rateProgress } from "./index-images.js";
+import { commandProgress, createRateBar } from "../util/progress.js";
+import { ANN_FLAGS, ANN_FLAGS_USAGE, parseAnnFlags, parseStorage } from "./index-images.js";
 
 const usage = `Usage: clipkit index-texts CAPTIONS.txt --model DIR --out INDEX [options]
 
@@ -64,7 +65,7 @@ async function indexTexts(ctx: CommandContext): Promise<number> {
     const keep = new Set(captions);
     const removed = index.remove(index.state().ids.filter((id) => !keep.has(id)));
     const todo = captions.filter((c) => !index.has(c));
-    const progress = rateProgress(ctx.stderr, "captions");
+    const progress = commandProgress(ctx, "captions", () => createRateBar(ctx.stderr, "captions"));
     try {
       for (let start = 0; start < todo.length; start += batchSize) {
         const batch = todo.slice(start, start + batchSize);

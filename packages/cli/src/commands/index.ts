@@ -4,6 +4,7 @@ import { cacheCommand } from "./cache.js";
 import { captionCommand } from "./caption.js";
 import { classifyCommand } from "./classify.js";
 import { downloadCommand } from "./download.js";
+import { embedCommand } from "./embed.js";
 import { evalCommand } from "./eval.js";
 import { headCommand } from "./head.js";
 import { indexImagesCommand } from "./index-images.js";
@@ -22,4 +23,5 @@ export const commands: readonly Command[] = [
   searchCommand,
   downloadCommand,
   cacheCommand,
+  embedCommand,
 ];

@@ -1,11 +1,12 @@
 import { loadIndexFile } from "@clipkit/backend-node";
 import { type Metadata, type SearchHit, searchByImage, searchByText } from "@clipkit/core";
 import type { Command, CommandContext } from "../command.js";
-import { parseFlags, parsePositiveInt, usageError } from "../util/args.js";
+import { parseFlags, parsePositiveInt, readListFile, usageError } from "../util/args.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
 
 const usage = `Usage: clipkit search "<text>" --index INDEX --model DIR [options]
        clipkit search --image QUERY.jpg --index INDEX --model DIR [options]
+       clipkit search --query "a dog" --query "a cat" [--image Q.jpg …] --index INDEX [options]
 
 Searches an index built by 'clipkit index' (images) or 'clipkit index-texts' (captions) with a
 text or an image query, embedded by the same model that built the index. Exact (flat) and HNSW
@@ -13,14 +14,21 @@ text or an image query, embedded by the same model that built the index. Exact (
 
 Options:
   --index FILE        index file (required)
-  --image FILE        query with an image instead of text
+  --image FILE        query with an image (repeatable)
+  --query TEXT        one more text query (repeatable); the words before the options are one
+                      query, so several queries need --query, --image or --queries-file
+  --queries-file F    text queries, one per line (# comments and blank lines skipped)
   --k N               results (default 10)
   --filter KEY=VALUE  only items whose metadata KEY equals VALUE (repeatable)
   --ef N              HNSW indexes: search candidate list size (default: the one stored in
                       the index, 64 unless set by 'clipkit index --ann --ef'); higher = better
                       recall, slower. Ignored, with a note, for exact indexes
-  --json              results as JSON on stdout
+  --json              results as JSON on stdout: {query, results} for one query,
+                      {queries: [{query, results}, …]} for several
 ${MODEL_FLAGS_USAGE}
+
+Several queries are embedded together (one model call per --batch-size) and answered in order,
+each under a "# query" header.
 `;
 
 /** What a hit shows: the image path or caption text when the index stored one, else the id. */
@@ -46,17 +54,25 @@ async function search(ctx: CommandContext): Promise<number> {
   const { values, positionals } = parseFlags(ctx.argv, {
     ...MODEL_FLAGS,
     index: { type: "string" },
-    image: { type: "string" },
+    image: { type: "string", multiple: true },
+    query: { type: "string", multiple: true },
+    "queries-file": { type: "string" },
     k: { type: "string" },
     ef: { type: "string" },
     filter: { type: "string", multiple: true },
     json: { type: "boolean" },
   });
   if (!values.index) throw usageError("--index FILE is required", "--index");
-  const text = positionals.join(" ").trim();
-  if (values.image && text) throw usageError("give either a text query or --image, not both", "--image");
-  if (!values.image && !text)
-    throw usageError('no query: clipkit search "<text>" or --image FILE (see --help)');
+  const texts: string[] = [];
+  const joined = positionals.join(" ").trim();
+  if (joined) texts.push(joined);
+  texts.push(...(values.query ?? []).map((q) => q.trim()).filter(Boolean));
+  if (values["queries-file"]) texts.push(...(await readListFile(values["queries-file"], "--queries-file")));
+  const images = values.image ?? [];
+  if (texts.length === 0 && images.length === 0)
+    throw usageError(
+      'no query: clipkit search "<text>", --query TEXT, --queries-file F or --image FILE (see --help)',
+    );
   const k = parsePositiveInt(values.k, "--k", 10);
   const filter = parseFilter(values.filter);
   const ef = values.ef === undefined ? undefined : parsePositiveInt(values.ef, "--ef", 1);
@@ -66,14 +82,26 @@ async function search(ctx: CommandContext): Promise<number> {
   const model = await openModel(values);
   try {
     const options = { k, ...(filter ? { filter } : {}) };
-    const [hits] = values.image
-      ? await searchByImage(model, index, [values.image], options)
-      : await searchByText(model, index, [text], options);
-    const results = hits ?? [];
+    const byText = texts.length > 0 ? await searchByText(model, index, texts, options) : [];
+    const byImage = images.length > 0 ? await searchByImage(model, index, images, options) : [];
+    const answered = [
+      ...texts.map((text, i) => ({ query: { text } as Query, results: byText[i] ?? [] })),
+      ...images.map((image, i) => ({ query: { image } as Query, results: byImage[i] ?? [] })),
+    ];
     if (values.json) {
-      const query = values.image ? { image: values.image } : { text };
-      ctx.stdout.write(`${JSON.stringify({ query, index: values.index, kind, results }, null, 2)}\n`);
-    } else {
+      const doc =
+        answered.length === 1
+          ? { query: answered[0]!.query, index: values.index, kind, results: answered[0]!.results }
+          : { index: values.index, kind, queries: answered };
+      ctx.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+      return 0;
+    }
+    for (const { query, results } of answered) {
+      if (answered.length > 1) {
+        ctx.stdout.write(
+          `# query: ${"text" in query ? JSON.stringify(query.text) : `image ${query.image}`}\n`,
+        );
+      }
       results.forEach((h, i) => {
         ctx.stdout.write(`${String(i + 1).padStart(3)}  ${h.score.toFixed(4)}  ${label(h)}\n`);
       });
@@ -84,6 +112,8 @@ async function search(ctx: CommandContext): Promise<number> {
     await model.release();
   }
 }
+
+type Query = { text: string } | { image: string };
 
 /** `clipkit search`: text → images or image → captions over a saved index. */
 export const searchCommand: Command = {

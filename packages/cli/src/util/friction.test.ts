@@ -54,11 +54,11 @@ describe("--labels built-in lists", () => {
     expect(builtinLabels("no-such-list")).toBeUndefined();
   });
 
-  it("a label given twice across --labels and --labels-file is a usage error", async () => {
+  it("a label given twice across --labels and --labels-file is PROMPT_INVALID", async () => {
     const f = join(dir, "one.txt");
     await writeFile(f, "cat\n");
     const e = await failure(() => readLabels(["cat,dog"], f));
-    expect(e.code).toBe("INVALID_ARGUMENT");
+    expect(e.code).toBe("PROMPT_INVALID");
     expect(e.message).toMatch(/"cat" is given twice/);
   });
 });

@@ -63,7 +63,7 @@ export async function readLabelsFile(path: string): Promise<string[]> {
 
 /**
  * Labels from `--labels` (repeatable; a value naming a built-in list, e.g. `imagenet`, expands
- * to it) plus `--labels-file`, in that order. Duplicates across them are `INVALID_ARGUMENT`.
+ * to it) plus `--labels-file`, in that order. A label given twice is `PROMPT_INVALID`.
  */
 export async function readLabels(
   labels: string | readonly string[] | undefined,
@@ -81,11 +81,15 @@ export async function readLabels(
     throw usageError("no labels: pass --labels a,b,c, --labels imagenet or --labels-file FILE", "--labels");
   const seen = new Set<string>();
   for (const s of out) {
-    if (seen.has(s.label))
-      throw usageError(
+    if (seen.has(s.label)) {
+      throw new ClipkitError(
+        "PROMPT_INVALID",
         `label ${JSON.stringify(s.label)} is given twice (--labels / --labels-file)`,
-        "--labels",
+        {
+          details: { argument: "--labels", label: s.label },
+        },
       );
+    }
     seen.add(s.label);
   }
   return out;

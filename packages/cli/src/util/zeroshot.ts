@@ -1,8 +1,7 @@
-import type { Writable } from "node:stream";
 import { buildZeroShotHead, type TextEmbedder, type ZeroShotHead } from "@clipkit/core";
 import { buildPrompts } from "@clipkit/prompts";
 import { readLabels } from "./labels.js";
-import { createProgress, shouldShowProgress } from "./progress.js";
+import { commandProgress, createProgress, type ProgressContext, shouldShowProgress } from "./progress.js";
 import { templatesFromFlags } from "./templates.js";
 
 /** The flags that describe a zero-shot head's classes. */
@@ -30,17 +29,19 @@ export async function buildHeadFromFlags(
     "labels-file"?: string | undefined;
     templates?: string[] | undefined;
   },
-  stderr: Writable,
+  ctx: ProgressContext,
 ): Promise<{ head: ZeroShotHead; templates: string[] }> {
   const labels = await readLabels(values.labels, values["labels-file"]);
   const templates = templatesFromFlags(values.templates);
   const classes = buildPrompts(labels, templates);
   const texts = classes.reduce((n, c) => n + c.prompts.length, 0);
-  const progress = createProgress({
-    stream: stderr,
-    label: "prompts",
-    enabled: shouldShowProgress(stderr, texts, 256),
-  });
+  const progress = commandProgress(ctx, "prompts", () =>
+    createProgress({
+      stream: ctx.stderr,
+      label: "prompts",
+      enabled: shouldShowProgress(ctx.stderr, texts, 256),
+    }),
+  );
   try {
     const head = await buildZeroShotHead(embedder, classes, { onProgress: (d, t) => progress.update(d, t) });
     return { head, templates };
