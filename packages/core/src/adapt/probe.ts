@@ -12,13 +12,13 @@ import { classPrototypes } from "./prototypes.js";
 export interface ProbeOptions extends SelectionOptions {
   /** Fixed L2 strength λ (per-example-mean loss units); default: chosen from `lambdaGrid`. */
   lambda?: number;
-  /** Candidate λ, tried strongest first with warm starts (default 10⁻⁶ … 10⁰, one per decade). */
+  /** Candidate λ, tried strongest first with warm starts (default 10⁻⁵ … 10⁰, one per decade). */
   lambdaGrid?: readonly number[];
   /** Weight every class equally however many examples it has (default false). */
   classBalanced?: boolean;
   /** One-vs-rest sigmoid head for tag data, `labels[i]` a list (default false). */
   multiLabel?: boolean;
-  /** L-BFGS iteration cap per fit (default 150). */
+  /** L-BFGS iteration cap per fit (default 100). */
   maxIterations?: number;
 }
 
@@ -30,7 +30,7 @@ export interface ZeroShotProbeOptions extends ProbeOptions {
   alphaGrid?: readonly number[];
 }
 
-export const DEFAULT_LAMBDA_GRID: readonly number[] = [1, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6];
+export const DEFAULT_LAMBDA_GRID: readonly number[] = [1, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5];
 export const DEFAULT_ALPHA_GRID: readonly number[] = [0, 0.25, 0.5, 0.75, 1];
 /** λ for a single shot, where no held-out data exists: CLIP-probe-like moderate regularisation. */
 const ONE_SHOT_LAMBDA = 1e-3;
@@ -81,7 +81,11 @@ function fit(
     prior: prior?.subarray(0, c * data.dim),
     classBalanced: s.classBalanced,
   });
-  return minimizeLbfgs(objective, start, { maxIterations: s.maxIterations, gradientTolerance: 1e-6 }).x;
+  return minimizeLbfgs(objective, start, {
+    maxIterations: s.maxIterations,
+    gradientTolerance: 1e-6,
+    relativeTolerance: 1e-7,
+  }).x;
 }
 
 /** Shared trainer: plain probe when `prior` is undefined, zero-shot-initialised otherwise. */
@@ -110,7 +114,7 @@ function trainProbe(
   const settings: FitSettings = {
     multiLabel,
     classBalanced: options.classBalanced ?? false,
-    maxIterations: options.maxIterations ?? 150,
+    maxIterations: options.maxIterations ?? 100,
   };
   const zero = () => (prior ? Float64Array.from(prior) : new Float64Array(c * d + c));
   const protocol = chooseProtocol(prepared, options, multiLabel);

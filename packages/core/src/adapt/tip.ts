@@ -14,17 +14,17 @@ export interface TipAdapterOptions extends SelectionOptions {
   alpha?: number;
   /** Fixed sharpness β; default: searched. */
   beta?: number;
-  /** Candidate α (default 0 … 5, 11 values; 0 is the zero-shot head). */
+  /** Candidate α (default 0 … 64, 11 values; 0 is the zero-shot head; the paper searches 0–5 on ImageNet, but a weak zero-shot head needs a heavier cache). */
   alphaGrid?: readonly number[];
-  /** Candidate β (default 0.5 … 12, 10 values). */
+  /** Candidate β (default 1 … 50, 10 values; image–image cosines sit close together, so sharp kernels matter). */
   betaGrid?: readonly number[];
 }
 
 /** Options of {@link trainTipAdapterF}. */
 export interface TipAdapterFOptions extends TipAdapterOptions, TipFineTuneOptions {}
 
-export const DEFAULT_TIP_ALPHA_GRID: readonly number[] = [0, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3, 4, 5];
-export const DEFAULT_TIP_BETA_GRID: readonly number[] = [0.5, 1, 2, 3, 4, 5.5, 7, 8.5, 10, 12];
+export const DEFAULT_TIP_ALPHA_GRID: readonly number[] = [0, 0.25, 0.5, 1, 2, 3, 5, 8, 16, 32, 64];
+export const DEFAULT_TIP_BETA_GRID: readonly number[] = [1, 2, 3, 5.5, 8, 12, 17, 25, 35, 50];
 /** The paper's ImageNet values (Zhang et al. 2022, section 4.1), used when no held-out data exists. */
 const DEFAULT_ALPHA = 1;
 const DEFAULT_BETA = 5.5;
