@@ -103,7 +103,7 @@ async function teach(ids: string[], label: string): Promise<void> {
       embeddings: concatEmbeddings(examples.map((e) => e.embedding)),
       labels: examples.map((e) => taught.get(e.id)!),
     },
-    { alpha: 20, beta: 10 },
+    { alpha: 100, beta: 15 },
   );
   const ms = performance.now() - started;
   const list = [...items.values()];
