@@ -118,6 +118,20 @@ interface Cell {
   hyper: Record<string, number>[];
 }
 const cells: Cell[] = [];
+const resultsFile = join(root, "docs/few-shot/learning-curve.json");
+// Re-running some methods (--methods tip,tip-f) keeps the other methods' cells of the same setup.
+if (values.methods !== "probe,zs-probe,tip,tip-f" && existsSync(resultsFile)) {
+  const old = JSON.parse(readFileSync(resultsFile, "utf8")) as {
+    classes: number;
+    pool: number;
+    test: number;
+    seeds: number;
+    cells: Cell[];
+  };
+  if (old.classes === classes && old.pool === pool && old.test === testDraws && old.seeds === seeds) {
+    cells.push(...old.cells.filter((c) => !methods.includes(c.method)));
+  }
+}
 for (const method of methods) {
   for (const shots of shotList) {
     const cell: Cell = { method, shots, accuracies: [], trainMs: [], hyper: [] };
@@ -162,11 +176,14 @@ const COLOURS: Record<AdapterMethod, string> = {
   "tip-f": "#9467bd",
 };
 const pct = (v: number) => (100 * v).toFixed(1);
+const shown = (["probe", "zs-probe", "tip", "tip-f"] as const).filter((m) =>
+  cells.some((c) => c.method === m),
+);
 
 function table(): string {
   const head = `| method | ${["0 (zero-shot)", ...shotList].join(" | ")} |`;
   const sep = `|---|${["", ...shotList].map(() => "---:").join("|")}|`;
-  const rows = methods.map((m) => {
+  const rows = shown.map((m) => {
     const zero = m === "probe" ? `${pct(1 / classes)} (chance)` : pct(zsAcc);
     const cols = shotList.map((k) => {
       const s = stats(cells.find((c) => c.method === m && c.shots === k)!.accuracies);
@@ -174,7 +191,7 @@ function table(): string {
     });
     return `| ${NAMES[m]} | ${zero} | ${cols.join(" | ")} |`;
   });
-  const time = methods.map((m) => {
+  const time = shown.map((m) => {
     const c = cells.find((x) => x.method === m && x.shots === Math.max(...shotList))!;
     return `${NAMES[m]} ${(stats(c.trainMs).mean / 1000).toFixed(2)} s`;
   });
@@ -206,10 +223,10 @@ if (!values.dry) {
   const dir = join(root, "docs/few-shot");
   mkdirSync(dir, { recursive: true });
   writeFileSync(
-    join(dir, "learning-curve.json"),
+    resultsFile,
     `${JSON.stringify({ model: model.space.id, classes, pool, test: testDraws, seeds, zeroShot: zsAcc, cells }, null, 1)}\n`,
   );
-  const series: CurveSeries[] = methods.map((m) => ({
+  const series: CurveSeries[] = shown.map((m) => ({
     name: NAMES[m],
     colour: COLOURS[m],
     points: [

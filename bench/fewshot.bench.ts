@@ -4,7 +4,7 @@
  * and, when Chromium is installed, in headless Chromium on the same code (bundled by esbuild).
  *
  *   npx tsx --conditions=@clipkit/source bench/fewshot.bench.ts [--classes 1000] [--shots 16] [--dim 512]
- *     [--probe-iterations 10] [--tip-epochs 1] [--no-tip-search] [--no-browser]
+ *     [--probe-iterations 3] [--tip-epochs 1] [--no-tip-search] [--no-browser]
  *
  * Reported: Tip-Adapter's training-free cache (fixed α, β) and its leave-one-out (α, β) search;
  * a fixed-λ linear probe for a capped number of L-BFGS iterations; one probe loss + gradient
@@ -26,7 +26,7 @@ const { values } = parseArgs({
     classes: { type: "string", default: "1000" },
     shots: { type: "string", default: "16" },
     dim: { type: "string", default: "512" },
-    "probe-iterations": { type: "string", default: "10" },
+    "probe-iterations": { type: "string", default: "3" },
     "tip-epochs": { type: "string", default: "1" },
     "no-tip-search": { type: "boolean", default: false },
     "no-browser": { type: "boolean", default: false },

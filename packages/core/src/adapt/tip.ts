@@ -14,7 +14,7 @@ export interface TipAdapterOptions extends SelectionOptions {
   alpha?: number;
   /** Fixed sharpness β; default: searched. */
   beta?: number;
-  /** Candidate α (default 0 … 64, 11 values; 0 is the zero-shot head; the paper searches 0–5 on ImageNet, but a weak zero-shot head needs a heavier cache). */
+  /** Candidate α (default 0 … 256, 11 values; 0 is the zero-shot head; the paper searches 0–5 on ImageNet, but a weak zero-shot head needs a heavier cache). */
   alphaGrid?: readonly number[];
   /** Candidate β (default 1 … 50, 10 values; image–image cosines sit close together, so sharp kernels matter). */
   betaGrid?: readonly number[];
@@ -23,7 +23,7 @@ export interface TipAdapterOptions extends SelectionOptions {
 /** Options of {@link trainTipAdapterF}. */
 export interface TipAdapterFOptions extends TipAdapterOptions, TipFineTuneOptions {}
 
-export const DEFAULT_TIP_ALPHA_GRID: readonly number[] = [0, 0.25, 0.5, 1, 2, 3, 5, 8, 16, 32, 64];
+export const DEFAULT_TIP_ALPHA_GRID: readonly number[] = [0, 0.5, 1, 2, 4, 8, 16, 32, 64, 128, 256];
 export const DEFAULT_TIP_BETA_GRID: readonly number[] = [1, 2, 3, 5.5, 8, 12, 17, 25, 35, 50];
 /** The paper's ImageNet values (Zhang et al. 2022, section 4.1), used when no held-out data exists. */
 const DEFAULT_ALPHA = 1;
