@@ -7,9 +7,9 @@ export interface CurveSeries {
   readonly points: readonly { shots: number; mean: number; std: number }[];
 }
 
-const W = 640;
+const W = 680;
 const H = 400;
-const M = { left: 56, right: 150, top: 24, bottom: 48 };
+const M = { left: 56, right: 190, top: 24, bottom: 48 };
 
 function esc(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
