@@ -5,6 +5,10 @@
  * with docs/few-shot/learning-curve.{json,svg} and a sample sheet.
  *
  *   npx tsx --conditions=@clipkit/source bench/fewshot-curve.ts [--classes 100] [--seeds 5] [--shots 1,2,4,8,16]
+ *   npx biome format --write docs/few-shot/learning-curve.json                      # repo JSON style
+ *
+ * `--methods tip,tip-f` re-runs some methods and keeps the others' results; `--from-json` only
+ * re-renders the docs, plot and sample sheet from docs/few-shot/learning-curve.json.
  *
  * Task (tools/data/fewshot-set.ts): `classes` Twemoji concepts drawn on random coloured
  * backgrounds, scaled, rotated and shifted — a presentation outside the model's training data.
