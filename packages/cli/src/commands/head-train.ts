@@ -22,7 +22,7 @@ import {
 import { buildPrompts } from "@clipkit/prompts";
 import type { CommandContext } from "../command.js";
 import { parseFlags, parseNumber, parsePositiveInt, usageError } from "../util/args.js";
-import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
+import { MODEL_FLAGS, openModel } from "../util/model.js";
 import { createProgress, shouldShowProgress } from "../util/progress.js";
 import { templatesFromFlags } from "../util/templates.js";
 
