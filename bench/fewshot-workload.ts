@@ -75,10 +75,16 @@ export function runWorkload(size: WorkloadSize, warmUp = true): Timings {
     );
   const { data, zeroShot } = workload(size);
   const t: Timings = {};
+  // Node also reports CPU time: on a shared machine wall-clock time overstates the cost.
+  const cpu = (globalThis as { process?: { cpuUsage?: () => { user: number; system: number } } }).process
+    ?.cpuUsage;
   const time = <T>(name: string, fn: () => T): T => {
+    const c0 = cpu?.();
     const t0 = performance.now();
     const out = fn();
     t[name] = performance.now() - t0;
+    const c1 = cpu?.();
+    if (c0 && c1) t[`${name} [cpu]`] = (c1.user + c1.system - c0.user - c0.system) / 1000;
     return out;
   };
   time("tip (fixed α, β)", () => buildTipAdapter(zeroShot, data, { alpha: 1, beta: 5.5 }));

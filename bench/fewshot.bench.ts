@@ -46,7 +46,11 @@ function print(where: string, t: Timings): void {
     `\n${where}: ${size.classes} classes × ${size.shots} shots × ${size.dim}-d (${t.examples} examples)`,
   );
   for (const [name, ms] of Object.entries(t)) {
-    if (name !== "examples") console.log(`  ${name.padEnd(48)} ${(ms / 1000).toFixed(3)} s`);
+    if (name === "examples" || name.endsWith("[cpu]")) continue;
+    const c = t[`${name} [cpu]`];
+    console.log(
+      `  ${name.padEnd(48)} ${(ms / 1000).toFixed(3)} s${c === undefined ? "" : ` (cpu ${(c / 1000).toFixed(3)} s)`}`,
+    );
   }
   const ratio = t["probe: one loss + gradient evaluation"]! / t["one X·Wᵀ product (n × classes × dim)"]!;
   console.log(`  probe evaluation / one product: ${ratio.toFixed(2)}× (2 products is the floor)`);
@@ -77,7 +81,8 @@ if (missing) {
       tipEpochs: String(size.tipEpochs),
       tipSearch: size.tipSearch ? "1" : "0",
     });
-    await page.goto(`${server.url}app/?${q}`);
+    // The workload starts after load (setTimeout in the entry); wait only for the navigation.
+    await page.goto(`${server.url}app/?${q}`, { waitUntil: "commit" });
     await page.waitForFunction(() => "clipkitBench" in globalThis, undefined, {
       timeout: 1_800_000,
       polling: 1000,
