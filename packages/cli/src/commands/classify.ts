@@ -67,12 +67,13 @@ function formatText(images: readonly string[], results: readonly Classification[
 
 /** A zero-shot head (format 1) or a few-shot one from 'clipkit head train' (format 2). */
 async function loadAnyHeadFile(path: string, space: EmbeddingSpace): Promise<ZeroShotHead | AdaptedHead> {
-  const bytes = new Uint8Array(await readFile(path));
   let version = 0;
+  let bytes = new Uint8Array(0);
   try {
+    bytes = new Uint8Array(await readFile(path));
     version = readHeadHeader(bytes).version;
   } catch {
-    // Let the zero-shot loader report the damage with the file name.
+    // Missing, unreadable or damaged: the zero-shot loader reports it with its stable codes.
   }
   if (version !== ADAPTED_HEAD_FORMAT_VERSION) return loadHeadFile(path, { space });
   try {

@@ -48,6 +48,10 @@ describe("adapted head files", () => {
     const flipped = Uint8Array.from(bytes);
     flipped[flipped.length - 5]! ^= 0x10;
     expectCode(() => loadAdaptedHead(flipped), "HEAD_CORRUPT");
+    // A flipped byte in the header (a label, the adapter record) is caught by the header checksum.
+    const renamed = Uint8Array.from(bytes);
+    renamed[new TextDecoder().decode(bytes).indexOf('"c0"') + 1] = "d".charCodeAt(0);
+    expectCode(() => loadAdaptedHead(renamed), "HEAD_CORRUPT");
     expectCode(() => loadAdaptedHead(bytes.subarray(0, bytes.length - 4)), "HEAD_CORRUPT");
     expectCode(() => loadAdaptedHead(Uint8Array.from([...bytes, 0, 0, 0, 0])), "HEAD_CORRUPT");
     expectCode(() => loadHead(bytes), "INVALID_ARGUMENT");

@@ -8,6 +8,7 @@ import {
   type HeadFileHeader,
   loadHead,
   readHeadHeader,
+  withHeaderHash,
 } from "../zeroshot/persist.js";
 import { AdaptedHead, type AdapterRecord } from "./head.js";
 
@@ -72,7 +73,8 @@ export function saveAdaptedHead(head: AdaptedHead, meta?: Readonly<Record<string
     ...(head.cache ? { cache: { beta: head.cache.beta, weight: head.cache.weight } } : {}),
     ...(meta ? { meta } : {}),
   };
-  const json = new TextEncoder().encode(JSON.stringify(header));
+  // The header checksums itself (labels, adapter record, cache constants) like a zero-shot head's.
+  const json = new TextEncoder().encode(withHeaderHash(JSON.stringify(header)));
   const start = PREFIX + json.length;
   const pad = (4 - (start % 4)) % 4;
   const out = new Uint8Array(start + pad + body.length);

@@ -52,7 +52,7 @@ const HEADER_HASH = /,"headerHash":"([0-9a-f]{16})"\}$/;
 const utf8 = new TextEncoder();
 
 /** Appends `"headerHash"` (fnv1a64 of the JSON text before it, closed with `}`) as the last key. */
-function withHeaderHash(json: string): string {
+export function withHeaderHash(json: string): string {
   return `${json.slice(0, -1)},"headerHash":"${fnv1a64(utf8.encode(json))}"}`;
 }
 
