@@ -78,4 +78,20 @@ describe.skipIf(missing !== undefined)("examples/web-gallery in Chromium", () =>
       : join(tmpdir(), "clipkit-web-gallery.png");
     await page.screenshot({ path: shot, fullPage: false });
   });
+  it("teaches a new label to selected cards with a few-shot Tip-Adapter head", {
+    timeout: 120_000,
+  }, async () => {
+    await page.click('.card[data-id="red-heart.png"]');
+    await page.click('.card[data-id="rocket.png"]');
+    await page.fill("#teach-label", "my favourite");
+    await page.click("#teach button");
+    await page.waitForSelector("body[data-state=taught]");
+    const label = (id: string) => page.$eval(`.card[data-id="${id}"] .label`, (e) => e.textContent ?? "");
+    expect(await label("red-heart.png")).toContain("my favourite");
+    expect(await label("rocket.png")).toContain("my favourite");
+    const others = await page.$$eval("#grid .card .label", (els) => els.map((e) => e.textContent ?? ""));
+    // Only the taught cards (and at most a few look-alikes) move to the new label.
+    expect(others.filter((t) => t.includes("my favourite")).length).toBeLessThanOrEqual(4);
+    expect(await page.textContent("#status")).toMatch(/Tip-Adapter head built in [\d.]+ ms/);
+  });
 });

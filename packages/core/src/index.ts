@@ -4,6 +4,7 @@
  * tokenizers, image preprocessing, zero-shot heads, vector indexes and generation.
  */
 
+export * from "./adapt/index.js";
 export * from "./backend/index.js";
 export {
   assertSameSpace,

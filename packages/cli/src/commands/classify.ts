@@ -1,9 +1,15 @@
+import { readFile } from "node:fs/promises";
 import { loadHeadFile } from "@clipkit/backend-node";
 import {
+  ADAPTED_HEAD_FORMAT_VERSION,
+  type AdaptedHead,
   type Classification,
   type ClassifyMode,
   ClipkitError,
+  type EmbeddingSpace,
   isClipkitError,
+  loadAdaptedHead,
+  readHeadHeader,
   type ZeroShotHead,
 } from "@clipkit/core";
 import type { Command, CommandContext } from "../command.js";
@@ -26,7 +32,8 @@ no image succeeded, or with --strict when any failed.
 
 Options:
 ${HEAD_FLAGS_USAGE}
-  --head FILE         use a head saved by 'clipkit head build' instead of --labels/--templates
+  --head FILE         use a head saved by 'clipkit head build' (zero-shot) or 'clipkit head
+                      train' (few-shot) instead of --labels/--templates
   --top-k N           labels shown per image (default 5)
   --mode M            auto (default: softmax for CLIP, sigmoid for SigLIP), softmax, sigmoid, cosine
   --threshold X       multi-label: show every label scoring ≥ X (needs sigmoid or cosine scores)
@@ -58,6 +65,30 @@ function formatText(images: readonly string[], results: readonly Classification[
   return `${lines.join("\n")}\n`;
 }
 
+/** A zero-shot head (format 1) or a few-shot one from 'clipkit head train' (format 2). */
+async function loadAnyHeadFile(path: string, space: EmbeddingSpace): Promise<ZeroShotHead | AdaptedHead> {
+  let version = 0;
+  let bytes = new Uint8Array(0);
+  try {
+    bytes = new Uint8Array(await readFile(path));
+    version = readHeadHeader(bytes).version;
+  } catch {
+    // Missing, unreadable or damaged: the zero-shot loader reports it with its stable codes.
+  }
+  if (version !== ADAPTED_HEAD_FORMAT_VERSION) return loadHeadFile(path, { space });
+  try {
+    return loadAdaptedHead(bytes, { space });
+  } catch (error) {
+    if (isClipkitError(error)) {
+      throw new ClipkitError(error.code, `${path}: ${error.message}`, {
+        cause: error,
+        details: { ...error.details, path },
+      });
+    }
+    throw error;
+  }
+}
+
 async function classify(ctx: CommandContext): Promise<number> {
   const { values, positionals } = parseFlags(ctx.argv, {
     ...MODEL_FLAGS,
@@ -84,8 +115,8 @@ async function classify(ctx: CommandContext): Promise<number> {
   }
   const model = await openModel(values, ctx.stderr);
   try {
-    let head: ZeroShotHead;
-    if (values.head) head = await loadHeadFile(values.head, { space: model.space });
+    let head: ZeroShotHead | AdaptedHead;
+    if (values.head) head = await loadAnyHeadFile(values.head, model.space);
     else head = (await buildHeadFromFlags(model, values, ctx)).head;
     const progress = commandProgress(ctx, "images", () =>
       createProgress({

@@ -4,10 +4,14 @@ import type { Command, CommandContext } from "../command.js";
 import { parseFlags, usageError } from "../util/args.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
 import { buildHeadFromFlags, HEAD_FLAGS, HEAD_FLAGS_USAGE } from "../util/zeroshot.js";
+import { HEAD_TRAIN_USAGE, headTrain } from "./head-train.js";
 
 const usage = `Usage:
   clipkit head build [--model DIR] --labels a,b,c [--templates T] --out FILE.head
   clipkit head info FILE.head [--json]
+${HEAD_TRAIN_USAGE}
+
+'head train' fits a few-shot head from labelled example images instead.
 
 Builds a zero-shot classification head once (every prompt of every class embedded and
 ensembled) and saves it, so 'clipkit classify --head FILE.head' skips the text tower.
@@ -82,12 +86,16 @@ async function info(ctx: CommandContext, argv: readonly string[]): Promise<numbe
 /** `clipkit head build|info`: build, save and inspect zero-shot heads. */
 export const headCommand: Command = {
   name: "head",
-  summary: "build a zero-shot head once and save it (head build), or inspect one (head info)",
+  summary:
+    "build a zero-shot head (head build), train a few-shot one from examples (head train), or inspect one (head info)",
   usage,
   async run(ctx) {
     const [sub, ...rest] = ctx.argv;
     if (sub === "build") return build(ctx, rest);
     if (sub === "info") return info(ctx, rest);
-    throw usageError(`head needs a sub-command: build or info${sub ? ` (got ${JSON.stringify(sub)})` : ""}`);
+    if (sub === "train") return headTrain(ctx, rest);
+    throw usageError(
+      `head needs a sub-command: build, train or info${sub ? ` (got ${JSON.stringify(sub)})` : ""}`,
+    );
   },
 };

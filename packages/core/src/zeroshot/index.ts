@@ -21,6 +21,7 @@ export {
   outOfDomainSignal,
 } from "./ood.js";
 export {
+  ADAPTED_HEAD_FORMAT_VERSION,
   HEAD_FORMAT_VERSION,
   HEAD_MAGIC,
   type HeadFileHeader,

@@ -22,8 +22,15 @@ import { ZeroShotHead } from "./head.js";
  * constants is `HEAD_CORRUPT`, never a silently different head.
  */
 export const HEAD_MAGIC = "CLIPHEAD";
-/** Current head file format version. */
+/** Current head file format version (zero-shot heads). */
 export const HEAD_FORMAT_VERSION = 1;
+/**
+ * Version of adapted (few-shot trained) head files: the same envelope, a header that adds
+ * `adapter` (method, shots, seed, hyper-parameters) and `tensors` (name and shape of each float32
+ * block after the header, in order), and `weightsHash` over all those blocks. Read them with
+ * `loadAdaptedHead` / `loadAnyHead` (`adapt/persist.ts`).
+ */
+export const ADAPTED_HEAD_FORMAT_VERSION = 2;
 
 /** The JSON header of a head file. */
 export interface HeadFileHeader {
@@ -45,7 +52,7 @@ const HEADER_HASH = /,"headerHash":"([0-9a-f]{16})"\}$/;
 const utf8 = new TextEncoder();
 
 /** Appends `"headerHash"` (fnv1a64 of the JSON text before it, closed with `}`) as the last key. */
-function withHeaderHash(json: string): string {
+export function withHeaderHash(json: string): string {
   return `${json.slice(0, -1)},"headerHash":"${fnv1a64(utf8.encode(json))}"}`;
 }
 
@@ -111,10 +118,13 @@ export function readHeadHeader(
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(8, true);
-  if (version !== HEAD_FORMAT_VERSION) {
-    throw corrupt(`format version ${version} is not supported (this clipkit reads ${HEAD_FORMAT_VERSION})`, {
-      version,
-    });
+  if (version !== HEAD_FORMAT_VERSION && version !== ADAPTED_HEAD_FORMAT_VERSION) {
+    throw corrupt(
+      `format version ${version} is not supported (this clipkit reads ${HEAD_FORMAT_VERSION} and ${ADAPTED_HEAD_FORMAT_VERSION})`,
+      {
+        version,
+      },
+    );
   }
   const length = view.getUint32(12, true);
   if (PREFIX + length > bytes.length) throw corrupt("truncated in the JSON header", { length });
@@ -154,6 +164,13 @@ function checkHeader(h: HeadFileHeader): void {
  */
 export function loadHead(bytes: Uint8Array, options: LoadHeadOptions = {}): ZeroShotHead {
   const header = readHeadHeader(bytes);
+  if (header.version === ADAPTED_HEAD_FORMAT_VERSION) {
+    throw new ClipkitError(
+      "INVALID_ARGUMENT",
+      "head file: this is an adapted (few-shot trained) head; load it with loadAdaptedHead or loadAnyHead",
+      { details: { argument: "bytes", version: header.version } },
+    );
+  }
   const { labels, space } = header;
   const expected = header.weightsOffset + labels.length * space.dim * 4;
   if (bytes.length !== expected) {

@@ -1,0 +1,101 @@
+/**
+ * Few-shot training cost: 1,000 classes × 16 shots × 512-d (ImageNet-16-shot sized, the paper
+ * setting of Tip-Adapter and CLIP's few-shot probes) on synthetic clustered embeddings, in Node
+ * and, when Chromium is installed, in headless Chromium on the same code (bundled by esbuild).
+ *
+ *   npx tsx --conditions=@clipkit/source bench/fewshot.bench.ts [--classes 1000] [--shots 16] [--dim 512]
+ *     [--probe-iterations 3] [--tip-epochs 1] [--no-tip-search] [--no-browser]
+ *
+ * Reported: Tip-Adapter's training-free cache (fixed α, β) and its leave-one-out (α, β) search;
+ * a fixed-λ linear probe for a capped number of L-BFGS iterations; one probe loss + gradient
+ * evaluation next to one X·Wᵀ product of the same size (the product is the floor: each
+ * evaluation needs one forward and one gradient product); one Tip-Adapter-F epoch.
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { bundleForBrowser } from "../tools/browser-test/bundle.js";
+import { chromiumMissing, launchChromium } from "../tools/browser-test/chromium.js";
+import { startStaticServer } from "../tools/browser-test/server.js";
+import { runWorkload, type Timings, type WorkloadSize } from "./fewshot-workload.js";
+
+const { values } = parseArgs({
+  options: {
+    classes: { type: "string", default: "1000" },
+    shots: { type: "string", default: "16" },
+    dim: { type: "string", default: "512" },
+    "probe-iterations": { type: "string", default: "3" },
+    "tip-epochs": { type: "string", default: "1" },
+    "no-tip-search": { type: "boolean", default: false },
+    "no-browser": { type: "boolean", default: false },
+  },
+});
+const size: WorkloadSize = {
+  classes: Number(values.classes),
+  shots: Number(values.shots),
+  dim: Number(values.dim),
+  probeIterations: Number(values["probe-iterations"]),
+  tipEpochs: Number(values["tip-epochs"]),
+  tipSearch: !values["no-tip-search"],
+};
+
+function print(where: string, t: Timings): void {
+  console.log(
+    `\n${where}: ${size.classes} classes × ${size.shots} shots × ${size.dim}-d (${t.examples} examples)`,
+  );
+  for (const [name, ms] of Object.entries(t)) {
+    if (name === "examples" || name.endsWith("[cpu]")) continue;
+    const c = t[`${name} [cpu]`];
+    console.log(
+      `  ${name.padEnd(48)} ${(ms / 1000).toFixed(3)} s${c === undefined ? "" : ` (cpu ${(c / 1000).toFixed(3)} s)`}`,
+    );
+  }
+  const ratio = t["probe: one loss + gradient evaluation"]! / t["one X·Wᵀ product (n × classes × dim)"]!;
+  console.log(`  probe evaluation / one product: ${ratio.toFixed(2)}× (2 products is the floor)`);
+}
+
+print("Node", runWorkload(size));
+
+const missing = values["no-browser"] ? "--no-browser" : chromiumMissing();
+if (missing) {
+  console.log(`\nChromium: skipped (${missing})`);
+} else {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const dir = await mkdtemp(join(tmpdir(), "clipkit-fewshot-bench-"));
+  await bundleForBrowser({ entryPoints: [join(here, "fewshot-browser.ts")], outdir: dir });
+  await writeFile(
+    join(dir, "index.html"),
+    '<!doctype html><meta charset="utf-8"><script type="module" src="./fewshot-browser.js"></script>',
+  );
+  const server = await startStaticServer({ "/app/": dir });
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    const q = new URLSearchParams({
+      classes: String(size.classes),
+      shots: String(size.shots),
+      dim: String(size.dim),
+      probeIterations: String(size.probeIterations),
+      tipEpochs: String(size.tipEpochs),
+      tipSearch: size.tipSearch ? "1" : "0",
+    });
+    // The workload starts after load (setTimeout in the entry); wait only for the navigation.
+    await page.goto(`${server.url}app/?${q}`, { waitUntil: "commit" });
+    await page.waitForFunction(() => "clipkitBench" in globalThis, undefined, {
+      timeout: 1_800_000,
+      polling: 1000,
+    });
+    print(
+      "Chromium",
+      (await page.evaluate(
+        () => (globalThis as unknown as { clipkitBench: Timings }).clipkitBench,
+      )) as Timings,
+    );
+  } finally {
+    await browser.close();
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}

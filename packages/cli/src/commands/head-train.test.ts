@@ -1,0 +1,113 @@
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadAdaptedHead, readHeadHeader } from "@clipkit/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCliCaptured as run } from "../util/test-io.js";
+
+// The bundled emoji model (the CLI default) and its committed Twemoji demo images.
+const ASSETS = fileURLToPath(new URL("../../../../examples/demo-assets/images/", import.meta.url));
+const CLASSES: Record<string, string[]> = {
+  hearts: ["red-heart.png", "blue-heart.png"],
+  faces: ["grinning-face.png", "crying-face.png", "cat-face.png"],
+  vehicles: ["airplane.png", "automobile.png", "bicycle.png"],
+  food: ["pizza.png", "hamburger.png", "strawberry.png"],
+};
+
+let dir: string;
+let folder: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "clipkit-head-train-"));
+  folder = join(dir, "examples");
+  for (const [label, files] of Object.entries(CLASSES)) {
+    await mkdir(join(folder, label), { recursive: true });
+    for (const f of files) await copyFile(join(ASSETS, f), join(folder, label, f));
+  }
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("clipkit head train", () => {
+  it("trains a Tip-Adapter head from a folder per class, caches embeddings, and classify --head uses it", async () => {
+    const out = join(dir, "tip.ckhead");
+    const first = await run(["head", "train", folder, "--method", "tip", "--out", out]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(
+      /11 images of 4 classes \(11 embedded, 0 from .*examples\.embeddings\.idx\)/,
+    );
+    expect(first.stdout).toMatch(
+      /wrote .*tip\.ckhead: tip head, 4 classes, 11 images \(≥ 2 per class\), seed 0/,
+    );
+    expect(first.stdout).toMatch(/chose alpha [\d.]+, beta [\d.]+ by loo/);
+    expect(first.stdout).toMatch(/validation: loo held-out top-1 [\d.]+ %/);
+    const header = readHeadHeader(new Uint8Array(await readFile(out)));
+    expect(header.version).toBe(2);
+    // Re-training reads every embedding from the cache.
+    const again = await run([
+      "head",
+      "train",
+      folder,
+      "--method",
+      "probe",
+      "--seed",
+      "3",
+      "--out",
+      join(dir, "p.ckhead"),
+    ]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/11 images of 4 classes \(0 embedded, 11 from /);
+    expect(loadAdaptedHead(new Uint8Array(await readFile(join(dir, "p.ckhead")))).adapter).toMatchObject({
+      method: "probe",
+      seed: 3,
+      examples: 11,
+    });
+
+    const classify = await run([
+      "classify",
+      join(ASSETS, "tiger-face.png"),
+      join(ASSETS, "red-heart.png"),
+      "--head",
+      out,
+      "--json",
+    ]);
+    expect(classify.code, classify.stderr).toBe(0);
+    const parsed = JSON.parse(classify.stdout) as {
+      image: string;
+      top: { label: string; score: number }[];
+    }[];
+    expect(parsed).toHaveLength(2);
+    expect(parsed[1]!.top[0]!.label).toBe("hearts");
+    for (const p of parsed)
+      expect(p.top.map((t) => t.label).sort()).toEqual(["faces", "food", "hearts", "vehicles"]);
+  }, 240_000);
+
+  it("reads a JSONL manifest, honours --shots and --val, and rejects bad flags", async () => {
+    const manifest = join(dir, "m.jsonl");
+    const lines = Object.entries(CLASSES).flatMap(([label, files]) =>
+      files.map((f) => JSON.stringify({ image: join("examples", label, f), label })),
+    );
+    await writeFile(manifest, `${lines.join("\n")}\n`);
+    const out = join(dir, "zs.ckhead");
+    const r = await run([
+      "head",
+      "train",
+      manifest,
+      "--method",
+      "zs-probe",
+      "--shots",
+      "2",
+      "--val",
+      "0.5",
+      "--out",
+      out,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/zs-probe head, 4 classes, 8 images \(≥ 2 per class\)/);
+    expect(r.stdout).toMatch(/by validation/);
+    const bad = await run(["head", "train", manifest, "--method", "svm", "--out", out]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--method must be one of probe, zs-probe, tip, tip-f/);
+  }, 240_000);
+});

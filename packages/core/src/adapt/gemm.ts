@@ -1,0 +1,101 @@
+import { createSimdDot, type SimdDot } from "../retrieval/simd-dot.js";
+
+/**
+ * Dense products for the adapters' training loops. Both shapes the solvers need reduce to
+ * `A · Bᵀ` over row-major buffers, which the retrieval code already has as a WebAssembly SIMD
+ * kernel; float64 buffers use a plain JavaScript loop (exact enough for finite-difference tests).
+ */
+
+/** Rows of `A` sent to the SIMD kernel per call: bounds its linear memory. */
+const ROW_CHUNK = 256;
+
+let kernel: SimdDot | null | undefined;
+
+function simd(): SimdDot | undefined {
+  if (kernel === undefined) kernel = createSimdDot() ?? null;
+  return kernel ?? undefined;
+}
+
+/**
+ * `out[i·n + j] = Σ_k a[i·k + k'] · b[j·k + k']`: the `m × n` product `A · Bᵀ` of a row-major
+ * `m × k` matrix and a row-major `n × k` matrix. Float32 inputs with `k % 4 === 0` run on the SIMD
+ * kernel (float32 accumulation) unless `useSimd` is false.
+ */
+export function matmulABt(
+  a: Float32Array | Float64Array,
+  b: Float32Array | Float64Array,
+  m: number,
+  n: number,
+  k: number,
+  out: Float32Array | Float64Array = new Float64Array(m * n),
+  useSimd = true,
+): Float32Array | Float64Array {
+  if (m === 0 || n === 0) return out;
+  const s =
+    useSimd && k % 4 === 0 && a instanceof Float32Array && b instanceof Float32Array ? simd() : undefined;
+  if (s) {
+    simdABt(s, a as Float32Array, b as Float32Array, m, n, k, out);
+    return out;
+  }
+  for (let i = 0; i < m; i++) {
+    const ao = i * k;
+    for (let j = 0; j < n; j++) {
+      const bo = j * k;
+      let s0 = 0;
+      let s1 = 0;
+      let p = 0;
+      for (; p + 1 < k; p += 2) {
+        s0 += a[ao + p]! * b[bo + p]!;
+        s1 += a[ao + p + 1]! * b[bo + p + 1]!;
+      }
+      if (p < k) s0 += a[ao + p]! * b[bo + p]!;
+      out[i * n + j] = s0 + s1;
+    }
+  }
+  return out;
+}
+
+function simdABt(
+  s: SimdDot,
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  n: number,
+  k: number,
+  out: Float32Array | Float64Array,
+): void {
+  const rows = Math.min(ROW_CHUNK, m);
+  const bBytes = n * k * 4;
+  const aBytes = rows * k * 4;
+  s.reserve(bBytes + aBytes + rows * n * 4);
+  let heap = s.heap();
+  heap.set(b, 0);
+  for (let i0 = 0; i0 < m; i0 += rows) {
+    const r = Math.min(rows, m - i0);
+    heap = s.heap();
+    heap.set(a.subarray(i0 * k, (i0 + r) * k), bBytes / 4);
+    s.scores(bBytes, r, 0, n, k, bBytes + aBytes);
+    heap = s.heap();
+    const o = (bBytes + aBytes) / 4;
+    for (let t = 0; t < r * n; t++) out[i0 * n + t] = heap[o + t]!;
+  }
+}
+
+/** Transpose of a row-major `rows × cols` matrix, padded with zero columns to `padTo` (≥ rows). */
+export function transpose(
+  a: Float32Array | Float64Array,
+  rows: number,
+  cols: number,
+  padTo = rows,
+): Float32Array {
+  const out = new Float32Array(cols * padTo);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) out[j * padTo + i] = a[i * cols + j]!;
+  }
+  return out;
+}
+
+/** Smallest multiple of 4 at or above `n` (the SIMD kernel's row-length unit). */
+export function pad4(n: number): number {
+  return (n + 3) & ~3;
+}
