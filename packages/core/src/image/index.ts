@@ -1,3 +1,4 @@
+export { DEFAULT_MEMORY_BUDGET, MemoryBudget, type MemoryLease } from "./budget.js";
 export { type Coefficients, computeCoefficients } from "./coefficients.js";
 export { OPENAI_CLIP_MEAN, OPENAI_CLIP_STD, outputSize, parsePreprocessorConfig } from "./config.js";
 export { premultiply, toRgb, unpremultiply, unpremultiplyPixels } from "./convert.js";
@@ -15,6 +16,7 @@ export {
   idefics3ResizeSize,
   preprocessIdefics3,
 } from "./idefics3.js";
+export { checkResizeWork, DEFAULT_MAX_RESIZE_BYTES, imageWorkBytes, resizeWorkBytes } from "./limits.js";
 export {
   cropOffset,
   preprocessBatch,
