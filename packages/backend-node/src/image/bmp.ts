@@ -184,12 +184,7 @@ export async function decodeBmp(
   return { width, height, channels: c, data };
 }
 
-function decodePalette(
-  bytes: Uint8Array,
-  hd: Header,
-  row: (y: number) => number,
-  name: string,
-): RawImage {
+function decodePalette(bytes: Uint8Array, hd: Header, row: (y: number) => number, name: string): RawImage {
   const { width, height, bits, colors, paletteEntry: e, paletteAt } = hd;
   if (!(colors > 0 && colors <= 65536)) throw fail(name, `unsupported palette size ${colors}`);
   if (paletteAt + e * colors > bytes.length) throw fail(name, "palette is truncated");
