@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { ClipkitError, type RawImage, validateRawImage } from "@clipkit/core";
 import sharp, { type Metadata } from "sharp";
 import { decodeBmp, isBmp } from "./bmp.js";
+import { gifTransparentColour, paintTransparent } from "./gif.js";
 import { DEFAULT_MAX_FILE_BYTES, readImageFile } from "./read.js";
 import { type Sniffed, sniffImage } from "./sniff.js";
 
@@ -104,6 +105,13 @@ function tooLarge(name: string, width: number, height: number, maxPixels: number
   });
 }
 
+/** `"heic"` for an ISO-BMFF file whose major brand is an HEVC HEIF brand (iPhone photos), else undefined. */
+function heifBrand(bytes: Uint8Array): "heic" | undefined {
+  if (bytes.length < 12) return undefined;
+  const box = String.fromCharCode(...bytes.subarray(4, 12));
+  return /^ftyp(heic|heix|hevc|hevx|heim|heis|hevm|hevs)$/.test(box) ? "heic" : undefined;
+}
+
 function checkLimit(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
   if (!Number.isInteger(v) || v < 1) {
@@ -202,6 +210,15 @@ export async function decodeImage(
   if (bytes.length === 0) throw decodeFailed(name, new Error("empty input (0 bytes)"));
   if (isBmp(bytes)) return decodeBmp(bytes, name, maxPixels, hooks.beforeDecode);
 
+  const sniffed = { format: sniffImage(bytes)?.format ?? heifBrand(bytes) };
+  if (sniffed.format === "heic") {
+    throw decodeFailed(
+      name,
+      new Error(
+        "HEIC (HEVC-coded HEIF) is not supported: sharp's prebuilt libvips has no HEVC decoder; convert to JPEG or AVIF",
+      ),
+    );
+  }
   const probed = await probe(bytes, name, maxPixels);
   const { grey, grey16, indexed, dropAlpha, cmyk } = probed;
   await hooks.beforeDecode?.({ width: probed.width, height: probed.height, bytesPerSample: grey16 ? 2 : 1 });
@@ -217,13 +234,22 @@ export async function decodeImage(
     if (grey) pipeline = pipeline.toColourspace(grey16 ? "grey16" : "b-w");
     // Raw CMYK samples (libvips would convert them through a profile); Pillow's formula below.
     if (cmyk) pipeline = pipeline.pipelineColourspace("cmyk").toColourspace("cmyk");
-    if (dropAlpha && !cmyk) pipeline = pipeline.removeAlpha();
+    // A GIF's transparent pixels come back (0, 0, 0, 0); Pillow gives them their palette colour.
+    const gifKey = sniffed.format === "gif" ? gifTransparentColour(bytes) : null;
+    if (dropAlpha && !cmyk && !gifKey) pipeline = pipeline.removeAlpha();
+    else if (gifKey) pipeline = pipeline.ensureAlpha();
     const { data, info } = await pipeline
       .raw(grey16 ? { depth: "ushort" } : undefined)
       .toBuffer({ resolveWithObject: true });
     const view = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    const pixels = grey16 ? clampGrey16(data) : cmyk ? cmykToRgb(view) : view;
-    const channels = (cmyk ? 3 : info.channels) as RawImage["channels"];
+    const pixels = grey16
+      ? clampGrey16(data)
+      : cmyk
+        ? cmykToRgb(view)
+        : gifKey
+          ? paintTransparent(view, gifKey)
+          : view;
+    const channels = (cmyk || gifKey ? 3 : info.channels) as RawImage["channels"];
     const image: RawImage = { data: pixels, width: info.width, height: info.height, channels };
     return indexed ? { ...image, indexed: true } : image;
   } catch (error) {
