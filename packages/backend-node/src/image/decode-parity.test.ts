@@ -37,7 +37,7 @@ function toHwc(chw: Float32Array, scale: number): Uint8Array {
   return out;
 }
 
-function delta(ours: Uint8Array, ref: Uint8Array): { max: number; mean: number } {
+function delta(ours: ArrayLike<number>, ref: Uint8Array): { max: number; mean: number } {
   expect(ours.length).toBe(ref.length);
   let max = 0;
   let sum = 0;
@@ -49,7 +49,7 @@ function delta(ours: Uint8Array, ref: Uint8Array): { max: number; mean: number }
   return { max, mean: sum / ref.length };
 }
 
-function expectClose(ours: Uint8Array, ref: Uint8Array | undefined, file: string): void {
+function expectClose(ours: ArrayLike<number>, ref: Uint8Array | undefined, file: string): void {
   expect(ref).toBeDefined();
   const d = delta(ours, ref!);
   const allowed = TOLERANCE[file] ?? { max: 0, mean: 0 };

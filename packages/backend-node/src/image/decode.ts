@@ -1,8 +1,14 @@
 import { fileURLToPath } from "node:url";
-import { ClipkitError, type RawImage, validateRawImage } from "@clipkit/core";
+import {
+  ClipkitError,
+  gifTransparentColour,
+  paintTransparent,
+  type RawImage,
+  validateRawImage,
+} from "@clipkit/core";
 import sharp, { type Metadata } from "sharp";
 import { decodeBmp, isBmp } from "./bmp.js";
-import { gifTransparentColour, paintTransparent } from "./gif.js";
+
 import { DEFAULT_MAX_FILE_BYTES, readImageFile } from "./read.js";
 import { type Sniffed, sniffImage } from "./sniff.js";
 

@@ -2,6 +2,7 @@ export { DEFAULT_MEMORY_BUDGET, MemoryBudget, type MemoryLease } from "./budget.
 export { type Coefficients, computeCoefficients } from "./coefficients.js";
 export { OPENAI_CLIP_MEAN, OPENAI_CLIP_STD, outputSize, parsePreprocessorConfig } from "./config.js";
 export { premultiply, toRgb, unpremultiply, unpremultiplyPixels } from "./convert.js";
+export { gifTransparentColour, paintTransparent } from "./gif.js";
 export { compileSettings } from "./hf-compile.js";
 export {
   type ImageProcessorResolveOptions,
