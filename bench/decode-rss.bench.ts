@@ -6,18 +6,19 @@
  * feeds it. Each scenario runs in its own process and reports `process.resourceUsage().maxRSS`:
  *
  * - `gallery`: the 2,000 images, default settings;
- * - `gallery-unbounded`: the same with the memory budget lifted (every image of a batch decoded
- *   at once, as before the budget existed), for comparison;
+ * - `gallery-subset` / `gallery-subset-unbounded`: the first `--compare` (256) images with the
+ *   default budget and with the budget lifted (every image of a batch decoded at once, as before
+ *   the budget existed), side by side;
  * - `bombs`: four legal 13000×13000 RGB PNGs (~500 KB each on disk) in one call.
  *
- *   npx tsx --conditions=@clipkit/source bench/decode-rss.bench.ts [--dir /tmp/clipkit-rss] [--images 2000]
+ *   npx tsx --conditions=@clipkit/source bench/decode-rss.bench.ts [--dir /tmp/clipkit-rss] [--images 2000] [--compare 256]
  *
- * The gallery is generated once into `--dir` (about 0.6 GB) and reused.
+ * The inputs are generated once into `--dir` (48 variants, ~50 MB, hard-linked 2,000 times) and reused.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { link, mkdir, readdir, writeFile } from "node:fs/promises";
+import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { loadClipModel } from "@clipkit/backend-node";
@@ -29,15 +30,18 @@ const { values } = parseArgs({
   options: {
     dir: { type: "string", default: "/tmp/clipkit-rss" },
     images: { type: "string", default: "2000" },
+    compare: { type: "string", default: "256" },
     child: { type: "string" },
   },
 });
 const DIR = values.dir;
 const COUNT = Number.parseInt(values.images, 10);
+const COMPARE = Number.parseInt(values.compare, 10);
+const VARIANTS = 48;
 const PHOTOS = fileURLToPath(new URL("../tools/fixtures/images/", import.meta.url));
 const SOURCES = ["chelsea.jpg", "coffee.jpg", "astronaut_256.png", "odd_225x301.jpg"];
 // Long sides in pixels (4:3 or 3:4 shapes): mostly phone-to-camera sizes, a few 24-megapixel ones.
-const SIDES = [640, 1024, 1600, 2048, 1024, 3000, 1600, 4000, 800, 6000];
+const SIDES = [640, 1024, 1600, 2048, 1024, 3000, 1600, 4000, 800, 1280, 2400, 6000];
 const FORMATS = ["jpeg", "jpeg", "jpeg", "png", "webp", "jpeg", "webp", "gif", "tiff", "bmp"] as const;
 
 /** A BMP writer (24-bit, bottom-up): sharp cannot write BMP. */
@@ -64,22 +68,42 @@ function bmp24(rgb: Buffer, width: number, height: number): Buffer {
   return out;
 }
 
+/**
+ * The gallery: `COUNT` regular files, hard links to `VARIANTS` distinct encoded variants (encoding
+ * 2,000 multi-megapixel files takes far longer than embedding them; decoding cost and memory are
+ * the same for a link as for a copy).
+ */
 async function makeGallery(): Promise<string[]> {
+  const variants = join(DIR, "variants");
   const dir = join(DIR, "gallery");
+  await mkdir(variants, { recursive: true });
   await mkdir(dir, { recursive: true });
+  const made = await makeVariants(variants);
   const have = new Set(await readdir(dir));
   const paths: string[] = [];
   for (let i = 0; i < COUNT; i++) {
+    const source = made[(i * 37) % made.length]!;
+    const name = `img${String(i).padStart(4, "0")}${extname(source)}`;
+    paths.push(join(dir, name));
+    if (!have.has(name)) await link(source, join(dir, name));
+  }
+  return paths;
+}
+
+async function makeVariants(dir: string): Promise<string[]> {
+  const have = new Set(await readdir(dir));
+  const paths: string[] = [];
+  for (let i = 0; i < VARIANTS; i++) {
     const format = FORMATS[i % FORMATS.length]!;
     const long = format === "bmp" || format === "gif" ? 1024 : SIDES[(i * 7) % SIDES.length]!;
-    const name = `img${String(i).padStart(4, "0")}.${format === "jpeg" ? "jpg" : format === "tiff" ? "tif" : format}`;
+    const name = `v${String(i).padStart(3, "0")}.${format === "jpeg" ? "jpg" : format === "tiff" ? "tif" : format}`;
     paths.push(join(dir, name));
     if (have.has(name)) continue;
     const [w, h] = i % 3 === 0 ? [Math.round((long * 3) / 4), long] : [long, Math.round((long * 3) / 4)];
-    // A variant of a real photo: resized, flipped/rotated and tinted per index.
+    // A variant of a real photo: resized, mirrored and brightened per index.
     let img = sharp(join(PHOTOS, SOURCES[i % SOURCES.length]!))
       .resize(w, h, { fit: "fill" })
-      .modulate({ hue: (i * 37) % 360, brightness: 0.8 + (i % 5) * 0.1 });
+      .linear(0.8 + (i % 5) * 0.1, (i * 13) % 40);
     if (i % 4 === 1) img = img.flop();
     if (format === "bmp") {
       const { data, info } = await img.removeAlpha().raw().toBuffer({ resolveWithObject: true });
@@ -136,10 +160,21 @@ async function main(): Promise<void> {
   await makeBombs();
   const self = fileURLToPath(import.meta.url);
   const rows: Record<string, unknown>[] = [];
-  for (const scenario of ["gallery", "gallery-unbounded", "bombs"]) {
+  for (const scenario of ["bombs", "gallery-subset", "gallery-subset-unbounded", "gallery"]) {
     const out = execFileSync(
       process.execPath,
-      [...process.execArgv, self, "--child", scenario, "--dir", DIR, "--images", String(COUNT)],
+      [
+        ...process.execArgv,
+        self,
+        "--child",
+        scenario,
+        "--dir",
+        DIR,
+        "--images",
+        String(COUNT),
+        "--compare",
+        String(COMPARE),
+      ],
       { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
     );
     const row = JSON.parse(out.trim().split("\n").at(-1)!) as Record<string, unknown>;
