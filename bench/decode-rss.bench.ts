@@ -1,7 +1,7 @@
 /**
  * Peak RSS of image embedding at default settings (not a timed test): the bundled emoji model
  * (`@clipkit/model-emoji`, default batch 32, default memory budget 512 MiB) embeds a gallery of
- * 2,000 mixed images — variants of the real photos in tools/fixtures/images at 0.3–24 megapixels,
+ * 2,000 mixed images — variants of the real photos in tools/fixtures/images at 0.3–12 megapixels,
  * as JPEG, PNG, WebP, GIF, TIFF and BMP — in one `embedImages` call, the way `clipkit index`
  * feeds it. Each scenario runs in its own process and reports `process.resourceUsage().maxRSS`:
  *
@@ -9,11 +9,12 @@
  * - `gallery-subset` / `gallery-subset-unbounded`: the first `--compare` (256) images with the
  *   default budget and with the budget lifted (every image of a batch decoded at once, as before
  *   the budget existed), side by side;
+ * - `photos24`: 64 24-megapixel JPEGs (6000×4500) in one call (two default batches);
  * - `bombs`: four legal 13000×13000 RGB PNGs (~500 KB each on disk) in one call.
  *
- *   npx tsx --conditions=@clipkit/source bench/decode-rss.bench.ts [--dir /tmp/clipkit-rss] [--images 2000] [--compare 256]
+ *   npx tsx --conditions=@clipkit/source bench/decode-rss.bench.ts [--dir /tmp/clipkit-rss] [--images 2000] [--compare 128]
  *
- * The inputs are generated once into `--dir` (48 variants, ~50 MB, hard-linked 2,000 times) and reused.
+ * The inputs are generated once into `--dir` (36 variants, ~30 MB, hard-linked 2,000 times) and reused.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -30,18 +31,18 @@ const { values } = parseArgs({
   options: {
     dir: { type: "string", default: "/tmp/clipkit-rss" },
     images: { type: "string", default: "2000" },
-    compare: { type: "string", default: "256" },
+    compare: { type: "string", default: "128" },
     child: { type: "string" },
   },
 });
 const DIR = values.dir;
 const COUNT = Number.parseInt(values.images, 10);
 const COMPARE = Number.parseInt(values.compare, 10);
-const VARIANTS = 48;
+const VARIANTS = 36;
 const PHOTOS = fileURLToPath(new URL("../tools/fixtures/images/", import.meta.url));
 const SOURCES = ["chelsea.jpg", "coffee.jpg", "astronaut_256.png", "odd_225x301.jpg"];
 // Long sides in pixels (4:3 or 3:4 shapes): mostly phone-to-camera sizes, a few 24-megapixel ones.
-const SIDES = [640, 1024, 1600, 2048, 1024, 3000, 1600, 4000, 800, 1280, 2400, 6000];
+const SIDES = [640, 800, 1024, 1280, 1600, 2048, 1024, 800, 1280, 3000, 1600, 4000];
 const FORMATS = ["jpeg", "jpeg", "jpeg", "png", "webp", "jpeg", "webp", "gif", "tiff", "bmp"] as const;
 
 /** A BMP writer (24-bit, bottom-up): sharp cannot write BMP. */
@@ -119,6 +120,19 @@ async function makeVariants(dir: string): Promise<string[]> {
   return paths;
 }
 
+async function makePhotos24(): Promise<string[]> {
+  const dir = join(DIR, "photos24");
+  await mkdir(dir, { recursive: true });
+  const source = join(dir, "source.jpg");
+  if (!existsSync(source)) {
+    const img = sharp(join(PHOTOS, "coffee.jpg")).resize(6000, 4500, { fit: "fill" }).jpeg({ quality: 90 });
+    await writeFile(source, await img.toBuffer());
+  }
+  const paths = Array.from({ length: 64 }, (_, i) => join(dir, `photo${i}.jpg`));
+  for (const p of paths) if (!existsSync(p)) await link(source, p);
+  return paths;
+}
+
 async function makeBombs(): Promise<string[]> {
   const dir = join(DIR, "bombs");
   await mkdir(dir, { recursive: true });
@@ -130,11 +144,15 @@ async function makeBombs(): Promise<string[]> {
 const mb = (kb: number) => Math.round(kb / 1024);
 
 async function child(scenario: string): Promise<void> {
-  const paths = scenario === "bombs" ? await makeBombs() : await makeGallery();
-  const model = await loadClipModel(
-    emojiModelDir,
-    scenario === "gallery-unbounded" ? { memoryBudget: 2 ** 50 } : {},
-  );
+  const paths =
+    scenario === "photos24"
+      ? await makePhotos24()
+      : scenario === "bombs"
+        ? await makeBombs()
+        : (await makeGallery()).slice(0, scenario === "gallery" ? COUNT : COMPARE);
+  // "unbounded": the budget lifted, so every image of a batch decodes at once (the old behaviour).
+  const unbounded = scenario.endsWith("-unbounded");
+  const model = await loadClipModel(emojiModelDir, unbounded ? { memoryBudget: 2 ** 50 } : {});
   await model.embedImages([join(PHOTOS, "chelsea.jpg")]); // warm up: sessions allocated, no test input
 
   const loaded = process.resourceUsage().maxRSS;
@@ -158,10 +176,11 @@ async function main(): Promise<void> {
   if (values.child) return child(values.child);
   console.log(`generating inputs in ${DIR} (once)…`);
   await makeGallery();
+  await makePhotos24();
   await makeBombs();
   const self = fileURLToPath(import.meta.url);
   const rows: Record<string, unknown>[] = [];
-  for (const scenario of ["bombs", "gallery-subset", "gallery-subset-unbounded", "gallery"]) {
+  for (const scenario of ["bombs", "photos24", "gallery-subset", "gallery-subset-unbounded", "gallery"]) {
     const out = execFileSync(
       process.execPath,
       [
