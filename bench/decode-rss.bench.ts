@@ -9,7 +9,8 @@
  * - `gallery-subset` / `gallery-subset-unbounded`: the first `--compare` (256) images with the
  *   default budget and with the budget lifted (every image of a batch decoded at once, as before
  *   the budget existed), side by side;
- * - `photos24`: 64 24-megapixel JPEGs (6000×4500) in one call (two default batches);
+ * - `photos24` (and `photos24-unbounded`, run with `--child` only): 64 24-megapixel JPEGs
+ *   (6000×4500) in one call (two default batches);
  * - `bombs`: four legal 13000×13000 RGB PNGs (~500 KB each on disk) in one call.
  *
  *   npx tsx --conditions=@clipkit/source bench/decode-rss.bench.ts [--dir /tmp/clipkit-rss] [--images 2000] [--compare 128]
@@ -144,12 +145,11 @@ async function makeBombs(): Promise<string[]> {
 const mb = (kb: number) => Math.round(kb / 1024);
 
 async function child(scenario: string): Promise<void> {
-  const paths =
-    scenario === "photos24"
-      ? await makePhotos24()
-      : scenario === "bombs"
-        ? await makeBombs()
-        : (await makeGallery()).slice(0, scenario === "gallery" ? COUNT : COMPARE);
+  const paths = scenario.startsWith("photos24")
+    ? await makePhotos24()
+    : scenario === "bombs"
+      ? await makeBombs()
+      : (await makeGallery()).slice(0, scenario === "gallery" ? COUNT : COMPARE);
   // "unbounded": the budget lifted, so every image of a batch decodes at once (the old behaviour).
   const unbounded = scenario.endsWith("-unbounded");
   const model = await loadClipModel(emojiModelDir, unbounded ? { memoryBudget: 2 ** 50 } : {});
