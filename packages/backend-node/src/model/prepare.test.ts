@@ -97,7 +97,10 @@ describe("nodeImagePreparer", () => {
   });
 
   it("squash configs shrink the strip instead and accept it", async () => {
-    const squash = parsePreprocessorConfig({ size: { height: 16, width: 16 } });
+    const squash = parsePreprocessorConfig({
+      image_processor_type: "SiglipImageProcessor",
+      size: { height: 16, width: 16 },
+    });
     const batch = await nodeImagePreparer(squash)([join(dir, "strip.png")]);
     expect(batch.dims).toEqual([1, 3, 16, 16]);
   });

@@ -6,7 +6,11 @@ import { checkResizeWork, DEFAULT_MAX_RESIZE_BYTES, resizeWorkBytes } from "./li
 import { preprocessImage, resizeTarget } from "./preprocess.js";
 
 const clip = parsePreprocessorConfig({ image_size: 224 }); // openai: shortest edge 224, bicubic
-const siglip = parsePreprocessorConfig({ size: { height: 224, width: 224 }, resample: 2 });
+const siglip = parsePreprocessorConfig({
+  image_processor_type: "SiglipImageProcessor",
+  size: { height: 224, width: 224 },
+  resample: 2,
+});
 
 function caught(f: () => void): { code?: string; details?: Record<string, unknown> } {
   try {
