@@ -11,6 +11,7 @@
 import { readFileSync } from "node:fs";
 import { decodeImage } from "@clipkit/backend-node";
 import {
+  checkResizeWork,
   outputSize,
   type PreprocessConfig,
   parsePreprocessorConfig,
@@ -47,11 +48,14 @@ const configs: Record<string, PreprocessConfig> = configPath
       }),
     };
 
-// EXIF orientation applied, ICC ignored (as Pillow), 16-bit reduced as Pillow does, bombs refused.
-const image = await decodeImage(imagePath, { maxPixels: 50_000_000 });
+// EXIF orientation applied, ICC ignored (as Pillow), 16-bit reduced as Pillow does, bombs refused;
+// only a regular file of at most maxFileBytes is read (a FIFO or /dev/zero is refused, not read).
+const image = await decodeImage(imagePath, { maxPixels: 50_000_000, maxFileBytes: 64 << 20 });
 console.log(`${imagePath}: ${image.width}×${image.height}, ${image.channels} channel(s)\n`);
 
 for (const [name, config] of Object.entries(configs)) {
+  // Refuses extreme aspect ratios whose resize would need gigabytes (a 1,000,000×1 strip), from sizes alone.
+  checkResizeWork(image.width, image.height, config);
   const pixels = preprocessImage(image, config);
   const { height, width } = outputSize(config);
   const plane = height * width;

@@ -1,8 +1,16 @@
-import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { ClipkitError, type RawImage, validateRawImage } from "@clipkit/core";
+import {
+  ClipkitError,
+  gifTransparentColour,
+  paintTransparent,
+  type RawImage,
+  validateRawImage,
+} from "@clipkit/core";
 import sharp, { type Metadata } from "sharp";
-import { sniffImage } from "./sniff.js";
+import { decodeBmp, isBmp } from "./bmp.js";
+
+import { DEFAULT_MAX_FILE_BYTES, readImageFile } from "./read.js";
+import { type Sniffed, sniffImage } from "./sniff.js";
 
 /** Anything {@link decodeImage} accepts: a path, a `file:` URL, encoded bytes, or decoded pixels. */
 export type ImageInput = string | URL | Buffer | Uint8Array | RawImage;
@@ -14,6 +22,23 @@ export interface DecodeOptions {
    * before decoding and again by sharp while decoding. Default {@link DEFAULT_MAX_PIXELS}.
    */
   maxPixels?: number;
+  /**
+   * Refuse files larger than this many bytes (checked with `fstat` before reading). Default
+   * {@link DEFAULT_MAX_FILE_BYTES} (256 MiB). Only regular files are ever read.
+   */
+  maxFileBytes?: number;
+}
+
+/**
+ * Points where a caller may wait before memory is committed (a shared memory budget): after the
+ * file's size is known and before it is read, and after the header told the pixel size and
+ * before the pixels are decoded.
+ */
+export interface DecodeHooks {
+  /** The file passed the type and size checks and `size` bytes are about to be read. */
+  beforeRead?(size: number): Promise<void>;
+  /** The header says `width × height`; `bytesPerSample` is 2 where 16 bits are decoded. */
+  beforeDecode?(info: { width: number; height: number; bytesPerSample: 1 | 2 }): Promise<void>;
 }
 
 /**
@@ -28,7 +53,11 @@ function isRawImage(input: ImageInput): input is RawImage {
   );
 }
 
-async function readBytes(input: string | URL | Uint8Array): Promise<{ bytes: Uint8Array; name: string }> {
+async function readBytes(
+  input: string | URL | Uint8Array,
+  maxFileBytes: number,
+  hooks: DecodeHooks,
+): Promise<{ bytes: Uint8Array; name: string }> {
   if (input instanceof Uint8Array) return { bytes: input, name: "<bytes>" };
   let path: string;
   if (input instanceof URL) {
@@ -47,20 +76,7 @@ async function readBytes(input: string | URL | Uint8Array): Promise<{ bytes: Uin
       { details: { argument: "input" } },
     );
   }
-  try {
-    return { bytes: await readFile(path), name: path };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const missing = code === "ENOENT" || code === "ENOTDIR";
-    throw new ClipkitError(
-      missing ? "NOT_FOUND" : "IO_FAILED",
-      `${path}: ${missing ? "no such file" : "cannot read"}`,
-      {
-        cause: error,
-        details: { file: path },
-      },
-    );
-  }
+  return { bytes: await readImageFile(path, maxFileBytes, hooks.beforeRead), name: path };
 }
 
 function decodeFailed(name: string, error: unknown): ClipkitError {
@@ -95,21 +111,40 @@ function tooLarge(name: string, width: number, height: number, maxPixels: number
   });
 }
 
+/** `"heic"` for an ISO-BMFF file whose major brand is an HEVC HEIF brand (iPhone photos), else undefined. */
+function heifBrand(bytes: Uint8Array): "heic" | undefined {
+  if (bytes.length < 12) return undefined;
+  const box = String.fromCharCode(...bytes.subarray(4, 12));
+  return /^ftyp(heic|heix|hevc|hevx|heim|heis|hevm|hevs)$/.test(box) ? "heic" : undefined;
+}
+
+function checkLimit(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < 1) {
+    throw new ClipkitError("INVALID_ARGUMENT", `${name} must be a positive integer, got ${value}`, {
+      details: { argument: name },
+    });
+  }
+  return v;
+}
+
+type Probed = Required<Pick<Sniffed, "grey" | "grey16" | "indexed" | "dropAlpha">> & {
+  width: number;
+  height: number;
+  cmyk: boolean;
+};
+
 /**
  * Header facts decoding depends on, and the pixel-count check before any pixel is decoded.
- * PNG/JPEG/GIF/WebP are read from their first bytes; other formats ask libvips for metadata.
+ * PNG/JPEG/GIF are read from their first bytes; other formats ask libvips for metadata.
  * (sharp's `limitInputPixels` checks the header again during decoding, for every format.)
  */
-async function probe(
-  bytes: Uint8Array,
-  name: string,
-  maxPixels: number,
-): Promise<{ grey: boolean; grey16: boolean; indexed: boolean }> {
+async function probe(bytes: Uint8Array, name: string, maxPixels: number): Promise<Probed> {
   const sniffed = sniffImage(bytes);
-  if (sniffed) {
-    const { width = 0, height = 0 } = sniffed;
+  if (sniffed?.width !== undefined && sniffed.height !== undefined) {
+    const { width, height } = sniffed;
     if (width * height > maxPixels) throw tooLarge(name, width, height, maxPixels);
-    return sniffed;
+    return { ...sniffed, width, height, cmyk: sniffed.cmyk === true };
   }
   let meta: Metadata;
   try {
@@ -121,33 +156,78 @@ async function probe(
   const height = meta.height ?? 0;
   if (width * height > maxPixels) throw tooLarge(name, width, height, maxPixels);
   const grey = meta.channels === 1;
-  return { grey, grey16: grey && meta.depth === "ushort", indexed: meta.isPalette === true };
+  return {
+    width,
+    height,
+    grey,
+    grey16: grey && meta.depth === "ushort",
+    indexed: meta.isPalette === true,
+    dropAlpha: sniffed?.dropAlpha ?? false,
+    cmyk: meta.space === "cmyk",
+  };
 }
 
 /**
- * Decodes an image with sharp (JPEG, PNG, WebP, GIF's first frame, AVIF, TIFF) into 8-bit pixels,
- * EXIF orientation applied. Embedded ICC profiles are ignored, as Pillow ignores them, so pixels
- * match what Pillow-based reference pipelines see. A {@link RawImage} is validated and returned.
- *
- * @throws ClipkitError `NOT_FOUND` / `IO_FAILED` for unreadable paths, `IMAGE_DECODE_FAILED` for
- * empty, corrupt or truncated data, `IMAGE_TOO_LARGE` past `maxPixels`, `IMAGE_INVALID` for a
- * malformed RawImage — each naming the file.
+ * Pillow's `convert("RGB")` of a CMYK image (`cmyk2rgb` in `libImaging/Convert.c`):
+ * `255 - k - (c · (255 - k)) / 255` with its rounded `MULDIV255`, no colour management.
  */
-export async function decodeImage(input: ImageInput, options: DecodeOptions = {}): Promise<RawImage> {
+function cmykToRgb(data: Uint8Array): Uint8Array {
+  const n = data.length / 4;
+  const out = new Uint8Array(n * 3);
+  for (let i = 0, p = 0, o = 0; i < n; i++, p += 4) {
+    const nk = 255 - data[p + 3]!;
+    for (let ch = 0; ch < 3; ch++) {
+      const t = data[p + ch]! * nk + 128;
+      out[o++] = nk - (((t >> 8) + t) >> 8);
+    }
+  }
+  return out;
+}
+
+/**
+ * Decodes an image into 8-bit pixels with Pillow's `Image.open` semantics, EXIF orientation
+ * applied: JPEG, PNG, WebP, GIF's first frame, AVIF and TIFF through sharp, BMP with clipkit's own
+ * reader. Pillow modes map to channels (L 1, LA 2, RGB 3, RGBA 4): transparency that Pillow keeps
+ * out of the pixels (a PNG `tRNS` key on grey/RGB/palette images, a GIF's transparent palette
+ * entry) is dropped, so `convert("RGB")` semantics hold (the key colour / palette colour stays);
+ * CMYK JPEGs are converted with Pillow's formula, not a colour profile. Embedded ICC profiles are
+ * ignored, as Pillow ignores them. A {@link RawImage} is validated and returned.
+ *
+ * Paths are read only when they resolve to a regular file of at most `maxFileBytes`, so
+ * `/dev/zero`, FIFOs, sockets and directories are refused before any byte is read.
+ *
+ * @throws ClipkitError `NOT_FOUND` / `IO_FAILED` for missing, unreadable or non-regular files
+ * (`details.fileType`), `IMAGE_DECODE_FAILED` for empty, corrupt or truncated data,
+ * `IMAGE_TOO_LARGE` past `maxPixels` or `maxFileBytes`, `IMAGE_INVALID` for a malformed RawImage,
+ * `INVALID_ARGUMENT` for bad options — each naming the file.
+ */
+export async function decodeImage(
+  input: ImageInput,
+  options: DecodeOptions = {},
+  hooks: DecodeHooks = {},
+): Promise<RawImage> {
   if (isRawImage(input)) {
     validateRawImage(input);
     return input;
   }
-  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
-  if (!Number.isInteger(maxPixels) || maxPixels < 1) {
-    throw new ClipkitError("INVALID_ARGUMENT", `maxPixels must be a positive integer, got ${maxPixels}`, {
-      details: { argument: "maxPixels" },
-    });
-  }
-  const { bytes, name } = await readBytes(input);
+  const maxPixels = checkLimit("maxPixels", options.maxPixels, DEFAULT_MAX_PIXELS);
+  const maxFileBytes = checkLimit("maxFileBytes", options.maxFileBytes, DEFAULT_MAX_FILE_BYTES);
+  const { bytes, name } = await readBytes(input, maxFileBytes, hooks);
   if (bytes.length === 0) throw decodeFailed(name, new Error("empty input (0 bytes)"));
+  if (isBmp(bytes)) return decodeBmp(bytes, name, maxPixels, hooks.beforeDecode);
 
-  const { grey, grey16, indexed } = await probe(bytes, name, maxPixels);
+  const sniffed = { format: sniffImage(bytes)?.format ?? heifBrand(bytes) };
+  if (sniffed.format === "heic") {
+    throw decodeFailed(
+      name,
+      new Error(
+        "HEIC (HEVC-coded HEIF) is not supported: sharp's prebuilt libvips has no HEVC decoder; convert to JPEG or AVIF",
+      ),
+    );
+  }
+  const probed = await probe(bytes, name, maxPixels);
+  const { grey, grey16, indexed, dropAlpha, cmyk } = probed;
+  await hooks.beforeDecode?.({ width: probed.width, height: probed.height, bytesPerSample: grey16 ? 2 : 1 });
   try {
     let pipeline = sharp(bytes, {
       limitInputPixels: maxPixels,
@@ -158,11 +238,24 @@ export async function decodeImage(input: ImageInput, options: DecodeOptions = {}
     });
     // Grey stays one channel (libvips would expand it to sRGB): a third of the resize work.
     if (grey) pipeline = pipeline.toColourspace(grey16 ? "grey16" : "b-w");
+    // Raw CMYK samples (libvips would convert them through a profile); Pillow's formula below.
+    if (cmyk) pipeline = pipeline.pipelineColourspace("cmyk").toColourspace("cmyk");
+    // A GIF's transparent pixels come back (0, 0, 0, 0); Pillow gives them their palette colour.
+    const gifKey = sniffed.format === "gif" ? gifTransparentColour(bytes) : null;
+    if (dropAlpha && !cmyk && !gifKey) pipeline = pipeline.removeAlpha();
+    else if (gifKey) pipeline = pipeline.ensureAlpha();
     const { data, info } = await pipeline
       .raw(grey16 ? { depth: "ushort" } : undefined)
       .toBuffer({ resolveWithObject: true });
-    const channels = info.channels as RawImage["channels"];
-    const pixels = grey16 ? clampGrey16(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const view = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const pixels = grey16
+      ? clampGrey16(data)
+      : cmyk
+        ? cmykToRgb(view)
+        : gifKey
+          ? paintTransparent(view, gifKey)
+          : view;
+    const channels = (cmyk || gifKey ? 3 : info.channels) as RawImage["channels"];
     const image: RawImage = { data: pixels, width: info.width, height: info.height, channels };
     return indexed ? { ...image, indexed: true } : image;
   } catch (error) {

@@ -15,7 +15,10 @@ describe("sniffImage", () => {
       grey: true,
       grey16: false,
       indexed: false,
+      dropAlpha: true,
     });
+    expect(sniffImage(bytes("gray_alpha_29x41.png"))).toMatchObject({ dropAlpha: false });
+    expect(sniffImage(bytes("rgba_45x31.png"))).toMatchObject({ dropAlpha: false });
     expect(sniffImage(bytes("gray16_25x19.png"))).toMatchObject({ grey: true, grey16: true, indexed: false });
     expect(sniffImage(bytes("palette_33x27.png"))).toMatchObject({ width: 33, height: 27, indexed: true });
     expect(sniffImage(bytes("gray_alpha_29x41.png"))).toMatchObject({ grey: false, indexed: false });
@@ -30,6 +33,8 @@ describe("sniffImage", () => {
       grey: false,
       grey16: false,
       indexed: false,
+      dropAlpha: true,
+      cmyk: false,
     });
     // EXIF (APP1) comes before the frame header; the stored size is before rotation.
     expect(sniffImage(bytes("exif6_120x80.jpg"))).toMatchObject({ width: 120, height: 80 });
@@ -39,12 +44,14 @@ describe("sniffImage", () => {
       grey: false,
       grey16: false,
       indexed: false,
+      dropAlpha: true,
     });
     expect(sniffImage(bytes("palette_31x22.gif"))).toMatchObject({
       format: "gif",
       width: 31,
       height: 22,
       indexed: true,
+      dropAlpha: true,
     });
     expect(sniffImage(bytes("lossless_40x30.webp"))?.format).toBe("webp");
   });

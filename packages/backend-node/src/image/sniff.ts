@@ -12,8 +12,19 @@ export interface Sniffed {
   readonly grey: boolean;
   /** 16-bit grey without alpha (Pillow mode `I`). */
   readonly grey16: boolean;
-  /** Palette image (Pillow mode `P`). */
+  /**
+   * Pillow resizes with nearest neighbour whatever filter is asked for: palette images (mode
+   * `P`) and 1-bit grey PNGs (mode `1`).
+   */
   readonly indexed: boolean;
+  /**
+   * Pillow's mode has no alpha band even where libvips adds one: PNG grey/RGB/palette with a
+   * `tRNS` chunk (Pillow keeps the key in `info["transparency"]`, which `convert("RGB")` ignores),
+   * GIF (mode `P`), JPEG. False where the file may carry a real alpha channel.
+   */
+  readonly dropAlpha: boolean;
+  /** A 4-component (CMYK) JPEG. */
+  readonly cmyk?: boolean;
 }
 
 const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -43,13 +54,15 @@ function sniffJpeg(bytes: Uint8Array): Sniffed {
     if (isFrame && i + 10 <= bytes.length) {
       const height = (bytes[i + 5]! << 8) | bytes[i + 6]!;
       const width = (bytes[i + 7]! << 8) | bytes[i + 8]!;
-      const grey = bytes[i + 9] === 1;
-      return { format: "jpeg", width, height, grey, grey16: false, indexed: false };
+      const components = bytes[i + 9];
+      const grey = components === 1;
+      const cmyk = components === 4;
+      return { format: "jpeg", width, height, grey, grey16: false, indexed: false, dropAlpha: true, cmyk };
     }
     i += 2 + ((bytes[i + 2]! << 8) | bytes[i + 3]!);
   }
   // No frame header in reach (truncated or odd file): libvips decides, still under limitInputPixels.
-  return { format: "jpeg", grey: false, grey16: false, indexed: false };
+  return { format: "jpeg", grey: false, grey16: false, indexed: false, dropAlpha: true };
 }
 
 /**
@@ -68,7 +81,9 @@ export function sniffImage(bytes: Uint8Array): Sniffed | null {
       height: view.getUint32(20),
       grey: colourType === 0,
       grey16: colourType === 0 && depth === 16,
-      indexed: colourType === 3,
+      indexed: colourType === 3 || (colourType === 0 && depth === 1),
+      // Colour types 4 (grey + alpha) and 6 (RGBA) have an alpha channel; 0, 2, 3 at most tRNS.
+      dropAlpha: colourType !== 4 && colourType !== 6,
     };
   }
   if (startsWith(bytes, [0xff, 0xd8, 0xff])) return sniffJpeg(bytes);
@@ -76,10 +91,10 @@ export function sniffImage(bytes: Uint8Array): Sniffed | null {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const width = view.getUint16(6, true);
     const height = view.getUint16(8, true);
-    return { format: "gif", width, height, grey: false, grey16: false, indexed: true };
+    return { format: "gif", width, height, grey: false, grey16: false, indexed: true, dropAlpha: true };
   }
   if (startsWith(bytes, ascii("RIFF")) && startsWith(bytes, ascii("WEBP"), 8)) {
-    return { format: "webp", grey: false, grey16: false, indexed: false };
+    return { format: "webp", grey: false, grey16: false, indexed: false, dropAlpha: false };
   }
   return null;
 }

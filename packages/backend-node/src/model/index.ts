@@ -1,2 +1,2 @@
 export { type LoadClipModelOptions, loadClipModel } from "./load.js";
-export { nodeImagePreparer } from "./prepare.js";
+export { type ImagePrepareOptions, nodeImagePreparer } from "./prepare.js";

@@ -19,7 +19,7 @@ import { nodeFiles } from "../files/index.js";
 import { type HubOptions, resolveModelSource } from "../hub/index.js";
 import type { ImageInput } from "../image/index.js";
 import { type NodeBackendOptions, nodeBackend } from "../session/index.js";
-import { nodeImagePreparer, nodeNaflexPreparer } from "./prepare.js";
+import { type ImagePrepareOptions, nodeImagePreparer, nodeNaflexPreparer } from "./prepare.js";
 
 /** Options of {@link loadClipModel}. */
 export interface LoadClipModelOptions
@@ -27,7 +27,8 @@ export interface LoadClipModelOptions
     Pick<
       NodeBackendOptions,
       "executionProviders" | "intraOpThreads" | "interOpThreads" | "graphOptimization"
-    > {
+    >,
+    Pick<ImagePrepareOptions, "maxFileBytes" | "memoryBudget" | "maxResizeBytes"> {
   /** Refuse images with more pixels than this (see `decodeImage`). */
   maxPixels?: number;
   /** Use this tokenizer instead of the folder's `tokenizer.json`. */
@@ -58,6 +59,9 @@ export async function loadClipModel(
   const {
     hub,
     maxPixels,
+    maxFileBytes,
+    memoryBudget,
+    maxResizeBytes,
     tokenizer,
     executionProviders,
     intraOpThreads,
@@ -81,7 +85,12 @@ export async function loadClipModel(
     ...(graphOptimization ? { graphOptimization } : {}),
   });
   let prepareImages: ImagePreparer<ImageInput>;
-  const decode = maxPixels === undefined ? {} : { maxPixels };
+  const decode: ImagePrepareOptions = {
+    ...(maxPixels === undefined ? {} : { maxPixels }),
+    ...(maxFileBytes === undefined ? {} : { maxFileBytes }),
+    ...(memoryBudget === undefined ? {} : { memoryBudget }),
+    ...(maxResizeBytes === undefined ? {} : { maxResizeBytes }),
+  };
   let folderTokenizer: () => Promise<Tokenizer>;
   if (await isOpenClipFolder(files)) {
     // open_clip export: its own preprocess_cfg and tokenizer cleaning (see docs/models.md).

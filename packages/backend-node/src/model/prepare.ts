@@ -1,32 +1,104 @@
 import {
   ClipkitError,
+  checkResizeWork,
+  DEFAULT_MAX_RESIZE_BYTES,
   type ImagePreparer,
+  imageWorkBytes,
+  MemoryBudget,
   type NaflexConfig,
   naflexBatch,
+  outputSize,
   type PreprocessConfig,
-  preprocessBatch,
+  preprocessImage,
   type RawImage,
 } from "@clipkit/core";
 import { type DecodeOptions, decodeImage, type ImageInput } from "../image/index.js";
 
+/** Options of {@link nodeImagePreparer}: decode limits plus the memory bounds of a batch. */
+export interface ImagePrepareOptions extends DecodeOptions {
+  /**
+   * Bytes of decoded images (and their working copies) held at once, across all batches being
+   * prepared — a number or a shared {@link MemoryBudget}. Default `DEFAULT_MEMORY_BUDGET` (512 MiB).
+   * An image larger than the budget still runs, alone.
+   */
+  memoryBudget?: number | MemoryBudget;
+  /** Refuse images whose resize needs more working memory than this (`checkResizeWork`). */
+  maxResizeBytes?: number;
+}
+
+function atIndex(error: unknown, i: number): unknown {
+  if (error instanceof ClipkitError && error.details.index === undefined) {
+    return new ClipkitError(error.code, `images[${i}]: ${error.message}`, {
+      cause: error,
+      details: { ...error.details, index: i },
+    });
+  }
+  return error;
+}
+
 /**
- * sharp decoding + core preprocessing for one batch. Images of a batch decode concurrently (sharp
- * runs them on libuv's pool), and the model prepares batch k+1 while batch k runs, so decoding
- * overlaps inference. A failing image rejects the batch with its index in `details`.
+ * sharp decoding + core preprocessing for one batch, with memory bounded whatever the batch size
+ * and image sizes: each image is decoded lazily, preprocessed straight into the batch tensor and
+ * dropped, while a shared {@link MemoryBudget} admits decodes only as their bytes (file, then
+ * pixels from the header) fit. Images still decode concurrently (sharp runs them on libuv's
+ * pool) as far as the budget allows, and the model prepares batch k+1 while batch k runs. The
+ * resize work is checked from the header before decoding (`checkResizeWork`). A failing image
+ * rejects the batch with its index in `details`.
  */
 export function nodeImagePreparer(
   config: PreprocessConfig,
-  options: DecodeOptions = {},
+  options: ImagePrepareOptions = {},
 ): ImagePreparer<ImageInput> {
-  return async (inputs, signal) => preprocessBatch(await decodeAll(inputs, options, signal), config);
+  const { memoryBudget, maxResizeBytes = DEFAULT_MAX_RESIZE_BYTES, ...decode } = options;
+  const budget = memoryBudget instanceof MemoryBudget ? memoryBudget : new MemoryBudget(memoryBudget);
+  return async (inputs, signal) => {
+    if (signal?.aborted)
+      throw new ClipkitError("ABORTED", "image decoding was aborted", { cause: signal.reason });
+    if (inputs.length === 0) {
+      throw new ClipkitError("INVALID_ARGUMENT", "an image batch needs at least one image", {
+        details: { argument: "images" },
+      });
+    }
+    const { height, width } = outputSize(config);
+    const per = 3 * height * width;
+    const data = new Float32Array(inputs.length * per);
+    const one = async (input: ImageInput, i: number): Promise<void> => {
+      const lease = await budget.acquire(0);
+      try {
+        const image = await decodeImage(input, decode, {
+          beforeRead: (size) => lease.grow(size),
+          beforeDecode: async (info) => {
+            const file = typeof input === "string" ? input : undefined;
+            checkResizeWork(info.width, info.height, config, maxResizeBytes, file);
+            await lease.grow(imageWorkBytes(info.width, info.height, config, info.bytesPerSample));
+          },
+        });
+        if (signal?.aborted)
+          throw new ClipkitError("ABORTED", "image decoding was aborted", { cause: signal.reason });
+        // Decoded pixels (RawImage inputs) skip the hooks: check their resize work here.
+        checkResizeWork(image.width, image.height, config, maxResizeBytes);
+        data.set(preprocessImage(image, config), i * per);
+      } catch (error) {
+        throw atIndex(error, i);
+      } finally {
+        lease.release();
+      }
+    };
+    await Promise.all(inputs.map(one));
+    return { data, dims: [inputs.length, 3, height, width] };
+  };
 }
 
-/** The same for SigLIP 2 NaFlex graphs: decoded images patchified by {@link naflexBatch}. */
+/**
+ * The same for SigLIP 2 NaFlex graphs: decoded images patchified by {@link naflexBatch}. (Decodes
+ * the batch eagerly: NaFlex patch grids depend on every image's size.)
+ */
 export function nodeNaflexPreparer(
   config: NaflexConfig,
-  options: DecodeOptions = {},
+  options: ImagePrepareOptions = {},
 ): ImagePreparer<ImageInput> {
-  return async (inputs, signal) => naflexBatch(await decodeAll(inputs, options, signal), config);
+  const { memoryBudget: _budget, maxResizeBytes: _resize, ...decode } = options;
+  return async (inputs, signal) => naflexBatch(await decodeAll(inputs, decode, signal), config);
 }
 
 async function decodeAll(
@@ -41,13 +113,7 @@ async function decodeAll(
       try {
         return await decodeImage(input, options);
       } catch (error) {
-        if (error instanceof ClipkitError && error.details.index === undefined) {
-          throw new ClipkitError(error.code, `images[${i}]: ${error.message}`, {
-            cause: error,
-            details: { ...error.details, index: i },
-          });
-        }
-        throw error;
+        throw atIndex(error, i);
       }
     }),
   );

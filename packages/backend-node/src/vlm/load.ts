@@ -4,10 +4,14 @@
  */
 import {
   type Captioner,
+  ClipkitError,
   createCaptioner,
   createVqa,
+  DEFAULT_MEMORY_BUDGET,
   type GenerationOptions,
   type GenerationResult,
+  iterate,
+  type RawImage,
   type StreamChunk,
   type VlmGenerateOptions,
   type VlmLoadOptions,
@@ -26,6 +30,58 @@ export interface LoadVlmOptions extends Omit<VlmLoadOptions, "backend" | "files"
   decode?: DecodeOptions;
   /** Hub settings when the source is a repo id: cache folder, token, offline, progress… (see `downloadModel`). */
   hub?: HubOptions;
+  /**
+   * Images per generation call (default 8). Inputs are decoded chunk by chunk, so a call with 500
+   * paths never holds 500 decoded images.
+   */
+  batchSize?: number;
+  /**
+   * Decoded bytes per generation call (default 512 MiB): a chunk closes early once its images
+   * hold this much (one larger image still runs alone).
+   */
+  memoryBudget?: number;
+}
+
+/**
+ * Decodes `items` in input order into chunks of at most `batchSize` images and about
+ * `budget` decoded bytes, and runs `run` on each chunk before decoding the next.
+ */
+async function inChunks<T, R>(
+  items: readonly T[],
+  options: LoadVlmOptions,
+  image: (item: T) => ImageInput,
+  run: (decoded: RawImage[], start: number) => Promise<R[]>,
+): Promise<R[]> {
+  const size = options.batchSize ?? 8;
+  const budget = options.memoryBudget ?? DEFAULT_MEMORY_BUDGET;
+  if (!Number.isInteger(size) || size < 1) {
+    throw new ClipkitError("INVALID_ARGUMENT", `batchSize must be a positive integer, got ${size}`, {
+      details: { argument: "batchSize" },
+    });
+  }
+  if (items.length === 0) return run([], 0); // core reports the empty call
+  const out: R[] = [];
+  let chunk: RawImage[] = [];
+  let bytes = 0;
+  let start = 0;
+  for (const [i, item] of items.entries()) {
+    const decoded = await decodeImage(image(item), options.decode).catch((error: unknown) => {
+      if (!(error instanceof ClipkitError)) throw error;
+      throw new ClipkitError(error.code, `images[${i}]: ${error.message}`, {
+        cause: error,
+        details: { ...error.details, index: i },
+      });
+    });
+    chunk.push(decoded);
+    bytes += decoded.data.byteLength;
+    if (chunk.length >= size || bytes >= budget || i === items.length - 1) {
+      out.push(...(await run(chunk, start)));
+      start = i + 1;
+      chunk = [];
+      bytes = 0;
+    }
+  }
+  return out;
 }
 
 /** A captioner that takes image paths, bytes or pixels. */
@@ -50,7 +106,7 @@ export interface NodeVqa {
 
 /** `source`: a folder or a hub repo id (`owner/name[@revision]`, downloaded into the shared cache). */
 async function loadOptions(source: string, options: LoadVlmOptions): Promise<VlmLoadOptions> {
-  const { backend, decode: _decode, hub, ...rest } = options;
+  const { backend, decode: _decode, hub, batchSize: _batch, memoryBudget: _budget, ...rest } = options;
   const dir = await resolveModelSource(source, { ...hub, kind: "vlm" });
   return { ...rest, backend: nodeBackend(backend), files: nodeFiles(dir) };
 }
@@ -61,14 +117,23 @@ async function loadOptions(source: string, options: LoadVlmOptions): Promise<Vlm
  */
 export async function loadCaptioner(source: string, options: LoadVlmOptions = {}): Promise<NodeCaptioner> {
   const core = await createCaptioner(await loadOptions(source, options));
-  const decodeAll = (images: readonly ImageInput[]) =>
-    Promise.all(images.map((i) => decodeImage(i, options.decode)));
+  const caption = (images: readonly ImageInput[], o?: VlmGenerateOptions) =>
+    inChunks(
+      images,
+      options,
+      (i) => i,
+      (decoded, start) =>
+        core.caption(decoded, {
+          ...o,
+          ...(o?.onChunk
+            ? { onChunk: (c: StreamChunk) => o.onChunk?.({ ...c, input: c.input + start }) }
+            : {}),
+        }),
+    );
   return {
     layout: core.layout,
-    caption: async (images, o) => core.caption(await decodeAll(images), o),
-    async *captionStream(images, o) {
-      yield* core.captionStream(await decodeAll(images), o);
-    },
+    caption,
+    captionStream: (images, o) => iterate<StreamChunk>((emit) => caption(images, { ...o, onChunk: emit })),
     release: () => core.release(),
   };
 }
@@ -80,10 +145,21 @@ export async function loadVqa(source: string, options: LoadVlmOptions = {}): Pro
   return {
     layout: core.layout,
     ask: async (image, question, o) => core.ask(await decode(image), question, o),
-    askMany: async (items, o) =>
-      core.askMany(
-        await Promise.all(items.map(async (x) => ({ image: await decode(x.image), question: x.question }))),
-        o,
+    askMany: (items, o) =>
+      inChunks(
+        items,
+        options,
+        (x) => x.image,
+        (decoded, start) =>
+          core.askMany(
+            decoded.map((image, k) => ({ image, question: items[start + k]!.question })),
+            {
+              ...o,
+              ...(o?.onChunk
+                ? { onChunk: (c: StreamChunk) => o.onChunk?.({ ...c, input: c.input + start }) }
+                : {}),
+            },
+          ),
       ),
     async *askStream(image, question, o) {
       yield* core.askStream(await decode(image), question, o);

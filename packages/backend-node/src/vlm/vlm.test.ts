@@ -100,6 +100,31 @@ describe("encoder-decoder captioner (tiny ViT-GPT2 fixture)", () => {
     }
   });
 
+  it("decodes and generates in chunks (batchSize / memoryBudget) with the same results and stream indices", async () => {
+    const images = capRef.images.map((im) => imagePath(im.file));
+    const many = [...images, ...images, ...images]; // 3 × the fixtures: several chunks
+    const whole = await cap.caption(many);
+    for (const options of [{ batchSize: 2 }, { memoryBudget: 1 }]) {
+      const chunked = await loadCaptioner(capDir, { backend: { intraOpThreads: 1 }, ...options });
+      const chunkedVqa = await loadVqa(capDir, { backend: { intraOpThreads: 1 }, ...options });
+      try {
+        const seen = new Map<number, number[]>();
+        const out = await chunked.caption(many, {
+          onChunk: (c) => seen.set(c.input, [...(seen.get(c.input) ?? []), c.token]),
+        });
+        expect(out.map((r) => r.tokens)).toEqual(whole.map((r) => r.tokens));
+        expect([...seen.keys()].sort((a, b) => a - b)).toEqual(many.map((_, i) => i));
+        for (const [i, r] of out.entries()) expect(seen.get(i)).toEqual(r.tokens);
+        const qs = many.map((image) => ({ image, question: "what color is the shape?" }));
+        const answers = await chunkedVqa.askMany(qs);
+        expect(answers.map((r) => r.tokens)).toEqual((await vqa.askMany(qs)).map((r) => r.tokens));
+      } finally {
+        await chunked.release();
+        await chunkedVqa.release();
+      }
+    }
+  });
+
   it("answers questions with the question as decoder prefix, as generate() with decoder_input_ids", async () => {
     for (const im of capRef.images) {
       for (const [q, ref] of Object.entries(im.questions)) {

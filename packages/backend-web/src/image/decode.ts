@@ -1,4 +1,5 @@
 import { ClipkitError, type RawImage, validateRawImage } from "@clipkit/core";
+import { applyHeaderFacts, type HeaderFacts, headerFacts } from "./modes.js";
 import { decodeStraightAlpha, sniffStraightAlphaType } from "./webcodecs.js";
 
 /**
@@ -23,7 +24,12 @@ export interface DecodeOptions {
   maxPixels?: number;
   /** Names the input in errors, e.g. `"images[3]"`. */
   label?: string;
+  /** Refuse `Blob`s larger than this many bytes before reading them; default {@link DEFAULT_MAX_FILE_BYTES}. */
+  maxFileBytes?: number;
 }
+
+/** 256 MiB, as the Node backend's file-size limit. */
+export const DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024;
 
 /** Pillow's decompression-bomb threshold, the same limit as the Node backend. */
 export const DEFAULT_MAX_PIXELS = 178_956_970;
@@ -74,8 +80,7 @@ function checkSize(width: number, height: number, maxPixels: number, label: stri
 }
 
 /** PNG/GIF/BMP/WebP files through ImageDecoder (straight alpha), where the browser has it. */
-async function decodeBlobExactly(blob: Blob, label: string): Promise<RawImage | undefined> {
-  const bytes = new Uint8Array(await blob.arrayBuffer());
+async function decodeBlobExactly(bytes: Uint8Array, label: string): Promise<RawImage | undefined> {
   const type = sniffStraightAlphaType(bytes);
   if (!type) return undefined;
   try {
@@ -100,8 +105,12 @@ function readBitmap(bitmap: ImageBitmap, label: string): RawImage {
 }
 
 /**
- * Decodes a browser image to RGBA {@link RawImage} bytes, the input of core's (Pillow-exact)
- * preprocessing. Encoded files (`Blob`/`File`) are decoded by the browser without colour
+ * Decodes a browser image to {@link RawImage} bytes, the input of core's (Pillow-exact)
+ * preprocessing. Encoded files follow Pillow's modes as the Node decoder does: PNG grey/RGB/palette
+ * (tRNS keys included), GIF and JPEG come back as RGB without alpha (a GIF's transparent entry
+ * and a PNG colour key keep their colour), palette images are flagged `indexed`, and the header
+ * size (PNG, GIF) is checked against `maxPixels` before decoding, the `Blob` size against
+ * `maxFileBytes` before reading. Encoded files (`Blob`/`File`) are decoded by the browser without colour
  * management, as Pillow does. PNG, GIF, BMP and WebP blobs go through WebCodecs' ImageDecoder
  * with straight alpha and match Pillow byte for byte, transparent pixels included. Everything
  * else (JPEG, `<img>`, canvases, bitmaps, and all inputs where ImageDecoder is missing) is read
@@ -134,11 +143,28 @@ export async function decodeImage(input: WebImageInput, options: DecodeOptions =
   if (typeof HTMLImageElement !== "undefined" && input instanceof HTMLImageElement && !input.complete) {
     await input.decode().catch(() => undefined);
   }
+  let facts: HeaderFacts | undefined;
   if (isBlob(input)) {
-    const exact = await decodeBlobExactly(input, label);
+    const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    if (input.size > maxFileBytes) {
+      throw new ClipkitError(
+        "IMAGE_TOO_LARGE",
+        `${label} is ${input.size} bytes, over maxFileBytes ${maxFileBytes}`,
+        {
+          details: { input: label, bytes: input.size, maxFileBytes },
+        },
+      );
+    }
+    const bytes = new Uint8Array(await input.arrayBuffer());
+    facts = headerFacts(bytes);
+    // Decompression bombs: the header size is checked before the browser decodes anything.
+    if (facts.width !== undefined && facts.height !== undefined) {
+      checkSize(facts.width, facts.height, maxPixels, label);
+    }
+    const exact = await decodeBlobExactly(bytes, label);
     if (exact) {
       checkSize(exact.width, exact.height, maxPixels, label);
-      return exact;
+      return applyHeaderFacts(exact, facts);
     }
   }
   let bitmap: ImageBitmap;
@@ -153,7 +179,8 @@ export async function decodeImage(input: WebImageInput, options: DecodeOptions =
   }
   try {
     checkSize(bitmap.width, bitmap.height, maxPixels, label);
-    return readBitmap(bitmap, label);
+    const image = readBitmap(bitmap, label);
+    return facts ? applyHeaderFacts(image, facts) : image;
   } finally {
     bitmap.close();
   }

@@ -1,4 +1,5 @@
 export {
+  DEFAULT_MAX_FILE_BYTES,
   DEFAULT_MAX_PIXELS,
   type DecodeOptions,
   decodeImage,

@@ -1,6 +1,8 @@
+export { DEFAULT_MEMORY_BUDGET, MemoryBudget, type MemoryLease } from "./budget.js";
 export { type Coefficients, computeCoefficients } from "./coefficients.js";
 export { OPENAI_CLIP_MEAN, OPENAI_CLIP_STD, outputSize, parsePreprocessorConfig } from "./config.js";
 export { premultiply, toRgb, unpremultiply, unpremultiplyPixels } from "./convert.js";
+export { gifTransparentColour, paintTransparent } from "./gif.js";
 export { compileSettings } from "./hf-compile.js";
 export {
   type ImageProcessorResolveOptions,
@@ -15,6 +17,7 @@ export {
   idefics3ResizeSize,
   preprocessIdefics3,
 } from "./idefics3.js";
+export { checkResizeWork, DEFAULT_MAX_RESIZE_BYTES, imageWorkBytes, resizeWorkBytes } from "./limits.js";
 export {
   cropOffset,
   preprocessBatch,
