@@ -1,6 +1,8 @@
+import { spawn } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { ImageInput } from "@clipkit/backend-node";
 import type { LoadedClipModel } from "@clipkit/core";
 import { emojiModelDir } from "@clipkit/model-emoji";
@@ -334,4 +336,45 @@ describe("clipkit serve: limits, auth and shutdown", () => {
     const bad = await run(["serve", "--index", indexPath, "--port", "99999"]);
     expect([bad.code, bad.stderr.includes("--port")]).toEqual([1, true]);
   });
+});
+
+describe("clipkit serve as a process", () => {
+  it("prints its URL, serves, and on SIGTERM finishes the request in flight and exits 0", async () => {
+    const bin = fileURLToPath(new URL("../bin.ts", import.meta.url));
+    const child = spawn(
+      process.execPath,
+      ["--conditions=@clipkit/source", "--import", "tsx", bin, "serve", "--index", indexPath, "--port", "0"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += String(d);
+    });
+    child.stderr.on("data", (d) => {
+      stderr += String(d);
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    try {
+      await expect
+        .poll(() => stdout, { timeout: 60_000, interval: 100 })
+        .toMatch(/http:\/\/127\.0\.0\.1:\d+/);
+      const url = /http:\/\/127\.0\.0\.1:\d+/.exec(stdout)![0];
+      const inFlight = fetch(`${url}/search`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ text: "bear", k: 2 }),
+      });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      child.kill("SIGTERM");
+      const r = await inFlight;
+      expect(r.status).toBe(200);
+      expect(((await r.json()) as SearchBody).results).toHaveLength(2);
+      expect(await exited).toBe(0);
+      expect(stderr).toContain("SIGTERM: finishing requests in flight");
+      expect(stderr).toContain("clipkit serve: stopped");
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  }, 90_000);
 });
