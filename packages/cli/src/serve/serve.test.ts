@@ -211,6 +211,8 @@ describe("clipkit serve: hot reload", () => {
     const found = (await (await post("/search", bookmark, "image/png", "?k=1")).json()) as SearchBody;
     expect(name(found.results[0]!)).toBe("bookmark.png");
 
+    const good = join(dir, "good.ckidx");
+    await copyFile(indexPath, good);
     const broken = join(dir, "broken.tmp");
     await writeFile(broken, "not an index");
     await rename(broken, indexPath);
@@ -223,6 +225,14 @@ describe("clipkit serve: hot reload", () => {
     expect(after.index.size).toBe(4);
     expect(after.index.generation).toBe(h.index.generation);
     expect(after.index.lastReloadError).toMatch(/./);
+    // Put the good file back (later tests start servers on it): reloaded, the error clears.
+    reloads = [];
+    await rename(good, indexPath);
+    await expect.poll(() => reloads.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    const healed = (await (await fetch(`${server.url}/healthz`)).json()) as {
+      index: { lastReloadError: string | null };
+    };
+    expect(healed.index.lastReloadError).toBeNull();
   });
 });
 
@@ -327,6 +337,37 @@ describe("clipkit serve: limits, auth and shutdown", () => {
       expect([r.status, ((await r.json()) as ErrorBody).error.code]).toEqual([504, "TIMEOUT"]);
     } finally {
       g.open();
+      await s.close();
+    }
+  });
+
+  it("classifies with a head saved by 'clipkit head build' and given at start-up", async () => {
+    const headPath = join(dir, "animals.head");
+    const built = await run(["head", "build", "--labels", "avocado,bear,butterfly", "--out", headPath]);
+    expect(built.code, built.stderr).toBe(0);
+    const s = await startServer({
+      indexPath,
+      openModel: () => openModel({}),
+      headPath,
+      host: "127.0.0.1",
+      port: 0,
+      maxConcurrency: 1,
+      maxQueue: 1,
+      timeoutMs: 60_000,
+      maxBodyBytes: 1024 * 1024,
+      watch: false,
+      log: () => undefined,
+    });
+    try {
+      const r = await fetch(`${s.url}/classify?topK=2`, {
+        method: "POST",
+        headers: { "content-type": "image/png" },
+        body: await readFile(join(EMOJI, "butterfly.png")),
+      });
+      const body = (await r.json()) as { top: { label: string }[] };
+      expect(body.top.map((t) => t.label)).toHaveLength(2);
+      expect(body.top[0]!.label).toBe("butterfly");
+    } finally {
       await s.close();
     }
   });
