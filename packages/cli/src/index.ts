@@ -8,3 +8,7 @@
 export type { Command, CommandContext } from "./command.js";
 export { commands } from "./commands/index.js";
 export { main as runCli } from "./main.js";
+export { createServeApp, type ServeAppOptions } from "./serve/app.js";
+export { IndexHolder, type IndexHolderOptions } from "./serve/index-holder.js";
+export { LimitError, Limiter, type LimiterOptions } from "./serve/limiter.js";
+export { type RunningServer, type StartServerOptions, startServer } from "./serve/server.js";

@@ -10,6 +10,7 @@ import { headCommand } from "./head.js";
 import { indexImagesCommand } from "./index-images.js";
 import { indexTextsCommand } from "./index-texts.js";
 import { searchCommand } from "./search.js";
+import { serveCommand } from "./serve.js";
 
 /** Every sub-command, in `--help` order. Add one import and one entry per command file. */
 export const commands: readonly Command[] = [
@@ -24,4 +25,5 @@ export const commands: readonly Command[] = [
   downloadCommand,
   cacheCommand,
   embedCommand,
+  serveCommand,
 ];

@@ -1,0 +1,94 @@
+import type { Command, CommandContext } from "../command.js";
+import { startServer } from "../serve/server.js";
+import { parseFlags, parsePositiveInt, usageError } from "../util/args.js";
+import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
+
+const usage = `Usage: clipkit serve --index FILE [--model DIR] [options]
+
+Serves an index built by 'clipkit index' or 'clipkit index-texts' over HTTP: POST /search (text,
+image bytes or an embedding; k; metadata filter), POST /classify (labels or --head), GET /healthz,
+GET /metrics (Prometheus), GET /openapi.json, and a web UI at /. The index file is reloaded when it
+is replaced (as 'clipkit index' does); a failed reload keeps the previous index serving.
+Stops on SIGINT/SIGTERM after finishing the requests in flight.
+
+Options:
+  --index FILE            index file (flat or HNSW; required)
+  --head FILE             a head saved by 'clipkit head build', used by /classify without labels
+  --host H                address to bind (default 127.0.0.1: this machine only)
+  --port N                port (default 8080; 0 picks a free one)
+  --token T               require 'Authorization: Bearer T' (also from $CLIPKIT_SERVE_TOKEN)
+  --max-concurrency N     requests embedding/searching at once (default 2)
+  --queue N               requests allowed to wait; more get 503 (default 64)
+  --timeout-ms N          per-request limit, queue wait included; over it: 504 (default 30000)
+  --max-body BYTES        largest request body; over it: 413 (default 16777216)
+  --no-watch              do not reload the index when its file is replaced
+${MODEL_FLAGS_USAGE}
+`;
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined) return 8080;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw usageError(`--port must be in [0, 65535], got ${JSON.stringify(value)}`, "--port");
+  return n;
+}
+
+async function runServe(ctx: CommandContext): Promise<number> {
+  const { values, positionals } = parseFlags(ctx.argv, {
+    ...MODEL_FLAGS,
+    index: { type: "string" },
+    head: { type: "string" },
+    host: { type: "string" },
+    port: { type: "string" },
+    token: { type: "string" },
+    "max-concurrency": { type: "string" },
+    queue: { type: "string" },
+    "timeout-ms": { type: "string" },
+    "max-body": { type: "string" },
+    "no-watch": { type: "boolean" },
+  });
+  if (positionals.length > 0)
+    throw usageError(`unexpected argument ${JSON.stringify(positionals[0])} (see --help)`);
+  if (!values.index) throw usageError("--index FILE is required", "--index");
+  const queue = values.queue === "0" ? 0 : parsePositiveInt(values.queue, "--queue", 64);
+  const log = (line: string) => ctx.stderr.write(line);
+  const token = values.token ?? process.env.CLIPKIT_SERVE_TOKEN;
+  const server = await startServer({
+    indexPath: values.index,
+    openModel: () => openModel(values, ctx.stderr),
+    ...(values.head ? { headPath: values.head } : {}),
+    host: values.host ?? "127.0.0.1",
+    port: parsePort(values.port),
+    ...(token ? { token } : {}),
+    maxConcurrency: parsePositiveInt(values["max-concurrency"], "--max-concurrency", 2),
+    maxQueue: queue,
+    timeoutMs: parsePositiveInt(values["timeout-ms"], "--timeout-ms", 30_000),
+    maxBodyBytes: parsePositiveInt(values["max-body"], "--max-body", 16 * 1024 * 1024),
+    watch: !values["no-watch"],
+    log,
+  });
+  const { kind, index } = server.holder.current;
+  ctx.stdout.write(`clipkit serve: ${server.url} (${values.index}: ${index.size()} items, ${kind})\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      process.off("SIGINT", onInt);
+      process.off("SIGTERM", onTerm);
+      log(`clipkit serve: ${signal}: finishing requests in flight\n`);
+      void server.close().then(resolve);
+    };
+    const onInt = () => stop("SIGINT");
+    const onTerm = () => stop("SIGTERM");
+    process.on("SIGINT", onInt);
+    process.on("SIGTERM", onTerm);
+  });
+  log("clipkit serve: stopped\n");
+  return 0;
+}
+
+/** `clipkit serve`: the HTTP search service and web UI over an index file. */
+export const serveCommand: Command = {
+  name: "serve",
+  summary: "serve an index over HTTP (search, classify, metrics, web UI)",
+  usage,
+  run: runServe,
+};

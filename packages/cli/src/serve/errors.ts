@@ -1,0 +1,89 @@
+import type { ClipkitErrorCode } from "@clipkit/core";
+import { isClipkitError } from "@clipkit/core";
+import { LimitError } from "./limiter.js";
+
+/** Codes the server adds to {@link ClipkitErrorCode} for HTTP-level refusals. */
+export type HttpErrorCode =
+  | "UNAUTHORIZED"
+  | "ROUTE_NOT_FOUND"
+  | "PAYLOAD_TOO_LARGE"
+  | "UNSUPPORTED_MEDIA_TYPE"
+  | "OVERLOADED"
+  | "TIMEOUT"
+  | "SHUTTING_DOWN"
+  | "INTERNAL";
+
+/** The body of every error response: `{ error: { code, message } }`. */
+export interface ErrorBody {
+  error: { code: ClipkitErrorCode | HttpErrorCode; message: string };
+}
+
+/** HTTP status per `ClipkitError` code: the caller's fault is 4xx, ours or the machine's 5xx. */
+const STATUS: Partial<Record<ClipkitErrorCode, number>> = {
+  INVALID_ARGUMENT: 400,
+  ZERO_VECTOR: 400,
+  NOT_NORMALIZED: 400,
+  NON_FINITE: 400,
+  SHAPE_MISMATCH: 400,
+  SPACE_MISMATCH: 400,
+  DTYPE_MISMATCH: 400,
+  PROMPT_INVALID: 400,
+  TOKENIZER_INVALID: 400,
+  IMAGE_DECODE_FAILED: 422,
+  IMAGE_INVALID: 422,
+  IMAGE_TOO_LARGE: 413,
+  NOT_FOUND: 404,
+  DUPLICATE_ID: 409,
+  INDEX_LOCKED: 409,
+  BACKEND_UNAVAILABLE: 503,
+  ABORTED: 503,
+};
+
+const LIMIT_STATUS: Record<LimitError["reason"], number> = {
+  OVERLOADED: 503,
+  SHUTTING_DOWN: 503,
+  TIMEOUT: 504,
+};
+
+/** A refusal raised by the HTTP layer itself (auth, size, media type, unknown route). */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: HttpErrorCode | ClipkitErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Maps anything thrown by a handler to a status and typed body. Unknown errors are 500 with a
+ * generic message (the stack goes to the log, not to the client).
+ */
+export function toErrorResponse(error: unknown): { status: number; body: ErrorBody; internal: boolean } {
+  if (error instanceof HttpError)
+    return {
+      status: error.status,
+      body: { error: { code: error.code, message: error.message } },
+      internal: false,
+    };
+  if (error instanceof LimitError)
+    return {
+      status: LIMIT_STATUS[error.reason],
+      body: { error: { code: error.reason, message: error.message } },
+      internal: false,
+    };
+  if (isClipkitError(error)) {
+    const status = STATUS[error.code] ?? 500;
+    return {
+      status,
+      body: { error: { code: error.code, message: error.message } },
+      internal: status === 500,
+    };
+  }
+  return {
+    status: 500,
+    body: { error: { code: "INTERNAL", message: "internal server error" } },
+    internal: true,
+  };
+}

@@ -1,0 +1,122 @@
+import { ClipkitError, type FilterValue, type MetadataFilter } from "@clipkit/core";
+import type { Context } from "hono";
+import { HttpError } from "./errors.js";
+
+/** The most hits one request may ask for (bounds the response size). */
+export const MAX_K = 1000;
+
+/** A query as the handlers see it, whatever the request's content type. */
+export interface ParsedQuery {
+  text?: string;
+  embedding?: number[];
+  image?: Uint8Array;
+  k?: number;
+  filter?: MetadataFilter;
+  labels?: string[];
+  templates?: string[];
+  topK?: number;
+}
+
+const bad = (message: string, argument: string) =>
+  new ClipkitError("INVALID_ARGUMENT", message, { details: { argument } });
+
+function parseInt1(value: unknown, name: string, max: number): number | undefined {
+  if (value === undefined || value === null || value === "") return undefined;
+  const n = typeof value === "number" ? value : Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw bad(`${name} must be an integer in [1, ${max}], got ${JSON.stringify(value)}`, name);
+  return n;
+}
+
+function parseFilter(value: unknown): MetadataFilter | undefined {
+  if (value === undefined || value === null || value === "") return undefined;
+  let v = value;
+  if (typeof v === "string") {
+    try {
+      v = JSON.parse(v);
+    } catch {
+      throw bad('filter must be a JSON object like {"folder":"cats"}', "filter");
+    }
+  }
+  if (typeof v !== "object" || v === null || Array.isArray(v))
+    throw bad("filter must be an object of key → scalar", "filter");
+  const out: Record<string, FilterValue> = {};
+  for (const [key, x] of Object.entries(v)) {
+    if (x !== null && !["string", "number", "boolean"].includes(typeof x))
+      throw bad(`filter.${key} must be a string, number, boolean or null`, "filter");
+    out[key] = x as FilterValue;
+  }
+  return out;
+}
+
+function parseList(value: unknown, name: string): string[] | undefined {
+  if (value === undefined || value === null || value === "") return undefined;
+  const items = Array.isArray(value) ? value : String(value).split(",");
+  if (!items.every((s) => typeof s === "string")) throw bad(`${name} must be strings`, name);
+  const list = (items as string[]).map((s) => s.trim()).filter((s) => s !== "");
+  return list.length > 0 ? list : undefined;
+}
+
+function parseEmbedding(value: unknown): number[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || !value.every((x) => typeof x === "number"))
+    throw bad("embedding must be an array of numbers", "embedding");
+  return value as number[];
+}
+
+function fromFields(fields: Record<string, unknown>, image?: Uint8Array): ParsedQuery {
+  const q: ParsedQuery = {};
+  if (typeof fields.text === "string") q.text = fields.text;
+  else if (fields.text !== undefined) throw bad("text must be a string", "text");
+  const embedding = parseEmbedding(fields.embedding);
+  if (embedding) q.embedding = embedding;
+  if (image) q.image = image;
+  const k = parseInt1(fields.k, "k", MAX_K);
+  if (k !== undefined) q.k = k;
+  const topK = parseInt1(fields.topK ?? fields.top_k, "topK", MAX_K);
+  if (topK !== undefined) q.topK = topK;
+  const filter = parseFilter(fields.filter);
+  if (filter) q.filter = filter;
+  const labels = parseList(fields.labels, "labels");
+  if (labels) q.labels = labels;
+  const templates = parseList(fields.templates, "templates");
+  if (templates) q.templates = templates;
+  return q;
+}
+
+/**
+ * Reads a query from JSON (`{text|embedding, k, filter, labels, templates}`), multipart form data
+ * (an `image` file plus the same fields, `filter` as JSON text), or a raw image body
+ * (`image/*` or `application/octet-stream`, the other fields in the query string).
+ */
+export async function parseQuery(c: Context): Promise<ParsedQuery> {
+  const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type === "application/json") {
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      throw bad("the body is not valid JSON", "body");
+    }
+    if (typeof body !== "object" || body === null || Array.isArray(body))
+      throw bad("the JSON body must be an object", "body");
+    return fromFields(body as Record<string, unknown>);
+  }
+  if (type === "multipart/form-data") {
+    const form = await c.req.parseBody();
+    const file = form.image;
+    const image = file instanceof File ? new Uint8Array(await file.arrayBuffer()) : undefined;
+    if (file !== undefined && !image) throw bad("the image field must be a file", "image");
+    return fromFields(form as Record<string, unknown>, image);
+  }
+  if (type.startsWith("image/") || type === "application/octet-stream") {
+    const image = new Uint8Array(await c.req.arrayBuffer());
+    if (image.length === 0) throw bad("empty image body", "image");
+    return fromFields(c.req.query(), image);
+  }
+  throw new HttpError(
+    415,
+    "UNSUPPORTED_MEDIA_TYPE",
+    `content-type ${JSON.stringify(type)} not accepted: send application/json, multipart/form-data or image bytes`,
+  );
+}

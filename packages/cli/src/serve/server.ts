@@ -1,0 +1,92 @@
+import type { AddressInfo } from "node:net";
+import { type ImageInput, loadHeadFile } from "@clipkit/backend-node";
+import type { LoadedClipModel, ZeroShotHead } from "@clipkit/core";
+import { type ServerType, serve } from "@hono/node-server";
+import { createServeApp } from "./app.js";
+import { IndexHolder } from "./index-holder.js";
+import { Limiter, type LimiterOptions } from "./limiter.js";
+
+/** Options of {@link startServer}. */
+export interface StartServerOptions extends LimiterOptions {
+  indexPath: string;
+  /** Opens the model (called once; released on close). */
+  openModel: () => Promise<LoadedClipModel<ImageInput>>;
+  headPath?: string;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  token?: string;
+  maxBodyBytes: number;
+  /** Hot reload on atomic replacement of the index file (default true). */
+  watch?: boolean;
+  log: (line: string) => void;
+  onReload?: (generation: number) => void;
+}
+
+/** A running server. */
+export interface RunningServer {
+  readonly url: string;
+  readonly holder: IndexHolder;
+  /** Stops accepting, lets in-flight requests finish, releases the model. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Loads the index and the model and listens. Used by `clipkit serve` and by tests (port 0). The
+ * index is loaded first: a bad index path fails before the (slower) model load.
+ */
+export async function startServer(o: StartServerOptions): Promise<RunningServer> {
+  const holder = await IndexHolder.open(o.indexPath, {
+    watch: o.watch ?? true,
+    log: o.log,
+    ...(o.onReload ? { onReload: o.onReload } : {}),
+  });
+  let model: LoadedClipModel<ImageInput>;
+  try {
+    model = await o.openModel();
+  } catch (error) {
+    holder.close();
+    throw error;
+  }
+  let head: ZeroShotHead | undefined;
+  try {
+    if (o.headPath) head = await loadHeadFile(o.headPath, { space: model.space });
+  } catch (error) {
+    holder.close();
+    await model.release();
+    throw error;
+  }
+  const limiter = new Limiter(o);
+  const { app } = createServeApp({
+    model,
+    holder,
+    limiter,
+    maxBodyBytes: o.maxBodyBytes,
+    log: o.log,
+    ...(head ? { head } : {}),
+    ...(o.token ? { token: o.token } : {}),
+  });
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: o.host, port: o.port }, () => resolve(s));
+    s.once("error", reject);
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${address.port}`,
+    holder,
+    close() {
+      closing ??= (async () => {
+        holder.close();
+        // Stop accepting; idle keep-alive sockets are closed so close() can finish.
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        if ("closeIdleConnections" in server) server.closeIdleConnections();
+        await limiter.close();
+        await stopped;
+        await model.release();
+      })();
+      return closing;
+    },
+  };
+}
