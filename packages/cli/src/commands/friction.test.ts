@@ -100,8 +100,31 @@ describe("runtime flags on every model command", () => {
   it("say clearly when --model is neither a folder nor a hub id", async () => {
     const r = await run(["classify", IMAGES[0]!, "--model", "no/such/folder", "--labels", "a,b"]);
     expect(r.stderr).toMatch(/MODEL_FILE_MISSING.*neither a folder nor a hub id/);
-    const hub = await run(["index", IMAGES[0]!, "--model", "openai/clip-vit-base-patch32", "--out", index()]);
-    expect(hub.stderr).toMatch(/looks like a hub id; clipkit does not download models/);
+    // A hub id is downloaded (tested against the local hub server in download.test.ts); here the
+    // cache is empty and offline, so the message must say so — and no request may leave the test.
+    const saved = { offline: process.env.HF_HUB_OFFLINE, cache: process.env.HF_HUB_CACHE };
+    process.env.HF_HUB_OFFLINE = "1";
+    process.env.HF_HUB_CACHE = join(dir, "empty-hub-cache");
+    try {
+      const hub = await run([
+        "index",
+        IMAGES[0]!,
+        "--model",
+        "openai/clip-vit-base-patch32",
+        "--out",
+        index(),
+      ]);
+      expect(hub.code).toBe(1);
+      expect(hub.stderr).toMatch(/openai\/clip-vit-base-patch32@main: offline .* has no snapshot/);
+    } finally {
+      for (const [k, v] of [
+        ["HF_HUB_OFFLINE", saved.offline],
+        ["HF_HUB_CACHE", saved.cache],
+      ] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   });
 });
 
