@@ -3,8 +3,8 @@ import { ClipkitError } from "../errors.js";
 import { sigmoid, softmax } from "../math/softmax.js";
 import { topK } from "../math/topk.js";
 import type { Scoring } from "../model/types.js";
-import type { Classification, ClassifyOptions } from "../zeroshot/classify.js";
-import type { OodReason } from "../zeroshot/ood.js";
+import { type Classification, type ClassifyOptions, thresholdsFor } from "../zeroshot/classify.js";
+import { oodFromDistribution } from "../zeroshot/ood.js";
 import { matmulABt } from "./gemm.js";
 import type { FitScore } from "./metrics.js";
 
@@ -183,7 +183,7 @@ export class AdaptedHead {
     const cos = matmulABt(x, this.prototypes, n, c, this.space.dim) as Float64Array;
     const requested = options.mode ?? "auto";
     const mode = requested === "auto" ? (this.adapter.multiLabel ? "sigmoid" : "softmax") : requested;
-    const thresholds = this.thresholds(options, mode);
+    const thresholds = thresholdsFor(this.labels, options, mode);
     const k = options.topK ?? (thresholds ? c : 5);
     if (!Number.isInteger(k) || k < 1) throw bad(`topK must be a positive integer, got ${k}`, "topK");
     const out: Classification[] = [];
@@ -209,53 +209,18 @@ export class AdaptedHead {
     return out;
   }
 
-  private thresholds(options: ClassifyOptions, mode: string): Float64Array | undefined {
-    const { threshold, classThresholds } = options;
-    if (threshold === undefined && classThresholds === undefined) return undefined;
-    if (mode === "softmax") {
-      throw bad(
-        "thresholds need independent per-class scores; softmax scores compete (use mode 'sigmoid' or 'cosine')",
-        "threshold",
-      );
-    }
-    const t = new Float64Array(this.labels.length).fill(threshold ?? Number.NEGATIVE_INFINITY);
-    for (const [label, value] of Object.entries(classThresholds ?? {})) {
-      const i = this.labels.indexOf(label);
-      if (i < 0) throw bad(`classThresholds names unknown label ${JSON.stringify(label)}`, "classThresholds");
-      t[i] = value;
-    }
-    return t;
-  }
-
   private ood(
     cos: ArrayLike<number>,
     probs: ArrayLike<number>,
     options: ClassifyOptions,
   ): Classification["ood"] {
-    const n = probs.length;
-    const minCosine = options.ood?.minCosine ?? this.adapter.minCosine;
-    const maxEntropy = options.ood?.maxEntropy ?? 0.9;
-    const minMargin = options.ood?.minMargin ?? 0.02;
     let best = Number.NEGATIVE_INFINITY;
-    let h = 0;
-    let p1 = 0;
-    let p2 = 0;
-    for (let i = 0; i < n; i++) {
-      best = Math.max(best, cos[i]!);
-      const p = probs[i]!;
-      if (p > 0) h -= p * Math.log(p);
-      if (p > p1) {
-        p2 = p1;
-        p1 = p;
-      } else if (p > p2) p2 = p;
-    }
-    const entropy = n > 1 ? h / Math.log(n) : 0;
-    const margin = n > 1 ? p1 - p2 : 1;
-    const reasons: OodReason[] = [];
-    if (best < minCosine) reasons.push("low-cosine");
-    if (entropy > maxEntropy) reasons.push("flat-distribution");
-    if (n > 1 && margin < minMargin) reasons.push("small-margin");
-    return { flagged: reasons.length > 0, reasons, bestCosine: best, entropy, margin };
+    for (let i = 0; i < cos.length; i++) best = Math.max(best, cos[i]!);
+    return oodFromDistribution(best, probs, {
+      minCosine: options.ood?.minCosine ?? this.adapter.minCosine,
+      maxEntropy: options.ood?.maxEntropy ?? 0.9,
+      minMargin: options.ood?.minMargin ?? 0.02,
+    });
   }
 }
 

@@ -86,7 +86,16 @@ function resolveScoring(
   return { mode, scale, bias };
 }
 
-function thresholdsFor(head: ZeroShotHead, options: ClassifyOptions, mode: string): Float64Array | undefined {
+/**
+ * Per-class multi-label thresholds from `threshold` / `classThresholds` (shared by zero-shot and
+ * adapted heads); undefined when neither is given. Softmax scores compete, so thresholds need
+ * `sigmoid` or `cosine` mode (`INVALID_ARGUMENT` otherwise, or for an unknown label).
+ */
+export function thresholdsFor(
+  labels: readonly string[],
+  options: ClassifyOptions,
+  mode: string,
+): Float64Array | undefined {
   const { threshold, classThresholds } = options;
   if (threshold === undefined && classThresholds === undefined) return undefined;
   if (mode === "softmax") {
@@ -95,9 +104,9 @@ function thresholdsFor(head: ZeroShotHead, options: ClassifyOptions, mode: strin
       "threshold",
     );
   }
-  const t = new Float64Array(head.labels.length).fill(threshold ?? Number.NEGATIVE_INFINITY);
+  const t = new Float64Array(labels.length).fill(threshold ?? Number.NEGATIVE_INFINITY);
   for (const [label, value] of Object.entries(classThresholds ?? {})) {
-    const i = head.labels.indexOf(label);
+    const i = labels.indexOf(label);
     if (i < 0) throw bad(`classThresholds names unknown label ${JSON.stringify(label)}`, "classThresholds");
     t[i] = value;
   }
@@ -115,7 +124,7 @@ export function classifyEmbeddings(
 ): Classification[] {
   const cos = head.cosines(embeddings);
   const { mode, scale, bias } = resolveScoring(head, options);
-  const thresholds = thresholdsFor(head, options, mode);
+  const thresholds = thresholdsFor(head.labels, options, mode);
   const n = head.labels.length;
   const k = options.topK ?? (thresholds ? n : 5);
   if (!Number.isInteger(k) || k < 1) throw bad(`topK must be a positive integer, got ${k}`, "topK");

@@ -60,11 +60,28 @@ export function outOfDomainSignal(
     exps[i] = Math.exp(scale * (cosines[i]! - best));
     sum += exps[i]!;
   }
+  const probs = new Float64Array(n);
+  for (let i = 0; i < n; i++) probs[i] = exps[i]! / sum;
+  return oodFromDistribution(best, probs, { minCosine, maxEntropy, minMargin });
+}
+
+/**
+ * The shared rule behind every head's OOD signal: given the best class cosine and a probability
+ * distribution over the classes, flag a low best cosine, a flat distribution (normalised entropy)
+ * or a small top-1/top-2 margin. Zero-shot heads pass softmax(logitScale · cos); adapted heads
+ * their own class probabilities.
+ */
+export function oodFromDistribution(
+  bestCosine: number,
+  probs: ArrayLike<number>,
+  limits: Required<OodOptions>,
+): OodSignal {
+  const n = probs.length;
   let h = 0;
   let p1 = 0;
   let p2 = 0;
   for (let i = 0; i < n; i++) {
-    const p = exps[i]! / sum;
+    const p = probs[i]!;
     if (p > 0) h -= p * Math.log(p);
     if (p > p1) {
       p2 = p1;
@@ -74,8 +91,8 @@ export function outOfDomainSignal(
   const entropy = n > 1 ? h / Math.log(n) : 0;
   const margin = n > 1 ? p1 - p2 : 1;
   const reasons: OodReason[] = [];
-  if (best < minCosine) reasons.push("low-cosine");
-  if (entropy > maxEntropy) reasons.push("flat-distribution");
-  if (n > 1 && margin < minMargin) reasons.push("small-margin");
-  return { flagged: reasons.length > 0, reasons, bestCosine: best, entropy, margin };
+  if (bestCosine < limits.minCosine) reasons.push("low-cosine");
+  if (entropy > limits.maxEntropy) reasons.push("flat-distribution");
+  if (n > 1 && margin < limits.minMargin) reasons.push("small-margin");
+  return { flagged: reasons.length > 0, reasons, bestCosine, entropy, margin };
 }
