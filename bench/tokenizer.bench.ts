@@ -12,11 +12,16 @@
  * Prints texts/s for a cold pass (fresh tokenizer, empty caches) and warm passes (medians over the
  * rounds), the ratios, and how many texts each tokenizer encodes exactly like the reference.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { gunzipSync } from "node:zlib";
 import { clipTokenizerJsonFromMerges, createTokenizer, type Tokenizer } from "@clipkit/core";
 import { CLIPTokenizer, PreTrainedTokenizer } from "@huggingface/transformers";
+import {
+  GOLDEN_KINDS,
+  type TokenizerGolden,
+  tokenizerFixture,
+} from "../packages/core/src/tokenizer/test-data.js";
 
 const DATA = new URL("../packages/core/test-data/", import.meta.url);
 
@@ -116,39 +121,13 @@ function suite(title: string, reference: string, cases: Case[], peers: Peer[]): 
   }
 }
 
-function readMaybeGzipped(path: string): unknown {
-  const gz = new URL(`${path}.gz`, DATA);
-  const text = existsSync(gz)
-    ? gunzipSync(readFileSync(gz)).toString("utf8")
-    : readFileSync(new URL(path, DATA), "utf8");
-  return JSON.parse(text);
-}
-
 // Agreement with Python transformers on every golden kind, ids truncated to the golden maxLength.
 function kinds(texts: string[]): void {
   console.log("\nAgreement with Python transformers (test-data/tokenizers), ids with truncation\n");
   console.log("| tokenizer.json | clipkit | transformers.js 4.3.1 |");
   console.log("|---|---:|---:|");
-  for (const kind of [
-    "clip",
-    "siglip",
-    "t5-nfkc",
-    "gpt2",
-    "roberta",
-    "qwen2",
-    "llama",
-    "gemma",
-    "xlmr",
-    "bert",
-    "openai-gpt",
-    "bpe-components",
-  ]) {
-    const json = readMaybeGzipped(`tokenizers/${kind}/tokenizer.json`) as Record<string, unknown>;
-    const config = readMaybeGzipped(`tokenizers/${kind}/tokenizer_config.json`) as Record<string, unknown>;
-    const golden = readMaybeGzipped(`tokenizers/${kind}/golden.json`) as {
-      maxLength: number;
-      ids: number[][];
-    };
+  for (const kind of GOLDEN_KINDS) {
+    const { json, config, golden } = tokenizerFixture(kind);
     const ours = createTokenizer(json, config);
     let theirs: ((text: string) => number[]) | undefined;
     try {
@@ -192,9 +171,15 @@ suite("CLIP BPE", "openai/CLIP", readJson("clip-tokenizer-golden.json").cases, [
 
 const corpus = (readJson("tokenizers/texts.json") as { texts: string[] }).texts;
 // The tokenizer.json Python transformers' CLIPTokenizer saves (ByteLevel use_regex: true), and its ids.
-const hfClipJson = readMaybeGzipped("tokenizers/clip/tokenizer.json") as Record<string, unknown>;
-const hfClipConfig = readJson("tokenizers/clip/tokenizer_config.json") as Record<string, unknown>;
-const clipGolden = readMaybeGzipped("tokenizers/clip/golden.json") as { ids: number[][] };
+const {
+  json: hfClipJson,
+  config: hfClipConfig,
+  golden: clipGolden,
+} = tokenizerFixture("clip") as {
+  json: Record<string, unknown>;
+  config: Record<string, unknown>;
+  golden: TokenizerGolden;
+};
 suite(
   "CLIP BPE, golden corpus (transformers' tokenizer.json)",
   "transformers",

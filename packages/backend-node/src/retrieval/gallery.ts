@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import {
   type AddOptions,
   ClipkitError,
@@ -7,6 +7,7 @@ import {
   type ImageEmbedder,
   isClipkitError,
 } from "@clipkit/core";
+import { DEFAULT_MAX_FILE_BYTES, readImageFile } from "../image/read.js";
 
 /** Metadata stored with each gallery image. */
 export interface GalleryMetadata extends Record<string, unknown> {
@@ -92,26 +93,6 @@ export function contentId(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex").slice(0, 32);
 }
 
-const DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024;
-
-/** Reads a regular file under a size limit; anything else is a reported failure, never a hang. */
-async function readBounded(path: string, maxBytes: number): Promise<Uint8Array> {
-  const info = await stat(path);
-  if (!info.isFile()) {
-    throw new ClipkitError("IO_FAILED", `${path} is not a regular file`, { details: { path } });
-  }
-  if (info.size > maxBytes) {
-    throw new ClipkitError(
-      "IMAGE_TOO_LARGE",
-      `${path} has ${info.size} bytes, more than the ${maxBytes} allowed`,
-      {
-        details: { path, bytes: info.size, maxBytes },
-      },
-    );
-  }
-  return readFile(path);
-}
-
 const recordedPaths = (m: GalleryMetadata | undefined): string[] =>
   m === undefined ? [] : Array.isArray(m.paths) && m.paths.length > 0 ? [...m.paths] : [m.path];
 
@@ -149,7 +130,7 @@ export async function updateGallery(
   for (const path of [...paths].sort()) {
     if (options.signal?.aborted) throw new ClipkitError("ABORTED", "gallery indexing was aborted");
     try {
-      const id = contentId(await readBounded(path, maxBytes));
+      const id = contentId(await readImageFile(path, maxBytes));
       const at = found.get(id);
       if (at) at.push(path);
       else found.set(id, [path]);
@@ -223,7 +204,7 @@ async function embedBatch(
   signal: AbortSignal | undefined,
 ): Promise<number> {
   const load = async (items: { id: string; paths: string[] }[]) => {
-    const bytes = await Promise.all(items.map((f) => readBounded(f.paths[0]!, maxBytes)));
+    const bytes = await Promise.all(items.map((f) => readImageFile(f.paths[0]!, maxBytes)));
     const e = await model.embedImages(bytes, signal ? { signal } : {});
     index.add(
       items.map((f) => f.id),
