@@ -24,7 +24,7 @@ const images =
         .map((f) => join(fixture, "images", f));
 
 const captioner = await loadCaptioner(modelDir);
-console.log(`layout: ${captioner.layout}\n`);
+console.log(`layout: ${captioner.family}\n`);
 
 // 1. Greedy, all images in one batch.
 const started = performance.now();

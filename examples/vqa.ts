@@ -21,7 +21,7 @@ const questions = argQuestion ? [argQuestion] : ["what color is the shape?", "wh
 
 for (const dir of models) {
   const vqa = await loadVqa(dir);
-  console.log(`\n${dir.split("/").at(-1)} (${vqa.layout})`);
+  console.log(`\n${dir.split("/").at(-1)} (${vqa.family})`);
 
   // 1. Streamed answer.
   process.stdout.write(`  Q: ${questions[0]}\n  A:`);

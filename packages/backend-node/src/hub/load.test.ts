@@ -65,7 +65,7 @@ describe("loaders accept hub ids", () => {
     const cache = await freshCache();
     const c = await loadCaptioner("clipkit/captioner", { hub: hub(cache) });
     try {
-      expect(c.layout).toBe("encoder-decoder");
+      expect(c.family).toBe("encoder-decoder");
       const snap = join(cache, "models--clipkit--captioner", "snapshots", COMMITS.captioner, "onnx");
       expect((await readdir(snap)).sort()).toEqual(["decoder_model_merged.onnx", "encoder_model.onnx"]);
     } finally {

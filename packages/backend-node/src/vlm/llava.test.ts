@@ -2,11 +2,11 @@ import { join } from "node:path";
 import {
   type GenerationOptions,
   loadVlmModel,
-  preprocessBatch,
+  type PixelData,
   type RawImage,
   runVlm,
-  tensor,
   type VlmModel,
+  type VlmRequest,
 } from "@clipkit/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeFiles } from "../files/index.js";
@@ -29,18 +29,25 @@ describe("LLaVA (tiny LlavaForConditionalGeneration fixture) against transformer
   afterAll(async () => {
     await model?.release();
   });
-  const run = (file: string, prompt: readonly number[], o: GenerationOptions) =>
-    runVlm(model, [images.get(file)!], [prompt], o).then((r) => r[0]!);
+  // Every reference prompt is asked as a question (the caption prompt included): the test below
+  // checks clipkit tokenizes each to the ids LlavaProcessor produced.
+  const request = (file: string, prompt: string): VlmRequest => ({
+    kind: "question",
+    images: [images.get(file)!],
+    question: prompt,
+  });
+  const run = (file: string, prompt: string, o: GenerationOptions) =>
+    runVlm(model, [request(file, prompt)], o).then((r) => r[0]!);
 
   it("preprocesses like CLIPImageProcessor and runs the three graphs to transformers' logits", async () => {
-    expect(model.layout).toBe("llava");
+    expect(model.family).toBe("llava");
     for (const im of ref.images) {
-      const batch = preprocessBatch([images.get(im.file)!], model.preprocess);
-      expect(maxDiff(batch.data, im.pixel_values), im.file).toBeLessThan(1e-6);
       for (const [prompt, p] of Object.entries(im.prompts)) {
+        const prepared = model.prepare(request(im.file, prompt), 0);
+        expect(maxDiff((prepared.data as PixelData).pixels, im.pixel_values), im.file).toBeLessThan(1e-6);
         // clipkit feeds one placeholder; transformers' processor repeats it per image feature.
-        expect(model.promptPositions(p.prompt_ids), prompt).toBe(p.input_ids.length);
-        const lm = await model.start(tensor("float32", batch.data, batch.dims), [p.prompt_ids], true);
+        expect(prepared.positions, prompt).toBe(p.input_ids.length);
+        const lm = await model.start([prepared], true);
         const { logits } = await lm.next(null);
         expect(maxDiff(logits, p.last_logits), `${im.file} ${prompt}`).toBeLessThan(1e-4);
       }
@@ -51,14 +58,14 @@ describe("LLaVA (tiny LlavaForConditionalGeneration fixture) against transformer
     let exact = 0;
     for (const im of ref.images) {
       for (const [prompt, p] of Object.entries(im.prompts)) {
-        expectSequences((await run(im.file, p.prompt_ids, {})).sequences, p.greedy, `${im.file} ${prompt}`);
-        const beam = await run(im.file, p.prompt_ids, { numBeams: 3 });
+        expectSequences((await run(im.file, prompt, {})).sequences, p.greedy, `${im.file} ${prompt}`);
+        const beam = await run(im.file, prompt, { numBeams: 3 });
         expectSequences(beam.sequences, p.beam3, `${im.file} ${prompt} beam3`);
         exact += 2;
       }
-      const caption = im.prompts[ref.caption_prompt]!.prompt_ids;
       for (const c of ref.cases) {
-        expectSequences((await run(im.file, caption, toOptions(c))).sequences, im.results[c.name]!, c.name);
+        const [r] = await runVlm(model, [{ kind: "caption", images: [images.get(im.file)!] }], toOptions(c));
+        expectSequences(r!.sequences, im.results[c.name]!, c.name);
         exact++;
       }
     }
@@ -69,7 +76,7 @@ describe("LLaVA (tiny LlavaForConditionalGeneration fixture) against transformer
 
   it("tokenizes prompts as LlavaProcessor does (Llama SentencePiece BPE, BOS once) and answers as generate()", async () => {
     for (const [prompt, p] of Object.entries(ref.images[0]!.prompts)) {
-      const ids = model.promptIds(prompt === ref.caption_prompt ? undefined : prompt);
+      const ids = model.prepare(request(ref.images[0]!.file, prompt), 0).ids;
       expect(ids, prompt).toEqual(p.prompt_ids);
     }
     const vqa = await loadVqa(llavaDir, { backend: { intraOpThreads: 1 } });
@@ -90,7 +97,7 @@ describe("LLaVA (tiny LlavaForConditionalGeneration fixture) against transformer
     for (const im of ref.images.slice(0, 3)) {
       const p = im.prompts[ref.caption_prompt]!;
       for (const numBeams of [1, 3]) {
-        const plain = await run(im.file, p.prompt_ids, { numBeams, useCache: false });
+        const plain = await run(im.file, ref.caption_prompt, { numBeams, useCache: false });
         expectSequences(plain.sequences, numBeams === 1 ? p.greedy : p.beam3, `${im.file} no cache`);
       }
     }
@@ -98,29 +105,24 @@ describe("LLaVA (tiny LlavaForConditionalGeneration fixture) against transformer
 
   it("left-pads prompts of different lengths in one batch, as sequential runs", async () => {
     const im = ref.images[1]!;
-    const prompts = Object.values(im.prompts);
-    expect(new Set(prompts.map((p) => p.prompt_ids.length)).size).toBeGreaterThan(1);
-    const image = images.get(im.file)!;
+    const prompts = Object.keys(im.prompts);
+    expect(new Set(Object.values(im.prompts).map((p) => p.prompt_ids.length)).size).toBeGreaterThan(1);
     const many = await runVlm(
       model,
-      prompts.map(() => image),
-      prompts.map((p) => p.prompt_ids),
+      prompts.map((p) => request(im.file, p)),
       { maxNewTokens: 12 },
     );
     for (const [i, p] of prompts.entries()) {
-      const single = await run(im.file, p.prompt_ids, { maxNewTokens: 12 });
+      const single = await run(im.file, p, { maxNewTokens: 12 });
       expect(many[i]!.tokens).toEqual(single.tokens);
     }
-    const all = ref.images.map((x) => images.get(x.file)!);
-    const caption = ref.images[0]!.prompts[ref.caption_prompt]!.prompt_ids;
     const batch = await runVlm(
       model,
-      all,
-      all.map(() => caption),
+      ref.images.map((x) => request(x.file, ref.caption_prompt)),
       { numBeams: 2 },
     );
     for (const [i, x] of ref.images.entries()) {
-      expect(batch[i]!.tokens).toEqual((await run(x.file, caption, { numBeams: 2 })).tokens);
+      expect(batch[i]!.tokens).toEqual((await run(x.file, ref.caption_prompt, { numBeams: 2 })).tokens);
     }
   });
 
@@ -135,7 +137,7 @@ describe("LLaVA (tiny LlavaForConditionalGeneration fixture) against transformer
         let same = 0;
         for (const im of ref.images) {
           const p = im.prompts[ref.caption_prompt]!;
-          const [r] = await runVlm(variant, [images.get(im.file)!], [p.prompt_ids], {});
+          const [r] = await runVlm(variant, [request(im.file, ref.caption_prompt)], {});
           if (JSON.stringify(r!.tokens) === JSON.stringify(p.greedy[0]!.ids)) same++;
         }
         expect(same, dtype).toBe(ref.images.length);

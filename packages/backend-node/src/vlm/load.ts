@@ -3,7 +3,6 @@
  * onnxruntime-node and accept image paths, bytes or decoded pixels.
  */
 import {
-  type Captioner,
   ClipkitError,
   createCaptioner,
   createVqa,
@@ -15,7 +14,6 @@ import {
   type StreamChunk,
   type VlmGenerateOptions,
   type VlmLoadOptions,
-  type Vqa,
 } from "@clipkit/core";
 import { nodeFiles } from "../files/index.js";
 import { type HubOptions, resolveModelSource } from "../hub/index.js";
@@ -86,7 +84,8 @@ async function inChunks<T, R>(
 
 /** A captioner that takes image paths, bytes or pixels. */
 export interface NodeCaptioner {
-  readonly layout: Captioner["layout"];
+  /** The model family (`"encoder-decoder"`, `"llava"`, …). */
+  readonly family: string;
   caption(images: readonly ImageInput[], options?: VlmGenerateOptions): Promise<GenerationResult[]>;
   captionStream(images: readonly ImageInput[], options?: GenerationOptions): AsyncGenerator<StreamChunk>;
   release(): Promise<void>;
@@ -94,7 +93,8 @@ export interface NodeCaptioner {
 
 /** A VQA model that takes image paths, bytes or pixels. */
 export interface NodeVqa {
-  readonly layout: Vqa["layout"];
+  /** The model family (`"encoder-decoder"`, `"llava"`, …). */
+  readonly family: string;
   ask(image: ImageInput, question: string, options?: VlmGenerateOptions): Promise<GenerationResult>;
   askMany(
     items: readonly { image: ImageInput; question: string }[],
@@ -131,7 +131,7 @@ export async function loadCaptioner(source: string, options: LoadVlmOptions = {}
         }),
     );
   return {
-    layout: core.layout,
+    family: core.family,
     caption,
     captionStream: (images, o) => iterate<StreamChunk>((emit) => caption(images, { ...o, onChunk: emit })),
     release: () => core.release(),
@@ -143,7 +143,7 @@ export async function loadVqa(source: string, options: LoadVlmOptions = {}): Pro
   const core = await createVqa(await loadOptions(source, options));
   const decode = (i: ImageInput) => decodeImage(i, options.decode);
   return {
-    layout: core.layout,
+    family: core.family,
     ask: async (image, question, o) => core.ask(await decode(image), question, o),
     askMany: (items, o) =>
       inChunks(

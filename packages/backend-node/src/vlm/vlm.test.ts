@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { copyFile, cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isClipkitError, loadVlmModel, preprocessBatch, tensor, type VlmModel } from "@clipkit/core";
+import { isClipkitError, loadVlmModel, type PixelData, tensor, type VlmModel } from "@clipkit/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeFiles } from "../files/index.js";
 import { decodeImage } from "../image/index.js";
@@ -50,13 +50,13 @@ describe("encoder-decoder captioner (tiny ViT-GPT2 fixture)", () => {
     });
     try {
       for (const im of capRef.images) {
-        const batch = preprocessBatch([await decodeImage(imagePath(im.file))], model.preprocess);
-        expect(maxDiff(batch.data, im.pixel_values), im.file).toBeLessThan(1e-6);
-        const lm = await model.start(
-          tensor("float32", batch.data, batch.dims),
-          [model.promptIds(undefined)],
-          true,
+        const prepared = model.prepare(
+          { kind: "caption", images: [await decodeImage(imagePath(im.file))] },
+          0,
         );
+        expect(maxDiff((prepared.data as PixelData).pixels, im.pixel_values), im.file).toBeLessThan(1e-6);
+        expect(prepared.ids).toEqual([capRef.decoder_start_token_id]);
+        const lm = await model.start([prepared], true);
         const { logits } = await lm.next(null);
         expect(maxDiff(logits, im.first_logits), `${im.file} logits`).toBeLessThan(1e-4);
       }
@@ -66,7 +66,7 @@ describe("encoder-decoder captioner (tiny ViT-GPT2 fixture)", () => {
   });
 
   it("generates transformers' generate() ids token for token in every decoding case", async () => {
-    expect(cap.layout).toBe("encoder-decoder");
+    expect(cap.family).toBe("encoder-decoder");
     let exact = 0;
     for (const im of capRef.images) {
       for (const c of capRef.cases) {

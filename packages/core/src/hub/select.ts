@@ -1,6 +1,6 @@
 /**
  * Which files of a repo a load needs, decided by core's own resolvers (`resolveClipLayout`,
- * `detectVlmLayout`) run over the repo listing: the download selects exactly what the loader
+ * `detectVlmFamily`) run over the repo listing: the download selects exactly what the loader
  * will open, never the 20 graph variants a hub export carries.
  */
 import type { ModelFiles } from "../backend/session.js";
@@ -8,7 +8,8 @@ import { isClipkitError } from "../errors.js";
 import type { ModelDtype } from "../model/dtype.js";
 import { checkExternalLocation, externalDataLocations } from "../model/external-data.js";
 import { type GraphFile, resolveClipLayout } from "../model/resolve.js";
-import { detectVlmLayout } from "../vlm/layout.js";
+import { openVlmFolder } from "../vlm/folder.js";
+import { detectVlmFamily } from "../vlm/model.js";
 
 /** What the files are for: a CLIP/SigLIP model, a captioner/VQA model, or whichever the config says. */
 export type HubModelKind = "clip" | "vlm" | "auto";
@@ -17,7 +18,7 @@ export type HubModelKind = "clip" | "vlm" | "auto";
 export interface HubSelection {
   /** Default `"auto"`: `config.json`'s `model_type` clip/siglip → `"clip"`, otherwise `"vlm"`. */
   kind?: HubModelKind;
-  /** CLIP/SigLIP weight format (default `"fp32"`); captioners load the fp32 graph names. */
+  /** Weight format (default `"fp32"`). */
   dtype?: ModelDtype;
   /** CLIP/SigLIP: force split or combined graphs. */
   layout?: "split" | "combined";
@@ -34,6 +35,10 @@ export const CONFIG_FILES = [
   "tokenizer.json",
   "tokenizer_config.json",
   "special_tokens_map.json",
+  "chat_template.json",
+  "chat_template.jinja",
+  "added_tokens.json",
+  "open_clip_config.json",
 ] as const;
 
 // Name-based external data (`X.onnx_data`, `X.onnx_data_1`… from the resolver, and torch's
@@ -50,12 +55,9 @@ async function modelType(files: ModelFiles): Promise<string | undefined> {
   }
 }
 
-async function vlmGraphs(files: ModelFiles): Promise<string[]> {
-  const layout = await detectVlmLayout(files);
-  const paths =
-    layout.kind === "encoder-decoder"
-      ? [layout.encoder, layout.decoder]
-      : [layout.vision, layout.embed, layout.decoder];
+async function vlmGraphs(files: ModelFiles, dtype: ModelDtype | undefined): Promise<string[]> {
+  const folder = await openVlmFolder(files, dtype, { generationConfig: false });
+  const paths = await (await detectVlmFamily(folder)).graphs(folder);
   const out: string[] = [];
   for (const p of paths) {
     out.push(p);
@@ -79,7 +81,7 @@ export async function selectModelFiles(files: ModelFiles, selection: HubSelectio
     const type = await modelType(files);
     kind = type === "clip" || type === "siglip" ? "clip" : "vlm";
   }
-  if (kind === "vlm") return [...configs, ...(await vlmGraphs(files))];
+  if (kind === "vlm") return [...configs, ...(await vlmGraphs(files, selection.dtype))];
   const layout = await resolveClipLayout(files, {
     ...(selection.dtype ? { dtype: selection.dtype } : {}),
     ...(selection.layout ? { prefer: selection.layout } : {}),

@@ -14,6 +14,7 @@ import {
   runDecoderStep,
 } from "../generation/kv-cache.js";
 import type { LogitsModel } from "../generation/types.js";
+import { needTensors } from "./folder.js";
 import { int64Rows, onesInt64 } from "./tensors.js";
 
 /** Loaded sessions of an encoder-decoder folder. */
@@ -26,18 +27,9 @@ export interface EncoderDecoderSessions {
 
 /** Checks the graphs have the inputs and outputs this layout needs. */
 export function checkEncoderDecoder(s: EncoderDecoderSessions): void {
-  const need = (session: InferenceSession, label: string, names: string[], kind: "inputs" | "outputs") => {
-    for (const n of names) {
-      if (!session[kind].some((v) => v.name === n)) {
-        throw new ClipkitError("MODEL_TENSOR_MISSING", `${label}: graph has no ${kind.slice(0, -1)} "${n}"`, {
-          details: { file: label, tensor: n },
-        });
-      }
-    }
-  };
-  need(s.encoder, s.labels.encoder, ["pixel_values"], "inputs");
-  need(s.decoder, s.labels.decoder, ["input_ids", "encoder_hidden_states"], "inputs");
-  need(s.decoder, s.labels.decoder, ["logits"], "outputs");
+  needTensors(s.encoder, s.labels.encoder, ["pixel_values"], "inputs");
+  needTensors(s.decoder, s.labels.decoder, ["input_ids", "encoder_hidden_states"], "inputs");
+  needTensors(s.decoder, s.labels.decoder, ["logits"], "outputs");
 }
 
 /**

@@ -1,6 +1,31 @@
-export { type Captioner, createCaptioner } from "./captioner.js";
+export { type Captioner, type CaptionOptions, createCaptioner } from "./captioner.js";
 export { parseVlmConfig, type VlmConfig } from "./config.js";
-export { detectVlmLayout, type VlmLayout } from "./layout.js";
-export { loadVlmModel, type VlmLoadOptions, type VlmModel } from "./model.js";
+export { VLM_FAMILIES } from "./families.js";
+export type {
+  ChatContent,
+  ChatMessage,
+  PreparedRequest,
+  VlmFamily,
+  VlmFolder,
+  VlmModel,
+  VlmRequest,
+  VlmRequestKind,
+} from "./family.js";
+export {
+  firstOnnxStem,
+  generationDefaults,
+  hasOnnxStem,
+  loadPreprocessConfig,
+  loadVlmTokenizer,
+  needTensors,
+  onnxStem,
+  openSession,
+  openVlmFolder,
+  readImageProcessorConfig,
+  readJson,
+} from "./folder.js";
+export { detectVlmFamily, loadVlmModel } from "./model.js";
+export type { VlmLoadOptions } from "./options.js";
+export { type PixelData, requestPixels, stackPixels } from "./pixels.js";
 export { type GeneratedText, type GenerationResult, runVlm, type VlmGenerateOptions } from "./run.js";
 export { createVqa, type Vqa, type VqaItem } from "./vqa.js";

@@ -9,6 +9,7 @@ import { expectTensor, tensor, toFloat32 } from "../backend/tensor.js";
 import { ClipkitError } from "../errors.js";
 import { describeKvCache, KvCache, type KvShapeHints, runDecoderStep } from "../generation/kv-cache.js";
 import type { LogitsModel } from "../generation/types.js";
+import { needTensors } from "./folder.js";
 import { int64Rows } from "./tensors.js";
 
 /** Loaded sessions of a LLaVA-style folder. */
@@ -21,19 +22,10 @@ export interface LlavaSessions {
 
 /** Checks the graphs have the inputs and outputs this layout needs. */
 export function checkLlava(s: LlavaSessions): void {
-  const need = (session: InferenceSession, label: string, names: string[], kind: "inputs" | "outputs") => {
-    for (const n of names) {
-      if (!session[kind].some((v) => v.name === n)) {
-        throw new ClipkitError("MODEL_TENSOR_MISSING", `${label}: graph has no ${kind.slice(0, -1)} "${n}"`, {
-          details: { file: label, tensor: n },
-        });
-      }
-    }
-  };
-  need(s.vision, s.labels.vision, ["pixel_values"], "inputs");
-  need(s.embed, s.labels.embed, ["input_ids"], "inputs");
-  need(s.decoder, s.labels.decoder, ["inputs_embeds", "attention_mask"], "inputs");
-  need(s.decoder, s.labels.decoder, ["logits"], "outputs");
+  needTensors(s.vision, s.labels.vision, ["pixel_values"], "inputs");
+  needTensors(s.embed, s.labels.embed, ["input_ids"], "inputs");
+  needTensors(s.decoder, s.labels.decoder, ["inputs_embeds", "attention_mask"], "inputs");
+  needTensors(s.decoder, s.labels.decoder, ["logits"], "outputs");
 }
 
 async function embed(s: LlavaSessions, rows: readonly (readonly number[])[]): Promise<Float32Array> {

@@ -1,16 +1,15 @@
 /**
- * Runs one generation over a batch of images for the captioner and VQA front-ends: option
- * resolution, prompt-length checks, batching, decoding to text, stop strings and streaming.
+ * Runs generations for the captioner, VQA and chat front-ends, whatever the family: request
+ * preparation, prompt-length checks, batching by the family's batch key, decoding to text, stop
+ * strings, streaming and the family's structured post-processing.
  */
 import { ClipkitError, wrapError } from "../errors.js";
 import { generate } from "../generation/generate.js";
 import { resolveGenerationOptions } from "../generation/options.js";
 import { type StreamChunk, TextDeltas } from "../generation/stream.js";
 import type { GeneratedSequence, GenerationOptions, ResolvedGenerationOptions } from "../generation/types.js";
-import { preprocessBatch } from "../image/preprocess.js";
-import type { RawImage } from "../image/types.js";
-import { pixelTensor } from "./encoder-decoder.js";
-import type { VlmModel } from "./model.js";
+import type { PreparedRequest, VlmModel, VlmRequest } from "./family.js";
+import { unsupportedKind } from "./pixels.js";
 
 /** Generation options plus a per-token callback. */
 export interface VlmGenerateOptions extends GenerationOptions {
@@ -28,9 +27,11 @@ export interface GeneratedText {
   readonly score?: number;
 }
 
-/** The result for one image: the best text and all `numReturnSequences` candidates. */
+/** The result for one request: the best text and all `numReturnSequences` candidates. */
 export interface GenerationResult extends GeneratedText {
   readonly sequences: readonly GeneratedText[];
+  /** The family's structured reading of the best text (e.g. Florence-2 boxes), when it has one. */
+  readonly structured?: unknown;
 }
 
 function toText(model: VlmModel, seq: GeneratedSequence, o: ResolvedGenerationOptions): GeneratedText {
@@ -46,46 +47,48 @@ function toText(model: VlmModel, seq: GeneratedSequence, o: ResolvedGenerationOp
     : { text, tokens: seq.tokens, score: seq.score };
 }
 
-/**
- * Generates for `images[i]` with `prompts[i]`. Prompts that cannot share a batch (different
- * lengths on an encoder-decoder without attention mask) run as separate batches.
- */
-export async function runVlm(
-  model: VlmModel,
-  images: readonly RawImage[],
-  prompts: readonly (readonly number[])[],
-  options: VlmGenerateOptions = {},
-): Promise<GenerationResult[]> {
-  if (images.length === 0) {
+function prepareAll(model: VlmModel, requests: readonly VlmRequest[]): PreparedRequest[] {
+  if (requests.length === 0) {
     throw new ClipkitError("INVALID_ARGUMENT", "at least one image is required", {
       details: { argument: "images" },
     });
   }
-  const longest = Math.max(...prompts.map((p) => model.promptPositions(p)));
+  return requests.map((r, i) => {
+    if (!model.kinds.includes(r.kind)) unsupportedKind(model.family, r, i);
+    return model.prepare(r, i);
+  });
+}
+
+/**
+ * Generates one result per request, in input order. Requests the family cannot batch together
+ * (different `batchKey`s) run as separate batches. Fails with `PROMPT_INVALID` when a prompt plus
+ * `maxNewTokens` exceeds the model's positions, and `GENERATION_FAILED` wrapping inference errors.
+ */
+export async function runVlm(
+  model: VlmModel,
+  requests: readonly VlmRequest[],
+  options: VlmGenerateOptions = {},
+): Promise<GenerationResult[]> {
+  const prepared = prepareAll(model, requests);
+  const longest = Math.max(...prepared.map((p) => p.positions));
   const o = resolveGenerationOptions(options, model.defaults, longest);
   const limit = model.config.maxPositions;
-  prompts.forEach((p, i) => {
-    const needed = model.promptPositions(p) + o.maxNewTokens;
-    if (limit !== undefined && needed > limit) {
+  prepared.forEach((p, i) => {
+    if (limit !== undefined && p.positions + o.maxNewTokens > limit) {
       throw new ClipkitError(
         "PROMPT_INVALID",
-        `prompt ${i} takes ${model.promptPositions(p)} positions; with maxNewTokens ${o.maxNewTokens} that exceeds the model's ${limit}`,
-        { details: { argument: `prompts[${i}]`, positions: model.promptPositions(p), limit } },
+        `prompt ${i} takes ${p.positions} positions; with maxNewTokens ${o.maxNewTokens} that exceeds the model's ${limit}`,
+        { details: { argument: `prompts[${i}]`, positions: p.positions, limit } },
       );
     }
   });
-  const groups = new Map<number, number[]>();
-  prompts.forEach((p, i) => {
-    const key = model.layout === "llava" ? 0 : p.length;
-    groups.set(key, [...(groups.get(key) ?? []), i]);
+  const groups = new Map<string, number[]>();
+  prepared.forEach((p, i) => {
+    groups.set(p.batchKey, [...(groups.get(p.batchKey) ?? []), i]);
   });
-  const results = new Array<GenerationResult>(images.length);
+  const results = new Array<GenerationResult>(requests.length);
+  const decode = (ids: readonly number[]) => model.tokenizer.decode(ids);
   for (const indices of groups.values()) {
-    const batch = preprocessBatch(
-      indices.map((i) => images[i]!),
-      model.preprocess,
-    );
-    const decode = (ids: readonly number[]) => model.tokenizer.decode(ids);
     const deltas = new Map<number, TextDeltas>();
     const emit = (row: number, input: number, token: number) => {
       if (!options.onChunk) return;
@@ -96,16 +99,13 @@ export async function runVlm(
       }
       options.onChunk({ input: indices[input]!, token, text: d.push(token) });
     };
+    const batch = indices.map((i) => prepared[i]!);
     let sequences: GeneratedSequence[][];
     try {
-      const lm = await model.start(
-        pixelTensor(batch.data, batch.dims),
-        indices.map((i) => prompts[i]!),
-        o.useCache,
-      );
+      const lm = await model.start(batch, o.useCache);
       sequences = await generate(
         lm,
-        indices.map((i) => prompts[i]!),
+        batch.map((b) => b.ids),
         o,
         { onToken: ({ input, row, token }) => emit(row, input, token), decode },
       );
@@ -115,7 +115,14 @@ export async function runVlm(
     sequences.forEach((seqs, k) => {
       const texts = seqs.map((s) => toText(model, s, o));
       if (o.numBeams > 1) for (const t of seqs[0]!.tokens) emit(k, k, t);
-      results[indices[k]!] = { ...texts[0]!, sequences: texts };
+      const request = requests[indices[k]!]!;
+      const best = texts[0]!;
+      const structured = model.postprocess?.(best.text, best.tokens, request);
+      results[indices[k]!] = {
+        ...best,
+        sequences: texts,
+        ...(structured === undefined ? {} : { structured }),
+      };
     });
   }
   return results;

@@ -1,11 +1,12 @@
-/** `createVqa`: visual question answering for both VLM layouts. */
+/** `createVqa`: visual question answering for every VLM family. */
 
 import { ClipkitError } from "../errors.js";
 import { iterate, type StreamChunk } from "../generation/stream.js";
 import type { GenerationOptions } from "../generation/types.js";
 import type { RawImage } from "../image/types.js";
 import type { Tokenizer } from "../tokenizer/types.js";
-import { loadVlmModel, type VlmLoadOptions } from "./model.js";
+import { loadVlmModel } from "./model.js";
+import type { VlmLoadOptions } from "./options.js";
 import { type GenerationResult, runVlm, type VlmGenerateOptions } from "./run.js";
 
 /** One image-question pair. */
@@ -16,11 +17,12 @@ export interface VqaItem {
 
 /** A loaded VQA model. */
 export interface Vqa {
-  readonly layout: "encoder-decoder" | "llava";
+  /** The model family (`"encoder-decoder"`, `"llava"`, …). */
+  readonly family: string;
   readonly tokenizer: Tokenizer;
   /** Answers one question about one image. */
   ask(image: RawImage, question: string, options?: VlmGenerateOptions): Promise<GenerationResult>;
-  /** Answers several pairs; LLaVA prompts of different lengths share one left-padded batch. */
+  /** Answers several pairs; prompts of different lengths share a batch where the family allows. */
   askMany(items: readonly VqaItem[], options?: VlmGenerateOptions): Promise<GenerationResult[]>;
   /** Streams the answer's tokens and text deltas. */
   askStream(image: RawImage, question: string, options?: GenerationOptions): AsyncGenerator<StreamChunk>;
@@ -37,22 +39,21 @@ function checkQuestion(question: unknown, i: number): string {
 }
 
 /**
- * Loads a VQA model. Encoder-decoder models get the question as decoder prefix (through
- * `questionTemplate`); LLaVA models get it in `promptTemplate` after the image.
+ * Loads a VQA model of any registered family. Encoder-decoder models get the question as decoder
+ * prefix (through `questionTemplate`); LLaVA models get it in `promptTemplate` after the image.
  */
 export async function createVqa(options: VlmLoadOptions): Promise<Vqa> {
   const model = await loadVlmModel(options);
   const askMany = (items: readonly VqaItem[], o?: VlmGenerateOptions) =>
     runVlm(
       model,
-      items.map((x) => x.image),
-      items.map((x, i) => model.promptIds(checkQuestion(x.question, i))),
+      items.map((x, i) => ({ kind: "question", images: [x.image], question: checkQuestion(x.question, i) })),
       o,
     );
   const ask = async (image: RawImage, question: string, o?: VlmGenerateOptions) =>
     (await askMany([{ image, question }], o))[0]!;
   return {
-    layout: model.layout,
+    family: model.family,
     tokenizer: model.tokenizer,
     ask,
     askMany,

@@ -1,0 +1,10 @@
+/**
+ * The registry of VLM families, most specific first: `loadVlmModel` takes the first whose
+ * `matches` accepts the folder. A new family is one module under families/ and one entry here.
+ */
+
+import { encoderDecoderFamily } from "./families/encoder-decoder.js";
+import { llavaFamily } from "./families/llava.js";
+import type { VlmFamily } from "./family.js";
+
+export const VLM_FAMILIES: readonly VlmFamily[] = [llavaFamily, encoderDecoderFamily];
