@@ -10,6 +10,18 @@ process.on("SIGINT", () => {
   controller.abort();
 });
 
-main(process.argv.slice(2), { signal: controller.signal }).then((code) => {
+// Non-terminal progress lines come every 10 s by default; CI logs may want them more or less often.
+const interval = process.env.CLIPKIT_PROGRESS_INTERVAL_MS;
+const progressIntervalMs = interval !== undefined && /^\d+$/.test(interval) ? Number(interval) : undefined;
+if (interval !== undefined && progressIntervalMs === undefined) {
+  process.stderr.write(
+    `clipkit: ignoring CLIPKIT_PROGRESS_INTERVAL_MS=${interval} (expected milliseconds, e.g. 2000)\n`,
+  );
+}
+
+main(process.argv.slice(2), {
+  signal: controller.signal,
+  ...(progressIntervalMs === undefined ? {} : { progressIntervalMs }),
+}).then((code) => {
   process.exitCode = code;
 });

@@ -1,0 +1,106 @@
+/**
+ * Ctrl-C on the real process: `clipkit index` run as a child process gets a SIGINT from the OS
+ * while it embeds, saves a checkpoint, says so, exits 130, and the next run resumes from it. (The
+ * in-process test in commands/friction.test.ts aborts the signal directly; this one checks the bin
+ * wires SIGINT to it.)
+ */
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadIndexFile } from "@clipkit/backend-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCliCaptured as run } from "./util/test-io.js";
+
+const FIXTURES = fileURLToPath(new URL("../../../fixtures/models/", import.meta.url));
+const CLIP = join(FIXTURES, "tiny-clip");
+
+/** A 16×16 24-bit BMP whose colours depend on `seed`, so every file has its own content hash. */
+function bmp(seed: number): Buffer {
+  const w = 16;
+  const h = 16;
+  const pixels = w * h * 3;
+  const out = Buffer.alloc(54 + pixels);
+  out.write("BM", 0, "latin1");
+  out.writeUInt32LE(54 + pixels, 2);
+  out.writeUInt32LE(54, 10);
+  out.writeUInt32LE(40, 14);
+  out.writeInt32LE(w, 18);
+  out.writeInt32LE(h, 22);
+  out.writeUInt16LE(1, 26);
+  out.writeUInt16LE(24, 28);
+  out.writeUInt32LE(pixels, 34);
+  for (let i = 0; i < w * h; i++) {
+    out[54 + 3 * i] = (seed * 37 + i) & 255;
+    out[55 + 3 * i] = (seed * 11 + 3 * i) & 255;
+    out[56 + 3 * i] = (seed * 5) & 255;
+  }
+  return out;
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "clipkit-sigint-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("clipkit index and a real SIGINT", () => {
+  it("saves a checkpoint, says so, exits 130, and the next run resumes", async () => {
+    // Enough files that the run is still embedding when the signal lands.
+    const photos = join(dir, "photos");
+    await mkdir(photos);
+    for (let i = 0; i < 40; i++) await writeFile(join(photos, `${i}.bmp`), bmp(i));
+    const out = join(dir, "interrupted.ckidx");
+    const bin = fileURLToPath(new URL("./bin.ts", import.meta.url));
+    const child = spawn(
+      process.execPath,
+      [
+        "--conditions=@clipkit/source",
+        "--import",
+        "tsx",
+        bin,
+        "index",
+        photos,
+        "--model",
+        CLIP,
+        "--out",
+        out,
+        "--batch-size",
+        "1",
+      ],
+      { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CLIPKIT_PROGRESS_INTERVAL_MS: "0" } },
+    );
+    let stderr = "";
+    let signalled = false;
+    child.stderr.on("data", (d) => {
+      stderr += String(d);
+      // The first progress line with at least two images done: interrupt like a user would.
+      if (!signalled && /images embedded ([2-9]|\d\d)\/40/.test(stderr)) {
+        signalled = true;
+        child.kill("SIGINT");
+      }
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    try {
+      expect(await exited).toBe(130);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+    expect(signalled, stderr).toBe(true);
+    expect(stderr).toContain("clipkit: stopping at a safe point");
+    const saved =
+      /saved a checkpoint of (\d+) images to .*interrupted\.ckidx \(was 0\); re-run the same command to resume/.exec(
+        stderr,
+      );
+    expect(saved, stderr).not.toBeNull();
+    const kept = Number(saved![1]);
+    expect(kept).toBeGreaterThanOrEqual(2);
+    expect(kept).toBeLessThan(40);
+    expect((await loadIndexFile(out)).index.size()).toBe(kept);
+    const again = await run(["index", photos, "--model", CLIP, "--out", out, "--json"]);
+    expect(JSON.parse(again.stdout)).toMatchObject({ size: 40, added: 40 - kept, unchanged: kept });
+  }, 120_000);
+});
