@@ -1,0 +1,170 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadVlmModel, type RawImage, runVlm, type VlmModel, type VlmRequest } from "@clipkit/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { nodeFiles } from "../files/index.js";
+import { decodeImage } from "../image/index.js";
+import { nodeBackend } from "../session/index.js";
+import { expectSequences, fixtures, maxDiff, type RefSeq } from "./golden-cases.js";
+
+// Written by tools/fixtures/florence2/build.py from transformers' Florence2Processor,
+// Florence2ForConditionalGeneration.generate() and post_process_generation.
+const dir = join(fixtures, "tiny-florence2");
+const root = join(fixtures, "..", "..");
+
+interface FlorenceSeq extends RefSeq {
+  decoded: string;
+  parsed: unknown;
+}
+interface FlorenceRef {
+  generate: { max_new_tokens: number };
+  image_seq_length: number;
+  images: {
+    file: string;
+    size: [number, number];
+    trained: boolean;
+    pixel_values: number[];
+    tasks: {
+      task: string;
+      text: string | null;
+      prompt: string;
+      input_ids: number[];
+      greedy: FlorenceSeq[];
+      beam3: FlorenceSeq[];
+    }[];
+  }[];
+  prompts: { input: string; prompt: string; ids: number[] }[];
+}
+const ref = JSON.parse(readFileSync(join(dir, "reference.json"), "utf8")) as FlorenceRef;
+
+/** What clipkit's Florence-2 family keeps for one prepared request. */
+interface PreparedData {
+  pixels: Float32Array;
+  encoderIds: number[];
+}
+
+const request = (image: RawImage, task: string, text: string | null): VlmRequest =>
+  text === null ? { kind: "task", images: [image], task } : { kind: "task", images: [image], task, text };
+
+describe("Florence-2 (tiny Florence2ForConditionalGeneration fixture) against transformers", () => {
+  let model: VlmModel;
+  const images = new Map<string, RawImage>();
+  beforeAll(async () => {
+    model = await loadVlmModel({ backend: nodeBackend({ intraOpThreads: 1 }), files: nodeFiles(dir) });
+    for (const im of ref.images) images.set(im.file, await decodeImage(join(root, im.file)));
+  });
+  afterAll(async () => {
+    await model?.release();
+  });
+
+  it("is detected as Florence-2 and knows its tasks", () => {
+    expect(model.family).toBe("florence2");
+    expect(model.kinds).toEqual(["task", "caption"]);
+    for (const t of ["<CAPTION>", "<DETAILED_CAPTION>", "<MORE_DETAILED_CAPTION>", "<OCR>", "<OD>"])
+      expect(model.tasks).toContain(t);
+    expect(model.tasks).toContain("<CAPTION_TO_PHRASE_GROUNDING>");
+  });
+
+  it("preprocesses and tokenizes every task prompt as Florence2Processor", () => {
+    for (const im of ref.images) {
+      for (const c of im.tasks) {
+        const p = model.prepare(request(images.get(im.file)!, c.task, c.text), 0);
+        const data = p.data as PreparedData;
+        expect(maxDiff(data.pixels, im.pixel_values), im.file).toBeLessThan(1e-5);
+        // transformers puts image_seq_length <image> placeholders before <s> prompt </s>.
+        expect(data.encoderIds, `${im.file} ${c.task}`).toEqual(c.input_ids.slice(ref.image_seq_length));
+        expect(c.input_ids.length - data.encoderIds.length).toBe(ref.image_seq_length);
+      }
+    }
+    const pixel = images.get(ref.images[0]!.file)!;
+    for (const c of ref.prompts) {
+      const task = model.tasks.find((t) => c.input.startsWith(t));
+      const r: VlmRequest =
+        task === undefined
+          ? { kind: "caption", images: [pixel], prompt: c.input }
+          : { kind: "task", images: [pixel], task, text: c.input.slice(task.length) };
+      expect((model.prepare(r, 0).data as PreparedData).encoderIds, c.input).toEqual(c.ids);
+    }
+  });
+
+  it("generates transformers' ids token for token for every task, greedy and beam 3, and parses them the same", async () => {
+    const o = { maxNewTokens: ref.generate.max_new_tokens };
+    let exact = 0;
+    for (const im of ref.images) {
+      const image = images.get(im.file)!;
+      for (const c of im.tasks) {
+        const r = request(image, c.task, c.text);
+        const label = `${im.file} ${c.task}`;
+        const [greedy] = await runVlm(model, [r], { ...o, numBeams: 1 });
+        expectSequences(greedy!.sequences, c.greedy, label);
+        expect(greedy!.structured, label).toEqual(c.greedy[0]!.parsed);
+        const [beam] = await runVlm(model, [r], { ...o, numBeams: 3, numReturnSequences: 3 });
+        expectSequences(beam!.sequences, c.beam3, `${label} beam3`);
+        beam!.sequences.forEach((s, i) => {
+          expect(model.tokenizer.decode(s.tokens, { skipSpecialTokens: false })).toBe(c.beam3[i]!.decoded);
+          expect(model.postprocess!(s.text, s.tokens, r), `${label} beam ${i}`).toEqual(c.beam3[i]!.parsed);
+        });
+        exact += 2;
+      }
+    }
+    expect(exact).toBe(ref.images.length * 6 * 2);
+  });
+
+  it("boxes come out in pixels of the original picture", async () => {
+    const im = ref.images.find((i) => i.file.endsWith("coffee.jpg"))!;
+    const [r] = await runVlm(model, [request(images.get(im.file)!, "<OD>", null)], { maxNewTokens: 40 });
+    const od = r!.structured as { bboxes: number[][]; labels: string[] };
+    expect(od.labels.length).toBeGreaterThan(0);
+    for (const [x0, y0, x1, y1] of od.bboxes) {
+      expect(x0!).toBeLessThanOrEqual(x1!);
+      expect(y0!).toBeLessThanOrEqual(y1!);
+      expect(x1!).toBeLessThanOrEqual(im.size[0]);
+      expect(y1!).toBeLessThanOrEqual(im.size[1]);
+    }
+  });
+
+  it("batches several pictures and tasks, with and without the KV cache, to the same ids", async () => {
+    const cases = ref.images.flatMap((im) =>
+      im.tasks
+        .filter((c) => c.task === "<OD>" || c.task === "<CAPTION>")
+        .map((c) => ({ r: request(images.get(im.file)!, c.task, c.text), want: c.greedy })),
+    );
+    const got = await runVlm(
+      model,
+      cases.map((c) => c.r),
+      { maxNewTokens: ref.generate.max_new_tokens },
+    );
+    for (const [i, g] of got.entries()) expectSequences(g.sequences, cases[i]!.want, `batched ${i}`);
+    const c = cases[1]!;
+    const [noCache] = await runVlm(model, [c.r], {
+      maxNewTokens: ref.generate.max_new_tokens,
+      useCache: false,
+    });
+    expectSequences(noCache!.sequences, c.want, "no cache");
+  });
+
+  it("maps a plain caption request to <CAPTION>", async () => {
+    const im = ref.images[1]!;
+    const image = images.get(im.file)!;
+    const want = im.tasks.find((c) => c.task === "<CAPTION>")!;
+    const [r] = await runVlm(model, [{ kind: "caption", images: [image] }], { maxNewTokens: 40 });
+    expectSequences(r!.sequences, want.greedy, "caption");
+    expect(r!.structured).toBe(want.greedy[0]!.parsed);
+  });
+
+  it("rejects what Florence-2 cannot answer, naming the argument", () => {
+    const image = images.get(ref.images[0]!.file)!;
+    expect(() => model.prepare({ kind: "question", images: [image], question: "why?" }, 2)).toThrow(
+      /requests\[2\].*"task" and "caption"/,
+    );
+    expect(() => model.prepare({ kind: "task", images: [image], task: "<NOPE>" }, 0)).toThrow(
+      /unknown Florence-2 task/,
+    );
+    expect(() => model.prepare({ kind: "task", images: [image, image], task: "<OD>" }, 1)).toThrow(
+      /exactly one image/,
+    );
+    expect(() =>
+      model.prepare({ kind: "task", images: [image], task: "<CAPTION_TO_PHRASE_GROUNDING>" }, 0),
+    ).toThrow(/needs a text input/);
+  });
+});

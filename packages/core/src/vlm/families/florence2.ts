@@ -1,0 +1,207 @@
+/**
+ * Florence-2 (`Florence2ForConditionalGeneration`: DaViT vision tower + BART encoder-decoder), one
+ * model for many tasks chosen by a task token (`<CAPTION>`, `<OD>`, `<CAPTION_TO_PHRASE_GROUNDING>`
+ * + a caption, …). Processing follows transformers' `Florence2Processor`: the task token becomes
+ * its prompt, the encoder reads the image features followed by `<s>` prompt `</s>`, and the answer
+ * is parsed by `post_process_generation` (boxes in pixels of the original image).
+ * Hub layout: onnx-community/Florence-2-base(-ft) / -large(-ft) (transformers.js).
+ */
+import type { InferenceSession } from "../../backend/session.js";
+import { ClipkitError } from "../../errors.js";
+import { parsePreprocessorConfig } from "../../image/config.js";
+import { preprocessBatch } from "../../image/preprocess.js";
+import { parseVlmConfig } from "../config.js";
+import type { PreparedRequest, VlmFamily, VlmFolder, VlmModel, VlmRequest } from "../family.js";
+import {
+  generationDefaults,
+  loadVlmTokenizer,
+  needTensors,
+  onnxStem,
+  openSession,
+  readImageProcessorConfig,
+  readJson,
+} from "../folder.js";
+import type { VlmLoadOptions } from "../model.js";
+import { type Florence2Input, type Florence2Sessions, startFlorence2 } from "./florence2-session.js";
+import {
+  FLORENCE2_TASKS,
+  type Florence2ParseConfig,
+  florence2Prompt,
+  parseFlorence2Answer,
+  parseFlorence2Config,
+} from "./florence2-tasks.js";
+
+const STEMS = {
+  vision: "vision_encoder",
+  embed: "embed_tokens",
+  encoder: "encoder_model",
+  decoder: "decoder_model_merged",
+} as const;
+
+/** Family-private data of a prepared request. */
+interface Florence2Data extends Florence2Input {
+  readonly task: string;
+}
+
+function isFlorence2(folder: VlmFolder): boolean {
+  return (
+    folder.modelType === "florence2" || folder.architectures.includes("Florence2ForConditionalGeneration")
+  );
+}
+
+/** The task a request runs (`"caption"` → `<CAPTION>`) and the prompt text transformers builds. */
+function taskOf(request: VlmRequest, index: number): { task: string; prompt: string } {
+  if (request.kind === "task") {
+    return {
+      task: request.task,
+      prompt: florence2Prompt(request.task, request.text, `requests[${index}].task`),
+    };
+  }
+  if (request.kind === "caption") {
+    // A free prompt goes to the encoder as written (Florence2Processor does the same).
+    if (request.prompt !== undefined) return { task: "<CAPTION>", prompt: request.prompt };
+    return { task: "<CAPTION>", prompt: florence2Prompt("<CAPTION>", undefined) };
+  }
+  throw new ClipkitError(
+    "PROMPT_INVALID",
+    `requests[${index}]: Florence-2 answers "task" and "caption" requests, not "${request.kind}"`,
+    { details: { argument: `requests[${index}].kind`, family: "florence2" } },
+  );
+}
+
+async function load(folder: VlmFolder, options: VlmLoadOptions): Promise<VlmModel> {
+  const { files } = folder;
+  const where = (path: string) => `${files.location}/${path}`;
+  const config = parseVlmConfig(folder.config, where("config.json"));
+  const tokenizer = await loadVlmTokenizer(files);
+  const defaults = generationDefaults(folder, tokenizer);
+  const imageProcessor = await readImageProcessorConfig(files);
+  const preprocess = parsePreprocessorConfig(imageProcessor, { modelType: "florence2" });
+  const processor = (await readJson(files, "processor_config.json", false)) as
+    | Record<string, unknown>
+    | undefined;
+  const parseConfig: Florence2ParseConfig = parseFlorence2Config(processor?.post_processor_config);
+  const start = config.decoderStartTokenId;
+  const bos = tokenizer.bosTokenId;
+  const eos = tokenizer.eosTokenId;
+  if (start === undefined || bos === undefined || eos === undefined) {
+    throw new ClipkitError(
+      "MODEL_CONFIG_INVALID",
+      `${where("config.json")}: Florence-2 needs decoder_start_token_id and the tokenizer's <s> / </s>`,
+      { details: { file: where("config.json") } },
+    );
+  }
+  const paths = {
+    vision: await onnxStem(folder, STEMS.vision),
+    embed: await onnxStem(folder, STEMS.embed),
+    encoder: await onnxStem(folder, STEMS.encoder),
+    decoder: await onnxStem(folder, STEMS.decoder),
+  };
+  const opened: InferenceSession[] = [];
+  const release = async () => {
+    await Promise.all(opened.map((s) => s.release()));
+  };
+  let s: Florence2Sessions;
+  try {
+    s = {
+      vision: await openSession(options, paths.vision, opened),
+      embed: await openSession(options, paths.embed, opened),
+      encoder: await openSession(options, paths.encoder, opened),
+      decoder: await openSession(options, paths.decoder, opened),
+      labels: {
+        vision: where(paths.vision),
+        embed: where(paths.embed),
+        encoder: where(paths.encoder),
+        decoder: where(paths.decoder),
+      },
+    };
+    needTensors(s.vision, s.labels.vision, ["pixel_values"], "inputs");
+    needTensors(s.embed, s.labels.embed, ["input_ids"], "inputs");
+    needTensors(s.encoder, s.labels.encoder, ["inputs_embeds", "attention_mask"], "inputs");
+    needTensors(s.encoder, s.labels.encoder, ["last_hidden_state"], "outputs");
+    needTensors(
+      s.decoder,
+      s.labels.decoder,
+      ["inputs_embeds", "encoder_hidden_states", "encoder_attention_mask"],
+      "inputs",
+    );
+    needTensors(s.decoder, s.labels.decoder, ["logits"], "outputs");
+  } catch (error) {
+    await release();
+    throw error;
+  }
+  // Image features per picture: the vision graph's static axis, else the processor's image_seq_length.
+  const featureAxis = s.vision.outputs[0]?.dims?.[1];
+  const seqLength = (imageProcessor ?? {}) as { image_seq_length?: unknown };
+  const nImage =
+    typeof featureAxis === "number"
+      ? featureAxis
+      : typeof seqLength.image_seq_length === "number"
+        ? seqLength.image_seq_length
+        : undefined;
+  return {
+    family: "florence2",
+    tokenizer,
+    defaults,
+    config,
+    kinds: ["task", "caption"],
+    tasks: Object.keys(FLORENCE2_TASKS),
+    prepare(request, index): PreparedRequest {
+      const { task, prompt } = taskOf(request, index);
+      if (request.images.length !== 1) {
+        throw new ClipkitError(
+          "PROMPT_INVALID",
+          `requests[${index}]: Florence-2 takes exactly one image per request, got ${request.images.length}`,
+          { details: { argument: `requests[${index}].images` } },
+        );
+      }
+      const encoderIds = [
+        bos,
+        ...tokenizer.encode(prompt, { addSpecialTokens: false, truncation: false }),
+        eos,
+      ];
+      const limit = config.maxPositions;
+      if (limit !== undefined && nImage !== undefined && nImage + encoderIds.length > limit) {
+        throw new ClipkitError(
+          "PROMPT_INVALID",
+          `requests[${index}]: the prompt takes ${nImage + encoderIds.length} encoder positions (image included), more than the model's ${limit}`,
+          { details: { argument: `requests[${index}]`, positions: nImage + encoderIds.length, limit } },
+        );
+      }
+      const batch = preprocessBatch(request.images, preprocess);
+      const data: Florence2Data = {
+        pixels: batch.data,
+        pixelDims: batch.dims.slice(1),
+        encoderIds,
+        task,
+      };
+      return { ids: [start], positions: 1, batchKey: `florence2:${encoderIds.length}`, data };
+    },
+    start(batch, useCache) {
+      return startFlorence2(
+        s,
+        batch.map((p) => p.data as Florence2Data),
+        [start],
+        { useCache, hints: config.kv },
+      );
+    },
+    postprocess(_text, tokens, request) {
+      const image = request.images[0];
+      if (image === undefined) return undefined;
+      const task = request.kind === "task" ? request.task : "<CAPTION>";
+      // The parsers read the special tokens (<loc_N>, </s>) that the plain text drops.
+      const raw = tokenizer.decode(tokens, { skipSpecialTokens: false });
+      return parseFlorence2Answer(raw, task, [image.width, image.height], parseConfig);
+    },
+    release,
+  };
+}
+
+/** The Florence-2 family: `model_type` "florence2" with the four transformers.js graphs. */
+export const florence2Family: VlmFamily = {
+  name: "florence2",
+  summary:
+    "florence2 (Florence2ForConditionalGeneration): onnx/vision_encoder + embed_tokens + encoder_model + decoder_model_merged",
+  matches: async (folder) => isFlorence2(folder),
+  load,
+};
