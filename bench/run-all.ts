@@ -20,6 +20,7 @@ const { values } = parseArgs({
 /** Reduced sizes for `--quick`, per benchmark; every flag here is one the benchmark parses. */
 const quickArgs: Record<string, string[]> = {
   embed: ["--rounds", "2"],
+  florence2: ["--rounds", "1"],
   generation: ["--rounds", "3"],
   preprocess: ["--rounds", "5"],
   retrieval: ["--n", "20000", "--queries", "32", "--pg-n", "2000"],
