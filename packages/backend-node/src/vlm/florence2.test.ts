@@ -155,13 +155,13 @@ describe("Florence-2 (tiny Florence2ForConditionalGeneration fixture) against tr
   it("rejects what Florence-2 cannot answer, naming the argument", () => {
     const image = images.get(ref.images[0]!.file)!;
     expect(() => model.prepare({ kind: "question", images: [image], question: "why?" }, 2)).toThrow(
-      /requests\[2\].*"task" and "caption"/,
+      /request 2: a florence2 model does not answer "question"/,
     );
     expect(() => model.prepare({ kind: "task", images: [image], task: "<NOPE>" }, 0)).toThrow(
       /unknown Florence-2 task/,
     );
     expect(() => model.prepare({ kind: "task", images: [image, image], task: "<OD>" }, 1)).toThrow(
-      /exactly one image/,
+      /takes 1 image per prompt, got 2/,
     );
     expect(() =>
       model.prepare({ kind: "task", images: [image], task: "<CAPTION_TO_PHRASE_GROUNDING>" }, 0),

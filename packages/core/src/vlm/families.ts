@@ -4,7 +4,8 @@
  */
 
 import { encoderDecoderFamily } from "./families/encoder-decoder.js";
+import { florence2Family } from "./families/florence2.js";
 import { llavaFamily } from "./families/llava.js";
 import type { VlmFamily } from "./family.js";
 
-export const VLM_FAMILIES: readonly VlmFamily[] = [llavaFamily, encoderDecoderFamily];
+export const VLM_FAMILIES: readonly VlmFamily[] = [florence2Family, llavaFamily, encoderDecoderFamily];

@@ -1,5 +1,17 @@
 export { type Captioner, type CaptionOptions, createCaptioner } from "./captioner.js";
 export { parseVlmConfig, type VlmConfig } from "./config.js";
+export {
+  dequantizeLocation,
+  FLORENCE2_TASKS,
+  type Florence2Answer,
+  type Florence2Boxes,
+  type Florence2ParseConfig,
+  type Florence2QuadBoxes,
+  type Florence2Task,
+  florence2Prompt,
+  parseFlorence2Answer,
+  quantizeLocation,
+} from "./families/florence2-tasks.js";
 export { VLM_FAMILIES } from "./families.js";
 export type {
   ChatContent,

@@ -9,7 +9,6 @@
 import type { InferenceSession } from "../../backend/session.js";
 import { ClipkitError } from "../../errors.js";
 import { parsePreprocessorConfig } from "../../image/config.js";
-import { preprocessBatch } from "../../image/preprocess.js";
 import { parseVlmConfig } from "../config.js";
 import type { PreparedRequest, VlmFamily, VlmFolder, VlmModel, VlmRequest } from "../family.js";
 import {
@@ -21,7 +20,8 @@ import {
   readImageProcessorConfig,
   readJson,
 } from "../folder.js";
-import type { VlmLoadOptions } from "../model.js";
+import type { VlmLoadOptions } from "../options.js";
+import { requestPixels, unsupportedKind } from "../pixels.js";
 import { type Florence2Input, type Florence2Sessions, startFlorence2 } from "./florence2-session.js";
 import {
   FLORENCE2_TASKS,
@@ -31,6 +31,7 @@ import {
   parseFlorence2Config,
 } from "./florence2-tasks.js";
 
+const NAME = "florence2";
 const STEMS = {
   vision: "vision_encoder",
   embed: "embed_tokens",
@@ -62,11 +63,17 @@ function taskOf(request: VlmRequest, index: number): { task: string; prompt: str
     if (request.prompt !== undefined) return { task: "<CAPTION>", prompt: request.prompt };
     return { task: "<CAPTION>", prompt: florence2Prompt("<CAPTION>", undefined) };
   }
-  throw new ClipkitError(
-    "PROMPT_INVALID",
-    `requests[${index}]: Florence-2 answers "task" and "caption" requests, not "${request.kind}"`,
-    { details: { argument: `requests[${index}].kind`, family: "florence2" } },
-  );
+  return unsupportedKind(NAME, request, index);
+}
+
+/** The four graphs of the folder's dtype, in the order vision, embed, encoder, decoder. */
+async function graphs(folder: VlmFolder): Promise<readonly string[]> {
+  return [
+    await onnxStem(folder, STEMS.vision, NAME),
+    await onnxStem(folder, STEMS.embed, NAME),
+    await onnxStem(folder, STEMS.encoder, NAME),
+    await onnxStem(folder, STEMS.decoder, NAME),
+  ];
 }
 
 async function load(folder: VlmFolder, options: VlmLoadOptions): Promise<VlmModel> {
@@ -91,12 +98,8 @@ async function load(folder: VlmFolder, options: VlmLoadOptions): Promise<VlmMode
       { details: { file: where("config.json") } },
     );
   }
-  const paths = {
-    vision: await onnxStem(folder, STEMS.vision),
-    embed: await onnxStem(folder, STEMS.embed),
-    encoder: await onnxStem(folder, STEMS.encoder),
-    decoder: await onnxStem(folder, STEMS.decoder),
-  };
+  const [vision, embed, encoder, decoder] = (await graphs(folder)) as [string, string, string, string];
+  const paths = { vision, embed, encoder, decoder };
   const opened: InferenceSession[] = [];
   const release = async () => {
     await Promise.all(opened.map((s) => s.release()));
@@ -140,7 +143,7 @@ async function load(folder: VlmFolder, options: VlmLoadOptions): Promise<VlmMode
         ? seqLength.image_seq_length
         : undefined;
   return {
-    family: "florence2",
+    family: NAME,
     tokenizer,
     defaults,
     config,
@@ -148,13 +151,7 @@ async function load(folder: VlmFolder, options: VlmLoadOptions): Promise<VlmMode
     tasks: Object.keys(FLORENCE2_TASKS),
     prepare(request, index): PreparedRequest {
       const { task, prompt } = taskOf(request, index);
-      if (request.images.length !== 1) {
-        throw new ClipkitError(
-          "PROMPT_INVALID",
-          `requests[${index}]: Florence-2 takes exactly one image per request, got ${request.images.length}`,
-          { details: { argument: `requests[${index}].images` } },
-        );
-      }
+      const pixels = requestPixels(request, index, preprocess, NAME);
       const encoderIds = [
         bos,
         ...tokenizer.encode(prompt, { addSpecialTokens: false, truncation: false }),
@@ -164,14 +161,13 @@ async function load(folder: VlmFolder, options: VlmLoadOptions): Promise<VlmMode
       if (limit !== undefined && nImage !== undefined && nImage + encoderIds.length > limit) {
         throw new ClipkitError(
           "PROMPT_INVALID",
-          `requests[${index}]: the prompt takes ${nImage + encoderIds.length} encoder positions (image included), more than the model's ${limit}`,
+          `request ${index}: the prompt takes ${nImage + encoderIds.length} encoder positions (image included), more than the model's ${limit}`,
           { details: { argument: `requests[${index}]`, positions: nImage + encoderIds.length, limit } },
         );
       }
-      const batch = preprocessBatch(request.images, preprocess);
       const data: Florence2Data = {
-        pixels: batch.data,
-        pixelDims: batch.dims.slice(1),
+        pixels: pixels.pixels,
+        pixelDims: pixels.dims.slice(1),
         encoderIds,
         task,
       };
@@ -199,9 +195,10 @@ async function load(folder: VlmFolder, options: VlmLoadOptions): Promise<VlmMode
 
 /** The Florence-2 family: `model_type` "florence2" with the four transformers.js graphs. */
 export const florence2Family: VlmFamily = {
-  name: "florence2",
+  name: NAME,
   summary:
-    "florence2 (Florence2ForConditionalGeneration): onnx/vision_encoder + embed_tokens + encoder_model + decoder_model_merged",
+    "Florence-2 (model_type florence2): onnx/vision_encoder + onnx/embed_tokens + onnx/encoder_model + onnx/decoder_model_merged",
   matches: async (folder) => isFlorence2(folder),
+  graphs,
   load,
 };
