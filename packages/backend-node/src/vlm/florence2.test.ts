@@ -57,6 +57,15 @@ describe("Florence-2 (tiny Florence2ForConditionalGeneration fixture) against tr
     await model?.release();
   });
 
+  it("has a fixture whose answers depend on the picture", () => {
+    for (const task of ["<CAPTION>", "<OD>", "<OCR>"]) {
+      const answers = ref.images
+        .filter((im) => im.trained)
+        .map((im) => im.tasks.find((c) => c.task === task)!.greedy[0]!.decoded);
+      expect(new Set(answers).size, task).toBe(answers.length);
+    }
+  });
+
   it("is detected as Florence-2 and knows its tasks", () => {
     expect(model.family).toBe("florence2");
     expect(model.kinds).toEqual(["task", "caption"]);
