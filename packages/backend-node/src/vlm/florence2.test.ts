@@ -6,6 +6,7 @@ import { nodeFiles } from "../files/index.js";
 import { decodeImage } from "../image/index.js";
 import { nodeBackend } from "../session/index.js";
 import { expectSequences, fixtures, maxDiff, type RefSeq } from "./golden-cases.js";
+import { loadCaptioner } from "./load.js";
 
 // Written by tools/fixtures/florence2/build.py from transformers' Florence2Processor,
 // Florence2ForConditionalGeneration.generate() and post_process_generation.
@@ -159,6 +160,24 @@ describe("Florence-2 (tiny Florence2ForConditionalGeneration fixture) against tr
     const [r] = await runVlm(model, [{ kind: "caption", images: [image] }], { maxNewTokens: 40 });
     expectSequences(r!.sequences, want.greedy, "caption");
     expect(r!.structured).toBe(want.greedy[0]!.parsed);
+  });
+
+  it("reads a caption prompt as Florence2Processor reads text, and loadCaptioner captions with <CAPTION>", async () => {
+    const im = ref.images[2]!;
+    const image = images.get(im.file)!;
+    const od = im.tasks.find((c) => c.task === "<OD>")!;
+    const [r] = await runVlm(model, [{ kind: "caption", images: [image], prompt: "<OD>" }], {
+      maxNewTokens: 40,
+    });
+    expectSequences(r!.sequences, od.greedy, "caption prompt <OD>");
+    expect(r!.structured).toEqual(od.greedy[0]!.parsed);
+    const captioner = await loadCaptioner(dir, { backend: { intraOpThreads: 1 } });
+    try {
+      const [c] = await captioner.caption([join(root, im.file)], { maxNewTokens: 40 });
+      expect(c!.tokens).toEqual(im.tasks.find((t) => t.task === "<CAPTION>")!.greedy[0]!.ids);
+    } finally {
+      await captioner.release();
+    }
   });
 
   it("rejects what Florence-2 cannot answer, naming the argument", () => {

@@ -9,6 +9,7 @@ export {
   type Florence2QuadBoxes,
   type Florence2Task,
   florence2Prompt,
+  florence2PromptFromText,
   parseFlorence2Answer,
   quantizeLocation,
 } from "./families/florence2-tasks.js";

@@ -5,6 +5,7 @@ import {
   dequantizeLocation,
   FLORENCE2_TASKS,
   florence2Prompt,
+  florence2PromptFromText,
   LOCATION_BINS,
   parseFlorence2Answer,
   parseFlorence2Config,
@@ -88,6 +89,13 @@ describe("Florence-2 prompts and answers", () => {
       if (task === undefined) continue; // a plain prompt passes through unchanged
       expect(florence2Prompt(task, c.input.slice(task.length)), c.input).toBe(c.prompt);
     }
+  });
+
+  it("reads free-form prompts as _construct_prompts: task tokens expanded, plain text unchanged", () => {
+    for (const c of ref.prompts) expect(florence2PromptFromText(c.input).prompt, c.input).toBe(c.prompt);
+    expect(florence2PromptFromText("<OD>").task).toBe("<OD>");
+    expect(florence2PromptFromText("a plain prompt").task).toBeUndefined();
+    expect(() => florence2PromptFromText("<OD> please")).toThrow(/only content/);
   });
 
   it("rejects unknown tasks, missing and unexpected inputs", () => {

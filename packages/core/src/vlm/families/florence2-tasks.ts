@@ -109,6 +109,37 @@ export function florence2Prompt(task: string, text: string | undefined, argument
   return spec.prompt.replace("{input}", pyStrip(text));
 }
 
+/**
+ * A free-form prompt as `Florence2Processor._construct_prompts` reads it: a task token inside it is
+ * expanded (a task without input must then be the whole prompt, `PROMPT_INVALID` otherwise; a task
+ * with input takes the rest of the text as its input), other text passes through unchanged.
+ * Returns the task found (`undefined` for plain text) and the prompt.
+ */
+export function florence2PromptFromText(
+  text: string,
+  argument = "prompt",
+): { task: string | undefined; prompt: string } {
+  for (const [task, spec] of Object.entries(FLORENCE2_TASKS)) {
+    if (spec.takesInput || !text.includes(task)) continue;
+    if (text !== task) {
+      throw new ClipkitError(
+        "PROMPT_INVALID",
+        `Florence-2 task ${task} should be the only content of the prompt`,
+        {
+          details: { argument, task },
+        },
+      );
+    }
+    return { task, prompt: spec.prompt };
+  }
+  for (const [task, spec] of Object.entries(FLORENCE2_TASKS)) {
+    if (spec.takesInput && text.includes(task)) {
+      return { task, prompt: spec.prompt.replace("{input}", pyStrip(text.replaceAll(task, ""))) };
+    }
+  }
+  return { task: undefined, prompt: text };
+}
+
 /** An image size in pixels, `[width, height]` (transformers' `image_size`). */
 export type ImageSize = readonly [width: number, height: number];
 

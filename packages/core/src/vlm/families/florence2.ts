@@ -27,6 +27,7 @@ import {
   FLORENCE2_TASKS,
   type Florence2ParseConfig,
   florence2Prompt,
+  florence2PromptFromText,
   parseFlorence2Answer,
   parseFlorence2Config,
 } from "./florence2-tasks.js";
@@ -59,9 +60,11 @@ function taskOf(request: VlmRequest, index: number): { task: string; prompt: str
     };
   }
   if (request.kind === "caption") {
-    // A free prompt goes to the encoder as written (Florence2Processor does the same).
-    if (request.prompt !== undefined) return { task: "<CAPTION>", prompt: request.prompt };
-    return { task: "<CAPTION>", prompt: florence2Prompt("<CAPTION>", undefined) };
+    if (request.prompt === undefined)
+      return { task: "<CAPTION>", prompt: florence2Prompt("<CAPTION>", undefined) };
+    // A prompt is read as Florence2Processor reads text: task tokens expanded, free text as written.
+    const found = florence2PromptFromText(request.prompt, `requests[${index}].prompt`);
+    return { task: found.task ?? "<CAPTION>", prompt: found.prompt };
   }
   return unsupportedKind(NAME, request, index);
 }
@@ -184,7 +187,8 @@ async function load(folder: VlmFolder, options: VlmLoadOptions): Promise<VlmMode
     postprocess(_text, tokens, request) {
       const image = request.images[0];
       if (image === undefined) return undefined;
-      const task = request.kind === "task" ? request.task : "<CAPTION>";
+      // Only requests prepare() accepted get here: "task" or "caption".
+      const task = request.kind === "task" ? request.task : taskOf(request, 0).task;
       // The parsers read the special tokens (<loc_N>, </s>) that the plain text drops.
       const raw = tokenizer.decode(tokens, { skipSpecialTokens: false });
       return parseFlorence2Answer(raw, task, [image.width, image.height], parseConfig);
