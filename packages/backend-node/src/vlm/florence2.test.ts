@@ -194,5 +194,14 @@ describe("Florence-2 (tiny Florence2ForConditionalGeneration fixture) against tr
     expect(() =>
       model.prepare({ kind: "task", images: [image], task: "<CAPTION_TO_PHRASE_GROUNDING>" }, 0),
     ).toThrow(/needs a text input/);
+    const long = {
+      kind: "task",
+      images: [image],
+      task: "<CAPTION_TO_PHRASE_GROUNDING>",
+      text: "a cat ".repeat(60),
+    } as const;
+    expect(() => model.prepare(long, 3)).toThrow(
+      /request 3: the prompt takes \d+ encoder positions .* more than the model's 96/,
+    );
   });
 });

@@ -40,11 +40,6 @@ const STEMS = {
   decoder: "decoder_model_merged",
 } as const;
 
-/** Family-private data of a prepared request. */
-interface Florence2Data extends Florence2Input {
-  readonly task: string;
-}
-
 function isFlorence2(folder: VlmFolder): boolean {
   return (
     folder.modelType === "florence2" || folder.architectures.includes("Florence2ForConditionalGeneration")
@@ -102,7 +97,6 @@ async function load(folder: VlmFolder, options: VlmLoadOptions): Promise<VlmMode
     );
   }
   const [vision, embed, encoder, decoder] = (await graphs(folder)) as [string, string, string, string];
-  const paths = { vision, embed, encoder, decoder };
   const opened: InferenceSession[] = [];
   const release = async () => {
     await Promise.all(opened.map((s) => s.release()));
@@ -110,15 +104,15 @@ async function load(folder: VlmFolder, options: VlmLoadOptions): Promise<VlmMode
   let s: Florence2Sessions;
   try {
     s = {
-      vision: await openSession(options, paths.vision, opened),
-      embed: await openSession(options, paths.embed, opened),
-      encoder: await openSession(options, paths.encoder, opened),
-      decoder: await openSession(options, paths.decoder, opened),
+      vision: await openSession(options, vision, opened),
+      embed: await openSession(options, embed, opened),
+      encoder: await openSession(options, encoder, opened),
+      decoder: await openSession(options, decoder, opened),
       labels: {
-        vision: where(paths.vision),
-        embed: where(paths.embed),
-        encoder: where(paths.encoder),
-        decoder: where(paths.decoder),
+        vision: where(vision),
+        embed: where(embed),
+        encoder: where(encoder),
+        decoder: where(decoder),
       },
     };
     needTensors(s.vision, s.labels.vision, ["pixel_values"], "inputs");
@@ -153,7 +147,7 @@ async function load(folder: VlmFolder, options: VlmLoadOptions): Promise<VlmMode
     kinds: ["task", "caption"],
     tasks: Object.keys(FLORENCE2_TASKS),
     prepare(request, index): PreparedRequest {
-      const { task, prompt } = taskOf(request, index);
+      const { prompt } = taskOf(request, index);
       const pixels = requestPixels(request, index, preprocess, NAME);
       const encoderIds = [
         bos,
@@ -168,18 +162,17 @@ async function load(folder: VlmFolder, options: VlmLoadOptions): Promise<VlmMode
           { details: { argument: `requests[${index}]`, positions: nImage + encoderIds.length, limit } },
         );
       }
-      const data: Florence2Data = {
+      const data: Florence2Input = {
         pixels: pixels.pixels,
         pixelDims: pixels.dims.slice(1),
         encoderIds,
-        task,
       };
       return { ids: [start], positions: 1, batchKey: `florence2:${encoderIds.length}`, data };
     },
     start(batch, useCache) {
       return startFlorence2(
         s,
-        batch.map((p) => p.data as Florence2Data),
+        batch.map((p) => p.data as Florence2Input),
         [start],
         { useCache, hints: config.kv },
       );
