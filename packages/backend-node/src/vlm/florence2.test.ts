@@ -1,6 +1,14 @@
-import { readFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadVlmModel, type RawImage, runVlm, type VlmModel, type VlmRequest } from "@clipkit/core";
+import {
+  isClipkitError,
+  loadVlmModel,
+  type RawImage,
+  runVlm,
+  type VlmModel,
+  type VlmRequest,
+} from "@clipkit/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeFiles } from "../files/index.js";
 import { decodeImage } from "../image/index.js";
@@ -203,5 +211,23 @@ describe("Florence-2 (tiny Florence2ForConditionalGeneration fixture) against tr
     expect(() => model.prepare(long, 3)).toThrow(
       /request 3: the prompt takes \d+ encoder positions .* more than the model's 96/,
     );
+  });
+
+  it("names the missing graph of an incomplete Florence-2 folder", async () => {
+    const tmp = mkdtempSync(join(tmpdir(), "clipkit-florence2-"));
+    try {
+      mkdirSync(join(tmp, "onnx"));
+      for (const f of ["config.json", "processor_config.json", "tokenizer.json", "tokenizer_config.json"])
+        copyFileSync(join(dir, f), join(tmp, f));
+      for (const f of ["vision_encoder", "embed_tokens", "decoder_model_merged"])
+        copyFileSync(join(dir, "onnx", `${f}.onnx`), join(tmp, "onnx", `${f}.onnx`));
+      const error = await loadVlmModel({ backend: nodeBackend(), files: nodeFiles(tmp) }).catch(
+        (e: unknown) => e,
+      );
+      expect(isClipkitError(error, "MODEL_FILE_MISSING")).toBe(true);
+      expect((error as Error).message).toMatch(/florence2 model without onnx\/encoder_model\.onnx/);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
