@@ -1,20 +1,21 @@
 import { join } from "node:path";
 import {
   type GenerationOptions,
-  generate,
+  loadVlmModel,
   type ModelFiles,
+  openVlmFolder,
   type RawImage,
-  resolveGenerationOptions,
+  runVlm,
+  VLM_FAMILIES,
+  type VlmModel,
+  type VlmRequest,
 } from "@clipkit/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-// TEMP until the family registry lands on main: the family is driven directly.
-import { blipFamily } from "../../../core/src/vlm/families/blip.js";
-import type { VlmModel, VlmRequest } from "../../../core/src/vlm/family.js";
-import { openVlmFolder } from "../../../core/src/vlm/folder.js";
 import { nodeFiles } from "../files/index.js";
 import { decodeImage } from "../image/index.js";
 import { nodeBackend } from "../session/index.js";
 import { expectSequences, fixtures, maxDiff, type RefSeq, readRef } from "./golden-cases.js";
+import { loadCaptioner, loadVqa } from "./load.js";
 
 const repo = join(fixtures, "..", "..");
 const captionDir = join(fixtures, "tiny-blip");
@@ -43,18 +44,11 @@ const toOptions = (m: BlipMode, maxNewTokens: number): GenerationOptions => ({
   repetitionPenalty: m.repetition_penalty,
 });
 
-async function load(dir: string): Promise<VlmModel> {
-  const files = nodeFiles(dir);
-  const folder = await openVlmFolder(files, "fp32");
-  expect(await blipFamily.matches(folder)).toBe(true);
-  return blipFamily.load(folder, { backend: nodeBackend({ intraOpThreads: 1 }), files });
-}
+const load = (dir: string) =>
+  loadVlmModel({ backend: nodeBackend({ intraOpThreads: 1 }), files: nodeFiles(dir) });
 
-async function run(model: VlmModel, request: VlmRequest, options: GenerationOptions, useCache = true) {
-  const prepared = model.prepare(request, 0);
-  const o = resolveGenerationOptions(options, model.defaults, prepared.positions);
-  const lm = await model.start([prepared], useCache);
-  return (await generate(lm, [prepared.ids], o))[0]!;
+async function run(model: VlmModel, request: VlmRequest, options: GenerationOptions) {
+  return (await runVlm(model, [request], options))[0]!.sequences;
 }
 
 describe.each([
@@ -119,28 +113,26 @@ describe.each([
   it("gives the same ids without the KV cache", async () => {
     const im = ref.images[1]!;
     const p = im.prompts[1]!;
-    const got = await run(model, request(im.file, p.text), { maxNewTokens: ref.max_new_tokens }, false);
-    expectSequences([got[0]!], p.results.greedy!, "no cache");
+    const got = await run(model, request(im.file, p.text), {
+      maxNewTokens: ref.max_new_tokens,
+      useCache: false,
+    });
+    expectSequences(got, p.results.greedy!, "no cache");
   });
 
-  it("batches several images (one decoder prefix length) to the same ids as one by one", async () => {
-    const p = ref.images[0]!.prompts[vqa ? 0 : 1]!;
-    const prepared = ref.images.map((im, i) => model.prepare(request(im.file, p.text), i));
-    expect(new Set(prepared.map((r) => r.batchKey)).size).toBe(1);
-    const lm = await model.start(prepared, true);
-    const o = resolveGenerationOptions({ maxNewTokens: ref.max_new_tokens, numBeams: 3 }, model.defaults, 1);
-    const got = await generate(
-      lm,
-      prepared.map((r) => r.ids),
-      o,
+  it("batches every image and prompt in one call (grouped by prefix length) to the one-by-one ids", async () => {
+    const cases = ref.images.flatMap((im) => im.prompts.map((p) => ({ im, p })));
+    const got = await runVlm(
+      model,
+      cases.map(({ im, p }) => request(im.file, p.text)),
+      { maxNewTokens: ref.max_new_tokens, numBeams: 3 },
     );
-    ref.images.forEach((im, i) => {
-      const want = im.prompts.find((q) => q.text === p.text)!.results.beam3!;
-      expectSequences(got[i]!, want, `${im.file} batched`);
+    cases.forEach(({ im, p }, i) => {
+      expectSequences(got[i]!.sequences, p.results.beam3!, `${im.file} ${p.text} batched`);
     });
   });
 
-  it("rejects other request kinds and several images with PROMPT_INVALID", () => {
+  it("rejects other request kinds (PROMPT_INVALID) and several images (INVALID_ARGUMENT)", () => {
     const img = images.get(ref.images[0]!.file)!;
     const other: VlmRequest = vqa
       ? { kind: "caption", images: [img] }
@@ -149,11 +141,40 @@ describe.each([
     const two: VlmRequest = vqa
       ? { kind: "question", images: [img, img], question: "what?" }
       : { kind: "caption", images: [img, img] };
-    expect(() => model.prepare(two, 0)).toThrow(expect.objectContaining({ code: "PROMPT_INVALID" }));
+    expect(() => model.prepare(two, 0)).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT" }));
   });
 });
 
-describe("BLIP folder checks", () => {
+const blipFamily = VLM_FAMILIES.find((f) => f.name === "blip")!;
+
+describe("BLIP front-ends and folder checks", () => {
+  it("loadCaptioner (with a prompt) and loadVqa return transformers' greedy ids and text", async () => {
+    const ref = readRef<BlipRef>(captionDir);
+    const im = ref.images[2]!;
+    const captioner = await loadCaptioner(captionDir, { backend: { intraOpThreads: 1 } });
+    try {
+      expect(captioner.family).toBe("blip");
+      for (const p of im.prompts) {
+        const o = { maxNewTokens: ref.max_new_tokens, ...(p.text === null ? {} : { prompt: p.text }) };
+        const [r] = await captioner.caption([join(repo, im.file)], o);
+        expect(r!.tokens, `${p.text}`).toEqual(p.results.greedy![0]!.ids);
+      }
+    } finally {
+      await captioner.release();
+    }
+    const vref = readRef<BlipRef>(vqaDir);
+    const vim = vref.images[1]!;
+    const vqa = await loadVqa(vqaDir, { backend: { intraOpThreads: 1 } });
+    try {
+      for (const p of vim.prompts) {
+        const answer = await vqa.ask(join(repo, vim.file), p.text!, { maxNewTokens: vref.max_new_tokens });
+        expect(answer.tokens, p.text!).toEqual(p.results.greedy![0]!.ids);
+      }
+    } finally {
+      await vqa.release();
+    }
+  });
+
   it("names the missing graph of an incomplete VQA folder (MODEL_FILE_MISSING)", async () => {
     const files = nodeFiles(vqaDir);
     const hiding: ModelFiles = {
@@ -163,6 +184,7 @@ describe("BLIP folder checks", () => {
       readText: (path) => files.readText(path),
     };
     const folder = await openVlmFolder(hiding, "fp32");
+    expect(await blipFamily.matches(folder)).toBe(true);
     await expect(blipFamily.load(folder, { backend: nodeBackend(), files: hiding })).rejects.toMatchObject({
       code: "MODEL_FILE_MISSING",
       message: expect.stringContaining("onnx/text_encoder.onnx"),

@@ -3,6 +3,7 @@
  * onnxruntime-node and accept image paths, bytes or decoded pixels.
  */
 import {
+  type CaptionOptions,
   ClipkitError,
   createCaptioner,
   createVqa,
@@ -86,8 +87,12 @@ async function inChunks<T, R>(
 export interface NodeCaptioner {
   /** The model family (`"encoder-decoder"`, `"llava"`, …). */
   readonly family: string;
-  caption(images: readonly ImageInput[], options?: VlmGenerateOptions): Promise<GenerationResult[]>;
-  captionStream(images: readonly ImageInput[], options?: GenerationOptions): AsyncGenerator<StreamChunk>;
+  /** `options.prompt`: conditional captioning text (BLIP's "a picture of") or a chat model's instruction. */
+  caption(images: readonly ImageInput[], options?: CaptionOptions): Promise<GenerationResult[]>;
+  captionStream(
+    images: readonly ImageInput[],
+    options?: GenerationOptions & { prompt?: string },
+  ): AsyncGenerator<StreamChunk>;
   release(): Promise<void>;
 }
 
@@ -117,7 +122,7 @@ async function loadOptions(source: string, options: LoadVlmOptions): Promise<Vlm
  */
 export async function loadCaptioner(source: string, options: LoadVlmOptions = {}): Promise<NodeCaptioner> {
   const core = await createCaptioner(await loadOptions(source, options));
-  const caption = (images: readonly ImageInput[], o?: VlmGenerateOptions) =>
+  const caption = (images: readonly ImageInput[], o?: CaptionOptions) =>
     inChunks(
       images,
       options,

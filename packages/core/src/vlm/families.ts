@@ -3,9 +3,15 @@
  * `matches` accepts the folder. A new family is one module under families/ and one entry here.
  */
 
+import { blipFamily } from "./families/blip.js";
 import { encoderDecoderFamily } from "./families/encoder-decoder.js";
 import { florence2Family } from "./families/florence2.js";
 import { llavaFamily } from "./families/llava.js";
 import type { VlmFamily } from "./family.js";
 
-export const VLM_FAMILIES: readonly VlmFamily[] = [florence2Family, llavaFamily, encoderDecoderFamily];
+export const VLM_FAMILIES: readonly VlmFamily[] = [
+  florence2Family,
+  blipFamily,
+  llavaFamily,
+  encoderDecoderFamily,
+];

@@ -13,38 +13,43 @@
  * cache). tools/fixtures/blip/build.py writes this layout from the real classes.
  */
 import type { InferenceSession, Tensor } from "../../backend/session.js";
-import { expectTensor, tensor } from "../../backend/tensor.js";
-import { ClipkitError } from "../../errors.js";
-import { parsePreprocessorConfig } from "../../image/config.js";
-import { preprocessBatch } from "../../image/preprocess.js";
+import { expectTensor } from "../../backend/tensor.js";
 import { parseVlmConfig } from "../config.js";
-import type { PreparedRequest, VlmFamily, VlmFolder, VlmModel, VlmRequest } from "../family.js";
+import type { PreparedRequest, VlmFamily, VlmFolder, VlmModel, VlmRequestKind } from "../family.js";
 import {
   firstOnnxStem,
   generationDefaults,
+  loadPreprocessConfig,
   loadVlmTokenizer,
   needTensors,
   onnxStem,
   openSession,
-  readImageProcessorConfig,
 } from "../folder.js";
-import type { VlmLoadOptions } from "../model.js";
+import type { VlmLoadOptions } from "../options.js";
+import { type PixelData, requestPixels, stackPixels, unsupportedKind } from "../pixels.js";
 import { int64Rows, onesInt64 } from "../tensors.js";
 import { blipDecoder } from "./blip-decoder.js";
 import { blipTokenIds, captionPrefix } from "./blip-prompt.js";
 
 /** What `prepare` hands to `start`: one image's pixels and, for VQA, the question ids. */
-interface BlipData {
-  readonly pixels: Float32Array;
-  readonly dims: readonly number[];
+interface BlipData extends PixelData {
+  /** `[CLS] question [SEP]`, as BlipProcessor tokenizes it (VQA only). */
   readonly question: readonly number[] | undefined;
 }
 
+const NAME = "blip";
 const CAPTION = "BlipForConditionalGeneration";
 const VQA = "BlipForQuestionAnswering";
 
-function isVqa(folder: VlmFolder): boolean {
-  return folder.architectures.includes(VQA);
+const isVqa = (folder: VlmFolder) => folder.architectures.includes(VQA);
+
+/** The graphs of a BLIP folder: vision tower, [question encoder,] text decoder. */
+async function blipGraphs(folder: VlmFolder): Promise<string[]> {
+  return [
+    await onnxStem(folder, "vision_model", NAME),
+    ...(isVqa(folder) ? [await onnxStem(folder, "text_encoder", NAME)] : []),
+    await firstOnnxStem(folder, ["decoder_model_merged", "decoder_model"], NAME),
+  ];
 }
 
 async function loadBlip(folder: VlmFolder, options: VlmLoadOptions): Promise<VlmModel> {
@@ -54,13 +59,13 @@ async function loadBlip(folder: VlmFolder, options: VlmLoadOptions): Promise<Vlm
   const config = parseVlmConfig(folder.config, configFile);
   const tokenizer = await loadVlmTokenizer(files);
   const ids = blipTokenIds(config.text, tokenizer, configFile);
-  const preprocess = parsePreprocessorConfig(await readImageProcessorConfig(files), { modelType: "blip" });
-  const base = generationDefaults(folder, tokenizer);
+  const preprocess = await loadPreprocessConfig(folder);
   // Both generate overrides pass eos = sep_token_id and pad = pad_token_id to the text decoder.
-  const defaults = { ...base, eosTokenIds: [ids.sep], padTokenId: ids.pad };
-  const visionPath = await onnxStem(folder, "vision_model");
-  const encoderPath = vqa ? await onnxStem(folder, "text_encoder") : undefined;
-  const decoderPath = await firstOnnxStem(folder, ["decoder_model_merged", "decoder_model"]);
+  const defaults = { ...generationDefaults(folder, tokenizer), eosTokenIds: [ids.sep], padTokenId: ids.pad };
+  const graphs = await blipGraphs(folder);
+  const visionPath = graphs[0]!;
+  const encoderPath = vqa ? graphs[1] : undefined;
+  const decoderPath = graphs[graphs.length - 1]!;
   const label = (path: string) => `${files.location}/${path}`;
   const opened: InferenceSession[] = [];
   const release = async () => {
@@ -73,61 +78,39 @@ async function loadBlip(folder: VlmFolder, options: VlmLoadOptions): Promise<Vlm
     needTensors(vision, label(visionPath), ["pixel_values"], "inputs");
     needTensors(vision, label(visionPath), ["last_hidden_state"], "outputs");
     if (encoder && encoderPath) {
-      needTensors(
-        encoder,
-        label(encoderPath),
-        ["input_ids", "attention_mask", "encoder_hidden_states"],
-        "inputs",
-      );
+      const inputs = ["input_ids", "attention_mask", "encoder_hidden_states"];
+      needTensors(encoder, label(encoderPath), inputs, "inputs");
       needTensors(encoder, label(encoderPath), ["last_hidden_state"], "outputs");
     }
     needTensors(decoder, label(decoderPath), ["input_ids", "encoder_hidden_states"], "inputs");
     needTensors(decoder, label(decoderPath), ["logits"], "outputs");
-    const kinds: VlmRequest["kind"][] = vqa ? ["question"] : ["caption"];
+    const kinds: VlmRequestKind[] = vqa ? ["question"] : ["caption"];
 
-    const prepare = (request: VlmRequest, index: number): PreparedRequest => {
-      if (!kinds.includes(request.kind)) {
-        throw new ClipkitError(
-          "PROMPT_INVALID",
-          `request ${index}: a BLIP ${vqa ? "VQA" : "captioning"} model answers ${kinds.join(", ")} requests, not "${request.kind}"`,
-          { details: { argument: `requests[${index}]`, family: "blip", kind: request.kind } },
-        );
-      }
-      if (request.images.length !== 1) {
-        throw new ClipkitError(
-          "PROMPT_INVALID",
-          `request ${index}: BLIP takes exactly one image, got ${request.images.length}`,
-          { details: { argument: `requests[${index}].images`, family: "blip" } },
-        );
-      }
-      const batch = preprocessBatch(request.images, preprocess);
+    const prepare = (request: Parameters<VlmModel["prepare"]>[0], index: number): PreparedRequest => {
+      if (!kinds.includes(request.kind))
+        return unsupportedKind(`BLIP ${vqa ? "VQA" : "captioning"}`, request, index);
+      const pixels = requestPixels(request, index, preprocess, NAME);
       if (request.kind === "question") {
         // BlipProcessor: [CLS] question [SEP]; the answer decoder starts from [DEC] alone.
         const question = tokenizer.encode(request.question, { truncation: false });
-        const data: BlipData = { pixels: batch.data, dims: batch.dims, question };
+        const data: BlipData = { ...pixels, question };
         return { ids: [ids.bos], positions: 1, batchKey: `question:${question.length}`, data };
       }
       const prefix =
         request.kind === "caption" && request.prompt !== undefined
           ? captionPrefix(tokenizer.encode(request.prompt, { truncation: false }), ids.bos)
           : [ids.bos];
-      const data: BlipData = { pixels: batch.data, dims: batch.dims, question: undefined };
+      const data: BlipData = { ...pixels, question: undefined };
       return { ids: prefix, positions: prefix.length, batchKey: `caption:${prefix.length}`, data };
     };
 
     const start = async (batch: readonly PreparedRequest[], useCache: boolean) => {
-      const rows = batch.map((b) => b.data as BlipData);
-      const [, c, h, w] = rows[0]!.dims as [number, number, number, number];
-      const pixels = new Float32Array(rows.length * c * h * w);
-      rows.forEach((r, i) => {
-        pixels.set(r.pixels, i * c * h * w);
-      });
-      const out = await vision.run({ pixel_values: tensor("float32", pixels, [rows.length, c, h, w]) }, [
-        "last_hidden_state",
-      ]);
+      const out = await vision.run({ pixel_values: stackPixels(batch) }, ["last_hidden_state"]);
       let hidden: Tensor<"float32"> = expectTensor(out, "last_hidden_state", "float32", 3, label(visionPath));
       if (encoder && encoderPath) {
-        const questions = rows.map((r) => r.question ?? []);
+        // BlipForQuestionAnswering.generate: the question attends to the image; its states
+        // (mask all ones) are what the answer decoder cross-attends to.
+        const questions = batch.map((b) => (b.data as BlipData).question ?? []);
         const encoded = await encoder.run(
           {
             input_ids: int64Rows(questions),
@@ -146,33 +129,21 @@ async function loadBlip(folder: VlmFolder, options: VlmLoadOptions): Promise<Vlm
       );
     };
 
-    return {
-      family: "blip",
-      tokenizer,
-      defaults,
-      config,
-      kinds,
-      tasks: [],
-      prepare,
-      start,
-      release,
-    };
+    return { family: NAME, tokenizer, defaults, config, kinds, tasks: [], prepare, start, release };
   } catch (error) {
     await release();
     throw error;
   }
 }
 
-/** The BLIP family: config.json `model_type: "blip"` (captioning or VQA architecture). */
+/** The BLIP family: config.json `model_type: "blip"` or a BLIP captioning/VQA architecture. */
 export const blipFamily: VlmFamily = {
-  name: "blip",
+  name: NAME,
   summary: `blip (${CAPTION}: onnx/vision_model + onnx/decoder_model_merged; ${VQA}: + onnx/text_encoder)`,
-  async matches(folder) {
-    return (
-      folder.modelType === "blip" ||
-      folder.architectures.includes(CAPTION) ||
-      folder.architectures.includes(VQA)
-    );
-  },
+  matches: async (folder) =>
+    folder.modelType === "blip" ||
+    folder.architectures.includes(CAPTION) ||
+    folder.architectures.includes(VQA),
+  graphs: blipGraphs,
   load: loadBlip,
 };
