@@ -6,8 +6,9 @@ import { cosineToRow, decodePixels, MODELS_DIR, readReference } from "./fixtures
 import { loadClipModel } from "./load.js";
 import { nodeImagePreparer } from "./prepare.js";
 
-// Folders and references made by open_clip itself (tools/fixtures/open_clip/generate.py).
-const MODELS = ["tiny-openclip", "tiny-openclip-siglip"] as const;
+// Folders and references made by open_clip itself (tools/fixtures/open_clip/generate.py;
+// tiny-coca, open_clip's CoCa with context 76: tools/fixtures/coca/build.py).
+const MODELS = ["tiny-openclip", "tiny-openclip-siglip", "tiny-coca"] as const;
 
 interface OpenClipReference {
   readonly imageSize: [number, number];
@@ -41,7 +42,7 @@ describe.each(MODELS)("%s: parity with open_clip", (name) => {
     const siglip = name === "tiny-openclip-siglip";
     const enc = models.split!.tokenizer.encodeBatch(texts, {
       padding: siglip ? "max_length" : false,
-      maxLength: siglip ? 64 : 77,
+      maxLength: siglip ? 64 : name === "tiny-coca" ? 76 : 77,
       truncation: true,
     });
     expect(enc.inputIds).toEqual(ref.texts.map((t) => t.ids));
@@ -106,7 +107,7 @@ describe.each(MODELS)("%s: parity with open_clip", (name) => {
   });
 
   it("pads to the graph's fixed context and names the space by model type and graph hash", () => {
-    const kind = name === "tiny-openclip" ? "clip" : "siglip";
+    const kind = name === "tiny-openclip-siglip" ? "siglip" : "clip";
     expect(models.split!.modelType).toBe(kind);
     expect(models.split!.space.id).toMatch(new RegExp(`^${kind}@[0-9a-f]{12}$`));
   });

@@ -152,8 +152,37 @@ export async function loadOpenClipTokenizer(files: ModelFiles, config: OpenClipC
   const lower = config.clean === "lower";
   // loadTokenizer already gives an open_clip folder with a CLIP BPE vocabulary the openai cleaning.
   const tokenizer = await loadTokenizer(files);
-  if (tokenizer.kind === "clip-bpe" && lower) return tokenizer;
+  if (tokenizer.kind === "clip-bpe") {
+    const padded = withZeroPadding(tokenizer);
+    return lower ? padded : withTextCleaning(padded, openClipCleaner(config.clean));
+  }
   return withTextCleaning(tokenizer, openClipCleaner(config.clean));
+}
+
+/**
+ * open_clip's `SimpleTokenizer` fills rows with 0 after `<end_of_text>`, not with the
+ * tokenizer.json pad (`<|endoftext|>`). CLIP's argmax-EOT pooling does not see the difference;
+ * CoCa's text tower does (its CLS attends only to `text != pad_id`, pad_id 0).
+ */
+function withZeroPadding(inner: Tokenizer): Tokenizer {
+  return {
+    kind: inner.kind,
+    vocabSize: inner.vocabSize,
+    modelMaxLength: inner.modelMaxLength,
+    padTokenId: 0,
+    bosTokenId: inner.bosTokenId,
+    eosTokenId: inner.eosTokenId,
+    encode: (text: string, options?: EncodeOptions) => inner.encode(text, options),
+    encodeBatch: (texts: readonly string[], options?: BatchEncodeOptions) => {
+      const enc = inner.encodeBatch(texts, options);
+      return {
+        inputIds: enc.inputIds.map((row, r) => row.map((id, c) => (enc.attentionMask[r]![c] === 1 ? id : 0))),
+        attentionMask: enc.attentionMask,
+      };
+    },
+    decode: (ids, options) => inner.decode(ids, options),
+    tokenToId: (token) => inner.tokenToId(token),
+  };
 }
 
 /** Whether `files` is an open_clip folder (an `open_clip_config.json` and no `config.json`). */
