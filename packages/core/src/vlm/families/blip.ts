@@ -15,7 +15,7 @@
 import type { InferenceSession, Tensor } from "../../backend/session.js";
 import { expectTensor } from "../../backend/tensor.js";
 import { parseVlmConfig } from "../config.js";
-import type { PreparedRequest, VlmFamily, VlmFolder, VlmModel, VlmRequestKind } from "../family.js";
+import type { PreparedRequest, VlmFamily, VlmFolder, VlmModel, VlmRequest, VlmRequestKind } from "../family.js";
 import {
   firstOnnxStem,
   generationDefaults,
@@ -86,7 +86,7 @@ async function loadBlip(folder: VlmFolder, options: VlmLoadOptions): Promise<Vlm
     needTensors(decoder, label(decoderPath), ["logits"], "outputs");
     const kinds: VlmRequestKind[] = vqa ? ["question"] : ["caption"];
 
-    const prepare = (request: Parameters<VlmModel["prepare"]>[0], index: number): PreparedRequest => {
+    const prepare = (request: VlmRequest, index: number): PreparedRequest => {
       if (!kinds.includes(request.kind))
         return unsupportedKind(`BLIP ${vqa ? "VQA" : "captioning"}`, request, index);
       const pixels = requestPixels(request, index, preprocess, NAME);
