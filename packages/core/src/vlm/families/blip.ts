@@ -15,7 +15,14 @@
 import type { InferenceSession, Tensor } from "../../backend/session.js";
 import { expectTensor } from "../../backend/tensor.js";
 import { parseVlmConfig } from "../config.js";
-import type { PreparedRequest, VlmFamily, VlmFolder, VlmModel, VlmRequest, VlmRequestKind } from "../family.js";
+import type {
+  PreparedRequest,
+  VlmFamily,
+  VlmFolder,
+  VlmModel,
+  VlmRequest,
+  VlmRequestKind,
+} from "../family.js";
 import {
   firstOnnxStem,
   generationDefaults,
