@@ -24,6 +24,13 @@ export {
   updateGallery,
 } from "./gallery.js";
 export { type IndexLock, type IndexLockOptions, lockIndexFile } from "./lock.js";
+export {
+  indexFolderToPostgres,
+  type PgConnection,
+  type PgGalleryOptions,
+  type PgGalleryReport,
+} from "./pg-gallery.js";
+export { type ClaimedJob, type JobCounts, type JobFailure, PgJobQueue } from "./pg-jobs.js";
 export { type PgVectorHnswOptions, type PgVectorOptions, PgVectorRetriever } from "./pgvector.js";
 export { quoteIdentifier, type SqlClient } from "./sql.js";
 export { UsearchIndex, type UsearchIndexOptions, type UsearchState } from "./usearch-index.js";
