@@ -6,7 +6,7 @@ import { ClipkitError, type ImageEmbedder, type Metadata } from "@clipkit/core";
 import { checkLeaseSeconds, type JobCounts, type JobFailure, PgJobQueue } from "./pg-jobs.js";
 import { embedClaim } from "./pg-worker.js";
 import { type PgVectorHnswOptions, PgVectorRetriever } from "./pgvector.js";
-import { checkInt, quoteIdentifier, run, type SqlClient, serialized } from "./sql.js";
+import { checkInt, quoteIdentifier, run, type SqlClient, serialized, transaction } from "./sql.js";
 import { expandImages } from "./walk.js";
 
 /** A connection {@link indexFolderToPostgres} opens per claim loop; `end` is called when done. */
@@ -85,21 +85,6 @@ const sleep = (ms: number, signal?: AbortSignal) =>
       done();
     });
   });
-
-/** Runs `task` in a transaction on `client` (serialized with the client's other calls). */
-export function transaction<T>(client: SqlClient, task: () => Promise<T>): Promise<T> {
-  return serialized(client, async () => {
-    await run(client, "BEGIN");
-    try {
-      const out = await task();
-      await run(client, "COMMIT");
-      return out;
-    } catch (error) {
-      await run(client, "ROLLBACK").catch(() => {});
-      throw error;
-    }
-  });
-}
 
 /**
  * Indexes an image folder into Postgres + pgvector, shared by any number of processes and machines.

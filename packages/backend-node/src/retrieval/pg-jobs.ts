@@ -1,5 +1,5 @@
 import { ClipkitError } from "@clipkit/core";
-import { checkInt, quoteIdentifier, run, type SqlClient, serialized } from "./sql.js";
+import { checkInt, quoteIdentifier, run, type SqlClient, serialized, transaction } from "./sql.js";
 
 /** One file's job as a worker claims it. */
 export interface ClaimedJob {
@@ -78,7 +78,7 @@ export class PgJobQueue {
     retryFailed = false,
   ): Promise<string[]> {
     if (files.length === 0) return [];
-    const rows = await serialized(this.client, () =>
+    const rows = await transaction(this.client, () =>
       run<{ path: string }>(
         this.client,
         `INSERT INTO ${this.table} AS j (path, size, mtime_ms)
@@ -115,7 +115,7 @@ export class PgJobQueue {
   ): Promise<ClaimedJob[]> {
     const limit = checkInt(options.limit, "limit", 1, 100_000);
     const maxAttempts = checkInt(options.maxAttempts, "maxAttempts", 1, 1000);
-    return serialized(this.client, async () => {
+    return transaction(this.client, async () => {
       await run(
         this.client,
         `UPDATE ${this.table} SET state = 'failed', claim = NULL, lease_until = NULL, error_code = 'WORKER_LOST',
@@ -148,7 +148,7 @@ export class PgJobQueue {
 
   /** Extends the lease of a claim; returns how many of its jobs it still holds. */
   async renew(claim: string, leaseSeconds: number): Promise<number> {
-    const rows = await serialized(this.client, () =>
+    const rows = await transaction(this.client, () =>
       run(
         this.client,
         `UPDATE ${this.table} SET lease_until = now() + make_interval(secs => $2)
@@ -192,7 +192,7 @@ export class PgJobQueue {
 
   /** Gives a claim's unfinished jobs back (an interrupted worker), undoing their attempt count. */
   async release(claim: string): Promise<number> {
-    const rows = await serialized(this.client, () =>
+    const rows = await transaction(this.client, () =>
       run(
         this.client,
         `UPDATE ${this.table} SET state = 'pending', claim = NULL, lease_until = NULL,
@@ -221,7 +221,7 @@ export class PgJobQueue {
 
   /** Failed jobs with their recorded errors (at most `limit`, by path). */
   async failures(limit = 1000): Promise<JobFailure[]> {
-    const rows = await serialized(this.client, () =>
+    const rows = await transaction(this.client, () =>
       run<{ path: string; error_code: string | null; error: string | null }>(
         this.client,
         `SELECT path, error_code, error FROM ${this.table} WHERE state = 'failed' ORDER BY path LIMIT $1`,

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { type Embeddings, type ImageEmbedder, isClipkitError, type Metadata, unitRows } from "@clipkit/core";
 import { DEFAULT_MAX_FILE_BYTES, readImageFile } from "../image/read.js";
 import type { ClaimedJob, JobFailure, PgJobQueue } from "./pg-jobs.js";
-import { run, type SqlClient, serialized, vectorLiteral } from "./sql.js";
+import { run, type SqlClient, serialized, transaction, vectorLiteral } from "./sql.js";
 
 /** One claimed batch to embed and commit. */
 export interface ClaimWork {
@@ -64,7 +64,7 @@ export async function embedClaim(w: ClaimWork): Promise<ClaimOutcome> {
         failed.push(failureOf(job.path, error));
       }
     }
-    const stored = await serialized(w.client, () =>
+    const stored = await transaction(w.client, () =>
       run<{ id: string; sha256: string | null }>(
         w.client,
         `SELECT id, sha256 FROM ${w.table} WHERE id = ANY($1::text[])`,

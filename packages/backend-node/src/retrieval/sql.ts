@@ -78,3 +78,24 @@ export function vectorLiteral(data: Float32Array, from: number, dim: number): st
   for (let j = 0; j < dim; j++) s += (j ? "," : "") + data[from + j]!;
   return `${s}]`;
 }
+
+/**
+ * Runs `task` in `BEGIN … COMMIT` on `client` (serialized with the client's other calls; rolled
+ * back when it throws). The job queue runs even single parameterised statements this way: besides
+ * atomicity, it keeps a statement's Parse/Bind/Execute messages together on connection
+ * multiplexers such as pglite-socket, which keep a transaction on one connection but may interleave
+ * the messages of bare statements from different connections (one shared unnamed statement).
+ */
+export function transaction<T>(client: SqlClient, task: () => Promise<T>): Promise<T> {
+  return serialized(client, async () => {
+    await run(client, "BEGIN");
+    try {
+      const out = await task();
+      await run(client, "COMMIT");
+      return out;
+    } catch (error) {
+      await run(client, "ROLLBACK").catch(() => {});
+      throw error;
+    }
+  });
+}

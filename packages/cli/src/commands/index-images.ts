@@ -15,6 +15,7 @@ import { parseFlags, parsePositiveInt, usageError } from "../util/args.js";
 import { reportIgnored, WALK_FLAGS, WALK_USAGE } from "../util/inputs.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
 import { commandProgress, createRateBar } from "../util/progress.js";
+import { indexToPostgres, POSTGRES_INDEX_FLAGS, POSTGRES_INDEX_USAGE } from "./index-postgres.js";
 
 /** The HNSW flags shared by the indexing commands. */
 export const ANN_FLAGS = {
@@ -31,6 +32,7 @@ export const ANN_FLAGS_USAGE = `  --ann               build an approximate HNSW 
   --ef-construction N insert candidate list size (default 128)`;
 
 const usage = `Usage: clipkit index <folder|glob|files…> --model DIR --out INDEX [options]
+       clipkit index FOLDER --model DIR --to postgres://… [--workers N] [options]
 
 Embeds every image into a search index: an exact cosine index file, or with --ann an
 approximate HNSW one (usearch; sub-linear search for large galleries). Re-running with the same
@@ -57,7 +59,15 @@ ${ANN_FLAGS_USAGE}
 ${WALK_USAGE}
 ${MODEL_FLAGS_USAGE}
 
+${POSTGRES_INDEX_USAGE}
+
+With --to, the folder's files become jobs in a table NAME_jobs; every run of the same command, on
+any machine, claims batches with FOR UPDATE SKIP LOCKED, embeds them and commits rows and job
+completion in one transaction, until no job is left. Re-runs skip unchanged files (size, mtime,
+then content hash); a file that fails is recorded with its error and never blocks the others.
+
 Search it with: clipkit search "a dog on a beach" --index FILE --model DIR
+Serve it with:  clipkit serve --index FILE|postgres://… --model DIR
 `;
 
 /**
@@ -105,9 +115,18 @@ async function indexImages(ctx: CommandContext): Promise<number> {
     prune: { type: "boolean" },
     wait: { type: "boolean" },
     ...WALK_FLAGS,
+    ...POSTGRES_INDEX_FLAGS,
   });
   if (positionals.length === 0)
     throw usageError("no images given: clipkit index <folder|glob|files…> (see --help)");
+  if (values.to !== undefined) {
+    if (values.out !== undefined) throw usageError("give either --out FILE or --to postgres://…", "--to");
+    return indexToPostgres(ctx, values, positionals, parseAnnFlags(values));
+  }
+  for (const flag of Object.keys(POSTGRES_INDEX_FLAGS)) {
+    if (flag !== "to" && values[flag as keyof typeof POSTGRES_INDEX_FLAGS] !== undefined)
+      throw usageError(`--${flag} needs --to postgres://…`, `--${flag}`);
+  }
   if (!values.out) throw usageError("--out FILE is required", "--out");
   const out = values.out;
   const storage = parseStorage(values.storage);

@@ -1,4 +1,5 @@
 import { Writable } from "node:stream";
+import { crc32, deflateSync } from "node:zlib";
 import { main } from "../main.js";
 
 /** Runs the CLI in-process with captured stdout/stderr (a test helper). */
@@ -30,4 +31,41 @@ export async function runCliCaptured(
     ...(options.signal ? { signal: options.signal } : {}),
   });
   return { code, stdout, stderr };
+}
+
+/**
+ * A `size`×`size` RGB PNG whose colours derive from `seed` (distinct images for corpus tests),
+ * encoded with node:zlib so tests need no image library.
+ */
+export function testPng(seed: number, size = 16): Buffer {
+  const raw = Buffer.alloc(size * (size * 3 + 1));
+  for (let y = 0; y < size; y++) {
+    raw[y * (size * 3 + 1)] = 0; // filter: none
+    for (let x = 0; x < size; x++) {
+      const o = y * (size * 3 + 1) + 1 + x * 3;
+      const inside = x >= seed % size && y >= (seed * 7) % size;
+      raw[o] = inside ? (seed * 53) % 256 : (seed * 37) % 256;
+      raw[o + 1] = (seed * 91 + x * 8) % 256;
+      raw[o + 2] = inside ? 255 - ((seed * 29) % 256) : (y * 16) % 256;
+    }
+  }
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(size, 0);
+  header.writeUInt32BE(size, 4);
+  header[8] = 8; // bit depth
+  header[9] = 2; // RGB
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", header),
+    chunk("IDAT", deflateSync(raw)),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
 }
