@@ -12,6 +12,7 @@ import { vector } from "@electric-sql/pglite-pgvector";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startServer } from "../serve/server.js";
 import { openModel } from "../util/model.js";
 import { runCliCaptured as run, testPng } from "../util/test-io.js";
 
@@ -192,6 +193,50 @@ describe("clipkit index --to postgres:// with several worker processes (one PGli
     expect(reports.reduce((s, r) => s + r.reclaimed, 0)).toBe(reclaimed.length);
     for (const r of reclaimed) expect(Number(r.worker.split(":")[1])).not.toBe(victim!.child.pid);
   }, 120_000);
+
+  it("clipkit serve --index postgres:// searches the table live and serves its files under --root", async () => {
+    const photos = join(dir, "photos");
+    const built = await run(["index", photos, "--to", url, "--table", "served", "--ann", "--json"]);
+    expect(built.code, built.stderr).toBe(0);
+    const server = await startServer({
+      indexPath: url,
+      postgres: { table: "served", root: photos },
+      openModel: () => openModel({}),
+      host: "127.0.0.1",
+      port: 0,
+      maxConcurrency: 2,
+      maxQueue: 8,
+      timeoutMs: 60_000,
+      maxBodyBytes: 1024 * 1024,
+      log: () => undefined,
+    });
+    try {
+      const health = (await (await fetch(`${server.url}/healthz`)).json()) as {
+        index: { kind: string; size: number };
+      };
+      expect(health.index).toMatchObject({ kind: "pgvector", size: FILES });
+      const image = await readFile(join(photos, "b", "p07.png"));
+      const form = new FormData();
+      form.append("image", new Blob([image]), "q.png");
+      form.append("k", "3");
+      const res = await fetch(`${server.url}/search`, { method: "POST", body: form });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as {
+        results: { id: string; score: number; metadata: { path: string } }[];
+      };
+      expect(body.results).toHaveLength(3);
+      expect(body.results[0]).toMatchObject({ id: "b/p07.png", metadata: { path: "b/p07.png" } });
+      const file = await fetch(`${server.url}/file/${encodeURIComponent("b/p07.png")}`);
+      expect(file.status).toBe(200);
+      expect(Buffer.from(await file.arrayBuffer()).equals(image)).toBe(true);
+      expect((await fetch(`${server.url}/file/${encodeURIComponent("../etc/passwd")}`)).status).toBe(404);
+    } finally {
+      await server.close();
+    }
+    const missing = await run(["serve", "--index", url, "--table", "nope", "--port", "0"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("no clipkit index table nope");
+  }, 90_000);
 
   it("refuses bad URLs and flag mixes with usage errors, and another model with SPACE_MISMATCH", async () => {
     const photos = join(dir, "photos");

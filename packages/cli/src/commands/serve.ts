@@ -2,17 +2,23 @@ import type { Command, CommandContext } from "../command.js";
 import { startServer } from "../serve/server.js";
 import { parseFlags, parsePositiveInt, usageError } from "../util/args.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
+import { checkPostgresUrl, isPostgresUrl } from "../util/postgres.js";
 
-const usage = `Usage: clipkit serve --index FILE [--model DIR] [options]
+const usage = `Usage: clipkit serve --index FILE|postgres://… [--model DIR] [options]
 
-Serves an index built by 'clipkit index' or 'clipkit index-texts' over HTTP: POST /search (text,
+Serves an index built by 'clipkit index' or 'clipkit index-texts' (a file, or a Postgres table
+written by 'clipkit index FOLDER --to postgres://…', searched live with pgvector) over HTTP: POST /search (text,
 image bytes or an embedding; k; metadata filter), POST /classify (labels or --head), GET /healthz,
 GET /metrics (Prometheus), GET /openapi.json, and a web UI at /. The index file is reloaded when it
 is replaced (as 'clipkit index' does); a failed reload keeps the previous index serving.
 Stops on SIGINT/SIGTERM after finishing the requests in flight.
 
 Options:
-  --index FILE            index file (flat or HNSW; required)
+  --index FILE|URL        index file (flat or HNSW), or postgres://user:pass@host/db (required)
+  --table NAME            with a postgres:// index: the rows table (default clipkit_images)
+  --schema NAME           with a postgres:// index: its schema (default: the search path)
+  --root DIR              with a postgres:// index: the folder its paths are relative to, so the
+                          UI can show the images (GET /file/:id); without it they are not served
   --head FILE             a head saved by 'clipkit head build', used by /classify without labels
   --host H                address to bind (default 127.0.0.1: this machine only)
   --port N                port (default 8080; 0 picks a free one)
@@ -46,15 +52,33 @@ async function runServe(ctx: CommandContext): Promise<number> {
     "timeout-ms": { type: "string" },
     "max-body": { type: "string" },
     "no-watch": { type: "boolean" },
+    table: { type: "string" },
+    schema: { type: "string" },
+    root: { type: "string" },
   });
   if (positionals.length > 0)
     throw usageError(`unexpected argument ${JSON.stringify(positionals[0])} (see --help)`);
   if (!values.index) throw usageError("--index FILE is required", "--index");
+  const pg = isPostgresUrl(values.index);
+  if (pg) checkPostgresUrl(values.index, "--index");
+  for (const flag of ["table", "schema", "root"] as const) {
+    if (!pg && values[flag] !== undefined)
+      throw usageError(`--${flag} applies to a postgres:// --index`, `--${flag}`);
+  }
   const queue = values.queue === "0" ? 0 : parsePositiveInt(values.queue, "--queue", 64);
   const log = (line: string) => ctx.stderr.write(line);
   const token = values.token ?? process.env.CLIPKIT_SERVE_TOKEN;
   const server = await startServer({
     indexPath: values.index,
+    ...(pg
+      ? {
+          postgres: {
+            ...(values.table !== undefined ? { table: values.table } : {}),
+            ...(values.schema !== undefined ? { schema: values.schema } : {}),
+            ...(values.root !== undefined ? { root: values.root } : {}),
+          },
+        }
+      : {}),
     openModel: () => openModel(values, ctx.stderr),
     ...(values.head ? { headPath: values.head } : {}),
     host: values.host ?? "127.0.0.1",
@@ -68,7 +92,7 @@ async function runServe(ctx: CommandContext): Promise<number> {
     log,
   });
   const { kind, index } = server.holder.current;
-  ctx.stdout.write(`clipkit serve: ${server.url} (${values.index}: ${index.size()} items, ${kind})\n`);
+  ctx.stdout.write(`clipkit serve: ${server.url} (${server.holder.path}: ${index.size()} items, ${kind})\n`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       process.off("SIGINT", onInt);

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
-import { extname, resolve } from "node:path";
+import { extname } from "node:path";
 import type { ImageInput } from "@clipkit/backend-node";
 import {
   buildZeroShotHead,
@@ -16,7 +16,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { templatesFromFlags } from "../util/templates.js";
 import { HttpError, toErrorResponse } from "./errors.js";
-import type { IndexHolder } from "./index-holder.js";
+import type { IndexSource } from "./index-source.js";
 import type { Limiter } from "./limiter.js";
 import { createMetrics, type ServeMetrics } from "./metrics.js";
 import { openApiDocument } from "./openapi.js";
@@ -26,7 +26,7 @@ import { UI_HTML } from "./ui.js";
 /** What {@link createServeApp} serves. */
 export interface ServeAppOptions {
   model: LoadedClipModel<ImageInput>;
-  holder: IndexHolder;
+  holder: IndexSource;
   limiter: Limiter;
   /** A head loaded at start-up: `/classify` without labels uses it. */
   head?: ZeroShotHead;
@@ -243,14 +243,13 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; metrics: ServeM
 
   app.get("/file/:id", async (c) => {
     const id = c.req.param("id");
-    const index = o.holder.current.index;
     // Only paths the index records are served: the id must name an indexed item.
-    const path = index.getMetadata(id)?.path;
-    if (typeof path !== "string")
+    const full = await o.holder.filePath(id);
+    if (full === undefined)
       throw new ClipkitError("NOT_FOUND", `no indexed file with id ${JSON.stringify(id)}`, {
         details: { id },
       });
-    const full = resolve(path);
+    const path = full;
     const info = await stat(full).catch(() => undefined);
     if (!info?.isFile())
       throw new ClipkitError("NOT_FOUND", `indexed file ${path} is gone`, { details: { id, path } });

@@ -1,8 +1,9 @@
 import { type FSWatcher, watch } from "node:fs";
 import { stat } from "node:fs/promises";
-import { basename, dirname } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import { type LoadedIndex, loadIndexFile } from "@clipkit/backend-node";
 import type { Metadata } from "@clipkit/core";
+import type { IndexSource } from "./index-source.js";
 
 /** What identifies one version of the index file on disk: an atomic rename changes the inode. */
 interface FileStamp {
@@ -37,7 +38,7 @@ export interface IndexHolderOptions {
  * mtime and size; the new index is swapped in only after it loaded completely, so a failed or
  * corrupt replacement leaves the old one serving (and is logged).
  */
-export class IndexHolder<M extends Metadata = Metadata> {
+export class IndexHolder<M extends Metadata = Metadata> implements IndexSource {
   #current: LoadedIndex<M>;
   #stamp: FileStamp;
   #watcher: FSWatcher | undefined;
@@ -128,6 +129,12 @@ export class IndexHolder<M extends Metadata = Metadata> {
         `clipkit serve: reload of ${this.path} failed, still serving the previous index: ${this.#lastError}\n`,
       );
     }
+  }
+
+  /** The recorded `path` of an indexed item, resolved against the working folder. */
+  async filePath(id: string): Promise<string | undefined> {
+    const path = this.#current.index.getMetadata(id)?.path;
+    return typeof path === "string" ? resolve(path) : undefined;
   }
 
   /** Stops watching (the loaded index stays usable until dropped). */

@@ -2,13 +2,19 @@ import type { AddressInfo } from "node:net";
 import { type ImageInput, loadHeadFile } from "@clipkit/backend-node";
 import type { LoadedClipModel, ZeroShotHead } from "@clipkit/core";
 import { type ServerType, serve } from "@hono/node-server";
+import { isPostgresUrl } from "../util/postgres.js";
 import { createServeApp } from "./app.js";
 import { IndexHolder } from "./index-holder.js";
+import type { IndexSource } from "./index-source.js";
 import { Limiter, type LimiterOptions } from "./limiter.js";
+import { PostgresIndexSource, type PostgresSourceOptions } from "./postgres-source.js";
 
 /** Options of {@link startServer}. */
 export interface StartServerOptions extends LimiterOptions {
+  /** An index file, or a `postgres://` URL of a table written by `clipkit index --to`. */
   indexPath: string;
+  /** Table, schema and file root when `indexPath` is a Postgres URL. */
+  postgres?: Pick<PostgresSourceOptions, "table" | "schema" | "root">;
   /** Opens the model (called once; released on close). */
   openModel: () => Promise<LoadedClipModel<ImageInput>>;
   headPath?: string;
@@ -26,7 +32,7 @@ export interface StartServerOptions extends LimiterOptions {
 /** A running server. */
 export interface RunningServer {
   readonly url: string;
-  readonly holder: IndexHolder;
+  readonly holder: IndexSource;
   /** Stops accepting, lets in-flight requests finish, releases the model. Idempotent. */
   close(): Promise<void>;
 }
@@ -36,23 +42,33 @@ export interface RunningServer {
  * index is loaded first: a bad index path fails before the (slower) model load.
  */
 export async function startServer(o: StartServerOptions): Promise<RunningServer> {
-  const holder = await IndexHolder.open(o.indexPath, {
-    watch: o.watch ?? true,
-    log: o.log,
-    ...(o.onReload ? { onReload: o.onReload } : {}),
-  });
+  const pg = isPostgresUrl(o.indexPath)
+    ? await PostgresIndexSource.open(o.indexPath, {
+        ...o.postgres,
+        connections: o.maxConcurrency,
+        log: o.log,
+      })
+    : undefined;
+  const holder: IndexSource =
+    pg ??
+    (await IndexHolder.open(o.indexPath, {
+      watch: o.watch ?? true,
+      log: o.log,
+      ...(o.onReload ? { onReload: o.onReload } : {}),
+    }));
   let model: LoadedClipModel<ImageInput>;
   try {
     model = await o.openModel();
+    pg?.assertSpace(model.space);
   } catch (error) {
-    holder.close();
+    await holder.close();
     throw error;
   }
   let head: ZeroShotHead | undefined;
   try {
     if (o.headPath) head = await loadHeadFile(o.headPath, { space: model.space });
   } catch (error) {
-    holder.close();
+    await holder.close();
     await model.release();
     throw error;
   }
@@ -78,12 +94,13 @@ export async function startServer(o: StartServerOptions): Promise<RunningServer>
     holder,
     close() {
       closing ??= (async () => {
-        holder.close();
         // Stop accepting; idle keep-alive sockets are closed so close() can finish.
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         if ("closeIdleConnections" in server) server.closeIdleConnections();
         await limiter.close();
         await stopped;
+        // After the requests in flight: a Postgres source's connections serve them to the end.
+        await holder.close();
         await model.release();
       })();
       return closing;
