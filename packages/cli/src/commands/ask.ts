@@ -33,9 +33,8 @@ export const askCommand: Command = {
     }
     const [image, question] = positionals as [string, string];
     const options = generationOptions(values);
-    const vqa = await loadVqa(await modelDir(values, ctx.stderr), {
-      backend: runtimeOptions(values).backend,
-    });
+    const { backend, dtype } = runtimeOptions(values);
+    const vqa = await loadVqa(await modelDir(values, ctx.stderr), { backend, dtype });
     try {
       if (values.json) {
         const r = await vqa.ask(image, question, options);

@@ -62,6 +62,33 @@ describe("clipkit caption / ask", () => {
     expect(b.out.trim().length).toBeGreaterThan(0);
   });
 
+  it("--dtype picks the weight files of every graph (caption and ask, both layouts)", async () => {
+    const image = join(capDir, ref.images[0]!.file);
+    // The fixtures ship fp32, fp16 and quantized graphs but no q4: naming the missing q4 file
+    // proves the flag reaches the loader.
+    const q4 = await cli(["caption", image, "--model", capDir, "--dtype", "q4"]);
+    expect(q4.code).toBe(1);
+    expect(q4.err).toMatch(/MODEL_FILE_MISSING.*_q4\.onnx/);
+    const q4llava = await cli(["ask", image, "what?", "--model", llavaDir, "--dtype", "q4"]);
+    expect(q4llava.err).toMatch(/MODEL_FILE_MISSING.*_q4\.onnx/);
+    const quantized = await cli(["caption", image, "--model", capDir, "--dtype", "quantized", "--json"]);
+    expect(quantized.code, quantized.err).toBe(0);
+    const [row] = JSON.parse(quantized.out) as { text: string }[];
+    expect(row!.text.length).toBeGreaterThan(0);
+    const asked = await cli([
+      "ask",
+      image,
+      "what color is the shape?",
+      "--model",
+      llavaDir,
+      "--dtype",
+      "quantized",
+    ]);
+    expect(asked.code, asked.err).toBe(0);
+    const bad = await cli(["caption", image, "--model", capDir, "--dtype", "fp64"]);
+    expect(bad.err).toMatch(/INVALID_ARGUMENT.*--dtype/);
+  });
+
   it("reports usage and model errors with codes", async () => {
     expect((await cli(["caption", "--model", capDir])).err).toContain("INVALID_ARGUMENT");
     expect((await cli(["caption", "x.png"])).err).toContain("--model");

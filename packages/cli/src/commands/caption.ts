@@ -40,9 +40,9 @@ export const captionCommand: Command = {
       });
     }
     const options = generationOptions(values);
-    const { backend, batchSize } = runtimeOptions(values);
+    const { backend, dtype, batchSize } = runtimeOptions(values);
     const images = await expandInputs(positionals, values, ctx.stderr);
-    const captioner = await loadCaptioner(await modelDir(values, ctx.stderr), { backend });
+    const captioner = await loadCaptioner(await modelDir(values, ctx.stderr), { backend, dtype });
     try {
       const mapped = await mapFiles(images, batchSize, (batch) => captioner.caption(batch, options));
       if (values.json) {

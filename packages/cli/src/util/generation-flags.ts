@@ -28,6 +28,7 @@ export const GENERATION_FLAGS = {
   "no-cache": { type: "boolean" },
   threads: { type: "string" },
   device: { type: "string" },
+  dtype: { type: "string" },
   "batch-size": { type: "string" },
   json: { type: "boolean" },
 } as const satisfies NonNullable<ParseArgsConfig["options"]>;
@@ -47,6 +48,8 @@ export const GENERATION_USAGE = `  --model DIR|ID           model folder or hub 
   --no-cache               re-run the full sequence each step (slow; for checks)
   --threads N              onnxruntime intra-op threads (default: onnxruntime's)
   --device EP[,EP…]        execution providers in order of preference: cpu (default), cuda, …
+  --dtype D                weights: fp32 (default), fp16, quantized, int8, uint8, q4, q4f16, bnb4
+                           (picks onnx/<name>_<suffix>.onnx for every graph)
   --batch-size N           images per generation call (caption; default 8)
   --json                   print JSON results`;
 
@@ -89,7 +92,8 @@ export async function modelDir(values: Values, stderr?: Writable): Promise<strin
       details: { argument: "--model" },
     });
   }
-  return (await resolveModelRef(values.model, { kind: "vlm", ...(stderr ? { stderr } : {}) })).dir;
+  const { dtype } = parseRuntimeFlags({ dtype: values.dtype });
+  return (await resolveModelRef(values.model, { kind: "vlm", dtype, ...(stderr ? { stderr } : {}) })).dir;
 }
 
 /** Generation options from flags (validation of ranges happens in core). */
@@ -113,11 +117,16 @@ export function generationOptions(values: Values): GenerationOptions {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as GenerationOptions;
 }
 
-/** onnxruntime-node options (`--threads`, `--device`) and `--batch-size` (default 8). */
+/** onnxruntime-node options (`--threads`, `--device`), `--dtype` and `--batch-size` (default 8). */
 export function runtimeOptions(values: Values): {
   backend: RuntimeOptions["backend"];
+  dtype: RuntimeOptions["dtype"];
   batchSize: number;
 } {
-  const { backend } = parseRuntimeFlags({ threads: values.threads, device: values.device });
-  return { backend, batchSize: parsePositiveInt(values["batch-size"], "--batch-size", 8) };
+  const { backend, dtype } = parseRuntimeFlags({
+    threads: values.threads,
+    device: values.device,
+    dtype: values.dtype,
+  });
+  return { backend, dtype, batchSize: parsePositiveInt(values["batch-size"], "--batch-size", 8) };
 }
