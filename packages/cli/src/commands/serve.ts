@@ -1,14 +1,18 @@
 import type { Command, CommandContext } from "../command.js";
 import { startServer } from "../serve/server.js";
+import { lazyVlm, type ServedVlm } from "../serve/vlm.js";
 import { parseFlags, parsePositiveInt, usageError } from "../util/args.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
+import { resolveModelRef } from "../util/model-ref.js";
 import { checkPostgresUrl, isPostgresUrl } from "../util/postgres.js";
+import { parseRuntimeFlags } from "../util/runtime.js";
 
 const usage = `Usage: clipkit serve --index FILE|postgres://… [--model DIR] [options]
 
 Serves an index built by 'clipkit index' or 'clipkit index-texts' (a file, or a Postgres table
 written by 'clipkit index FOLDER --to postgres://…', searched live with pgvector) over HTTP: POST /search (text,
-image bytes or an embedding; k; metadata filter), POST /classify (labels or --head), GET /healthz,
+image bytes or an embedding; k; metadata filter), POST /classify (labels or --head), POST /caption
+and POST /ask (with --vlm), GET /healthz,
 GET /metrics (Prometheus), GET /openapi.json, and a web UI at /. The index file is reloaded when it
 is replaced (as 'clipkit index' does); a failed reload keeps the previous index serving.
 Stops on SIGINT/SIGTERM after finishing the requests in flight.
@@ -19,6 +23,9 @@ Options:
   --schema NAME           with a postgres:// index: its schema (default: the search path)
   --root DIR              with a postgres:// index: the folder its paths are relative to, so the
                           UI can show the images (GET /file/:id); without it they are not served
+  --vlm DIR|ID            a captioning/VQA model folder or hub id: enables POST /caption and
+                          POST /ask (each graph set loaded on its first request)
+  --vlm-dtype D           weights of the --vlm model (default fp32; see --dtype)
   --head FILE             a head saved by 'clipkit head build', used by /classify without labels
   --host H                address to bind (default 127.0.0.1: this machine only)
   --port N                port (default 8080; 0 picks a free one)
@@ -44,6 +51,8 @@ async function runServe(ctx: CommandContext): Promise<number> {
     ...MODEL_FLAGS,
     index: { type: "string" },
     head: { type: "string" },
+    vlm: { type: "string" },
+    "vlm-dtype": { type: "string" },
     host: { type: "string" },
     port: { type: "string" },
     token: { type: "string" },
@@ -68,6 +77,19 @@ async function runServe(ctx: CommandContext): Promise<number> {
   const queue = values.queue === "0" ? 0 : parsePositiveInt(values.queue, "--queue", 64);
   const log = (line: string) => ctx.stderr.write(line);
   const token = values.token ?? process.env.CLIPKIT_SERVE_TOKEN;
+  if (values["vlm-dtype"] !== undefined && values.vlm === undefined)
+    throw usageError("--vlm-dtype needs --vlm", "--vlm-dtype");
+  let vlm: ServedVlm | undefined;
+  if (values.vlm !== undefined) {
+    const runtime = parseRuntimeFlags({
+      threads: values.threads,
+      device: values.device,
+      dtype: values["vlm-dtype"],
+    });
+    const dir = (await resolveModelRef(values.vlm, { kind: "vlm", dtype: runtime.dtype, stderr: ctx.stderr }))
+      .dir;
+    vlm = lazyVlm(dir, { backend: runtime.backend, dtype: runtime.dtype });
+  }
   const server = await startServer({
     indexPath: values.index,
     ...(pg
@@ -81,6 +103,7 @@ async function runServe(ctx: CommandContext): Promise<number> {
       : {}),
     openModel: () => openModel(values, ctx.stderr),
     ...(values.head ? { headPath: values.head } : {}),
+    ...(vlm ? { vlm } : {}),
     host: values.host ?? "127.0.0.1",
     port: parsePort(values.port),
     ...(token ? { token } : {}),

@@ -6,13 +6,14 @@ import {
   buildZeroShotHead,
   ClipkitError,
   createEmbeddings,
+  type GenerationResult,
   type LoadedClipModel,
   type Metadata,
   type SearchHit,
   type ZeroShotHead,
 } from "@clipkit/core";
 import { buildPrompts } from "@clipkit/prompts";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { templatesFromFlags } from "../util/templates.js";
 import { HttpError, toErrorResponse } from "./errors.js";
@@ -22,12 +23,15 @@ import { createMetrics, type ServeMetrics } from "./metrics.js";
 import { openApiDocument } from "./openapi.js";
 import { type ParsedQuery, parseQuery } from "./request.js";
 import { UI_HTML } from "./ui.js";
+import type { ServedVlm } from "./vlm.js";
 
 /** What {@link createServeApp} serves. */
 export interface ServeAppOptions {
   model: LoadedClipModel<ImageInput>;
   holder: IndexSource;
   limiter: Limiter;
+  /** A captioning/VQA model: `/caption` and `/ask` answer only when one is given (`--vlm`). */
+  vlm?: ServedVlm;
   /** A head loaded at start-up: `/classify` without labels uses it. */
   head?: ZeroShotHead;
   /** When set, every route but `/healthz` and the UI page needs `Authorization: Bearer <token>`. */
@@ -161,6 +165,7 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; metrics: ServeM
     return c.json({
       status: "ok",
       model: o.model.space.id,
+      vlm: o.vlm?.source ?? null,
       index: {
         path: o.holder.path,
         kind,
@@ -239,6 +244,47 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; metrics: ServeM
       return r!;
     });
     return c.json({ top: result.top, ood: result.ood });
+  });
+
+  const vlmRequest = async (c: Context) => {
+    if (!o.vlm)
+      throw new HttpError(
+        404,
+        "VLM_NOT_LOADED",
+        "no captioning/VQA model loaded: start clipkit serve with --vlm DIR",
+      );
+    const q = await parseQuery(c);
+    if (!q.image)
+      throw new ClipkitError("INVALID_ARGUMENT", "send the image as bytes or a multipart 'image' field", {
+        details: { argument: "image" },
+      });
+    const options = {
+      ...(q.maxNewTokens !== undefined ? { maxNewTokens: q.maxNewTokens } : {}),
+      ...(q.numBeams !== undefined ? { numBeams: q.numBeams } : {}),
+    };
+    return { vlm: o.vlm, q, image: q.image, options };
+  };
+  const generated = (r: GenerationResult) => ({
+    text: r.text.trim(),
+    tokens: [...r.tokens],
+    score: r.score ?? null,
+  });
+
+  app.post("/caption", async (c) => {
+    const { vlm, image, options } = await vlmRequest(c);
+    const r = await o.limiter.run(() => vlm.caption(image, options));
+    return c.json(generated(r));
+  });
+
+  app.post("/ask", async (c) => {
+    const { vlm, q, image, options } = await vlmRequest(c);
+    const question = q.question ?? q.text;
+    if (question === undefined || question.trim() === "")
+      throw new ClipkitError("INVALID_ARGUMENT", "give the question as the 'question' field", {
+        details: { argument: "question" },
+      });
+    const r = await o.limiter.run(() => vlm.ask(image, question, options));
+    return c.json({ question, ...generated(r) });
   });
 
   app.get("/file/:id", async (c) => {

@@ -11,6 +11,7 @@ export type HttpErrorCode =
   | "OVERLOADED"
   | "TIMEOUT"
   | "SHUTTING_DOWN"
+  | "VLM_NOT_LOADED"
   | "INTERNAL";
 
 /** The body of every error response: `{ error: { code, message } }`. */

@@ -127,6 +127,35 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
       },
+      "/caption": {
+        post: {
+          summary: "Caption one image (only with a VLM loaded: --vlm DIR; else 404 VLM_NOT_LOADED)",
+          requestBody: { content: imageBody },
+          parameters: [
+            { name: "maxNewTokens", in: "query", schema: { type: "integer", minimum: 1, maximum: 256 } },
+            { name: "numBeams", in: "query", schema: { type: "integer", minimum: 1, maximum: 8 } },
+          ],
+          responses: {
+            "200": { description: "{text, tokens, score}" },
+            ...errors(400, 401, 404, 413, 422, 503, 504),
+          },
+        },
+      },
+      "/ask": {
+        post: {
+          summary: "Answer a question about one image (only with a VLM loaded: --vlm DIR)",
+          requestBody: { content: imageBody },
+          parameters: [
+            { name: "question", in: "query", required: true, schema: { type: "string" } },
+            { name: "maxNewTokens", in: "query", schema: { type: "integer", minimum: 1, maximum: 256 } },
+            { name: "numBeams", in: "query", schema: { type: "integer", minimum: 1, maximum: 8 } },
+          ],
+          responses: {
+            "200": { description: "{question, text, tokens, score}" },
+            ...errors(400, 401, 404, 413, 422, 503, 504),
+          },
+        },
+      },
       "/file/{id}": {
         get: {
           summary: "The bytes of an indexed file (only paths the index records)",

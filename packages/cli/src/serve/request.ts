@@ -15,7 +15,17 @@ export interface ParsedQuery {
   labels?: string[];
   templates?: string[];
   topK?: number;
+  /** `/ask`: the question about the image. */
+  question?: string;
+  /** `/caption`, `/ask`: most tokens to generate (≤ {@link MAX_NEW_TOKENS}). */
+  maxNewTokens?: number;
+  /** `/caption`, `/ask`: beam search width (≤ {@link MAX_BEAMS}). */
+  numBeams?: number;
 }
+
+/** Bounds of the generation settings a request may choose (time and memory per request). */
+export const MAX_NEW_TOKENS = 256;
+export const MAX_BEAMS = 8;
 
 const bad = (message: string, argument: string) =>
   new ClipkitError("INVALID_ARGUMENT", message, { details: { argument } });
@@ -81,6 +91,16 @@ function fromFields(fields: Record<string, unknown>, image?: Uint8Array): Parsed
   if (labels) q.labels = labels;
   const templates = parseList(fields.templates, "templates");
   if (templates) q.templates = templates;
+  if (typeof fields.question === "string") q.question = fields.question;
+  else if (fields.question !== undefined) throw bad("question must be a string", "question");
+  const maxNewTokens = parseInt1(
+    fields.maxNewTokens ?? fields.max_new_tokens,
+    "maxNewTokens",
+    MAX_NEW_TOKENS,
+  );
+  if (maxNewTokens !== undefined) q.maxNewTokens = maxNewTokens;
+  const numBeams = parseInt1(fields.numBeams ?? fields.num_beams, "numBeams", MAX_BEAMS);
+  if (numBeams !== undefined) q.numBeams = numBeams;
   return q;
 }
 

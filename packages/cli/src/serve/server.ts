@@ -8,6 +8,7 @@ import { IndexHolder } from "./index-holder.js";
 import type { IndexSource } from "./index-source.js";
 import { Limiter, type LimiterOptions } from "./limiter.js";
 import { PostgresIndexSource, type PostgresSourceOptions } from "./postgres-source.js";
+import type { ServedVlm } from "./vlm.js";
 
 /** Options of {@link startServer}. */
 export interface StartServerOptions extends LimiterOptions {
@@ -18,6 +19,8 @@ export interface StartServerOptions extends LimiterOptions {
   /** Opens the model (called once; released on close). */
   openModel: () => Promise<LoadedClipModel<ImageInput>>;
   headPath?: string;
+  /** A captioning/VQA model for `/caption` and `/ask` (released on close). */
+  vlm?: ServedVlm;
   host: string;
   /** 0 picks a free port. */
   port: number;
@@ -80,6 +83,7 @@ export async function startServer(o: StartServerOptions): Promise<RunningServer>
     maxBodyBytes: o.maxBodyBytes,
     log: o.log,
     ...(head ? { head } : {}),
+    ...(o.vlm ? { vlm: o.vlm } : {}),
     ...(o.token ? { token: o.token } : {}),
   });
   const server: ServerType = await new Promise((resolve, reject) => {
@@ -102,6 +106,7 @@ export async function startServer(o: StartServerOptions): Promise<RunningServer>
         // After the requests in flight: a Postgres source's connections serve them to the end.
         await holder.close();
         await model.release();
+        await o.vlm?.release();
       })();
       return closing;
     },
