@@ -3,17 +3,20 @@ import {
   type CreateClipModelOptions,
   createClipModel,
   type ImagePreparer,
+  isJinaClipProcessor,
   isNaflexProcessor,
   isOpenClipFolder,
   type LoadedClipModel,
   loadOpenClipTokenizer,
   loadTokenizer,
   OPEN_CLIP_CONFIG,
+  parseJinaClipPreprocess,
   parseNaflexConfig,
   parseOpenClipConfig,
   parsePreprocessorConfig,
   readModelTypeHint,
   type Tokenizer,
+  withDimensions,
 } from "@clipkit/core";
 import { nodeFiles } from "../files/index.js";
 import { type HubOptions, resolveModelSource } from "../hub/index.js";
@@ -35,6 +38,12 @@ export interface LoadClipModelOptions
   tokenizer?: Tokenizer;
   /** Hub settings when the source is a repo id: cache folder, token, offline, progress… (see `downloadModel`). */
   hub?: HubOptions;
+  /**
+   * Matryoshka width (jina-clip v2): vectors are cut to their first `dimensions` components and
+   * re-normalised, in a space whose id records the width (see `withDimensions`). Must be one of
+   * the config's `matryoshka_dimensions` when it lists them.
+   */
+  dimensions?: number;
 }
 
 /**
@@ -63,6 +72,7 @@ export async function loadClipModel(
     memoryBudget,
     maxResizeBytes,
     tokenizer,
+    dimensions,
     executionProviders,
     intraOpThreads,
     interOpThreads,
@@ -105,19 +115,31 @@ export async function loadClipModel(
     // SigLIP 2 NaFlex: patchified images of varying grids instead of one fixed-size tensor.
     prepareImages = isNaflexProcessor(json)
       ? nodeNaflexPreparer(parseNaflexConfig(json), decode)
-      : nodeImagePreparer(
-          parsePreprocessorConfig(json, { modelType: await readModelTypeHint(files) }),
-          decode,
-        );
+      : isJinaClipProcessor(json)
+        ? nodeImagePreparer(
+            parseJinaClipPreprocess(json, `${files.location}/preprocessor_config.json`),
+            decode,
+          )
+        : nodeImagePreparer(
+            parsePreprocessorConfig(json, { modelType: await readModelTypeHint(files) }),
+            decode,
+          );
     folderTokenizer = () => loadTokenizer(files);
   }
-  return createClipModel<ImageInput>({
+  const model = await createClipModel<ImageInput>({
     ...rest,
     backend,
     files,
     tokenizer: tokenizer ?? (await folderTokenizer()),
     prepareImages,
   });
+  if (dimensions === undefined) return model;
+  try {
+    return withDimensions(model, dimensions, model.layout.config.matryoshkaDimensions);
+  } catch (error) {
+    await model.release();
+    throw error;
+  }
 }
 
 function parseJson(text: string, location: string): unknown {

@@ -23,6 +23,13 @@ export interface ModelConfig {
   readonly logitScale?: number;
   /** Trained SigLIP `logit_bias` when recorded in `config.json`. */
   readonly logitBias?: number;
+  /**
+   * Set for families that score and pad as `modelType` does but need their own handling elsewhere:
+   * `"jina_clip"` (jina-clip v1/v2 ONNX exports, see jina-clip.ts).
+   */
+  readonly family?: "jina_clip";
+  /** Matryoshka widths the model was trained to be truncated to (jina-clip v2 `matryoshka_dimensions`). */
+  readonly matryoshkaDimensions?: readonly number[];
 }
 
 type Json = Record<string, unknown>;
@@ -53,13 +60,15 @@ export function parseModelConfig(text: string, file = "config.json"): ModelConfi
   if (!isObject(raw)) {
     throw new ClipkitError("MODEL_CONFIG_INVALID", `${file} must hold a JSON object`, { details: { file } });
   }
-  // SigLIP 2 (`siglip2`, NaFlex) scores, pools and pads its text as SigLIP does.
-  const type = raw.model_type === "siglip2" ? "siglip" : raw.model_type;
+  // SigLIP 2 (`siglip2`, NaFlex) scores, pools and pads its text as SigLIP does; jina-clip scores
+  // with a softmax and pads to the longest row as CLIP does (its graphs pool over non-pad tokens).
+  const jina = raw.model_type === "jina_clip";
+  const type = raw.model_type === "siglip2" ? "siglip" : jina ? "clip" : raw.model_type;
   if (type !== "clip" && type !== "siglip") {
     const code = typeof type === "string" ? "MODEL_LAYOUT_UNSUPPORTED" : "MODEL_CONFIG_INVALID";
     throw new ClipkitError(
       code,
-      `${file}: model_type must be "clip", "siglip" or "siglip2", got ${JSON.stringify(type)}`,
+      `${file}: model_type must be "clip", "siglip", "siglip2" or "jina_clip", got ${JSON.stringify(type)}`,
       { details: { file, key: "model_type", value: type } },
     );
   }
@@ -78,7 +87,10 @@ export function parseModelConfig(text: string, file = "config.json"): ModelConfi
     modelType: type,
     ...(typeof name === "string" && name.length > 0 ? { nameOrPath: name } : {}),
     ...(projectionDim !== undefined ? { projectionDim } : {}),
-    maxTextLength: positiveInt(textConfig, "max_position_embeddings") ?? (type === "siglip" ? 64 : 77),
+    // jina-clip's text towers take long texts (v1 JinaBERT, v2 8,192 tokens); the tokenizer's
+    // model_max_length bounds it further.
+    maxTextLength:
+      positiveInt(textConfig, "max_position_embeddings") ?? (jina ? 8192 : type === "siglip" ? 64 : 77),
     ...(positiveInt(visionConfig, "image_size") !== undefined
       ? { imageSize: positiveInt(visionConfig, "image_size") }
       : {}),
@@ -87,5 +99,18 @@ export function parseModelConfig(text: string, file = "config.json"): ModelConfi
       ? { logitScale: trainedScale }
       : {}),
     ...(typeof trainedBias === "number" && Number.isFinite(trainedBias) ? { logitBias: trainedBias } : {}),
+    ...(jina ? { family: "jina_clip" as const, ...matryoshka(raw.matryoshka_dimensions, file) } : {}),
   };
+}
+
+function matryoshka(value: unknown, file: string): { matryoshkaDimensions?: readonly number[] } {
+  if (value === undefined || value === null) return {};
+  if (!Array.isArray(value) || !value.every((v) => Number.isInteger(v) && (v as number) > 0)) {
+    throw new ClipkitError(
+      "MODEL_CONFIG_INVALID",
+      `${file}: matryoshka_dimensions must be a list of positive integers, got ${JSON.stringify(value)}`,
+      { details: { file, key: "matryoshka_dimensions" } },
+    );
+  }
+  return { matryoshkaDimensions: value as number[] };
 }

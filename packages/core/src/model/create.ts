@@ -107,7 +107,12 @@ export async function createClipModel<I>(options: CreateClipModelOptions<I>): Pr
   try {
     const combined = layout.kind === "combined";
     const combinedFile = layout.combined;
-    const calibrate = !options.scoring && combinedFile !== undefined && options.calibrateScoring !== false;
+    // jina-clip's combined graph has no logits output to calibrate on.
+    const calibrate =
+      !options.scoring &&
+      combinedFile !== undefined &&
+      options.calibrateScoring !== false &&
+      config.family !== "jina_clip";
     const calibrateOn = (graph: LoadedGraph, file: GraphFile): Promise<Scoring> =>
       scoringFromGraph(
         graph.session,

@@ -11,6 +11,8 @@ export {
   readGraph,
 } from "./external-data.js";
 export { float32ToFloat16 } from "./fp16.js";
+export { isJinaClipProcessor, JINA_CLIP_PROCESSOR, parseJinaClipPreprocess } from "./jina-clip.js";
+export { matryoshkaSpaceId, withDimensions } from "./matryoshka.js";
 export {
   isNaflexProcessor,
   type NaflexConfig,

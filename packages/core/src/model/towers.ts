@@ -136,7 +136,8 @@ export function textTower(
   const out = pickOutput(
     session,
     label,
-    modelType === "siglip" ? ["text_embeds", "pooler_output"] : ["text_embeds"],
+    // `text_embeddings`: jina-clip's exports (un-normalised; clipkit normalises itself).
+    modelType === "siglip" ? ["text_embeds", "pooler_output"] : ["text_embeds", "text_embeddings"],
   );
   return {
     label,
@@ -184,7 +185,7 @@ export function visionTower(
   const out = pickOutput(
     session,
     label,
-    modelType === "siglip" ? ["image_embeds", "pooler_output"] : ["image_embeds"],
+    modelType === "siglip" ? ["image_embeds", "pooler_output"] : ["image_embeds", "image_embeddings"],
   );
   const runBatch = async (batch: PixelBatch) => {
     const count = batch.dims[0] ?? 0;
