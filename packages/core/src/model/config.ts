@@ -63,12 +63,14 @@ export function parseModelConfig(text: string, file = "config.json"): ModelConfi
   // SigLIP 2 (`siglip2`, NaFlex) scores, pools and pads its text as SigLIP does; jina-clip scores
   // with a softmax and pads to the longest row as CLIP does (its graphs pool over non-pad tokens).
   const jina = raw.model_type === "jina_clip";
-  const type = raw.model_type === "siglip2" ? "siglip" : jina ? "clip" : raw.model_type;
+  // AltCLIP (multilingual: XLM-R text tower, CLIP vision tower) scores and pads as CLIP does.
+  const altclip = raw.model_type === "altclip";
+  const type = raw.model_type === "siglip2" ? "siglip" : jina || altclip ? "clip" : raw.model_type;
   if (type !== "clip" && type !== "siglip") {
     const code = typeof type === "string" ? "MODEL_LAYOUT_UNSUPPORTED" : "MODEL_CONFIG_INVALID";
     throw new ClipkitError(
       code,
-      `${file}: model_type must be "clip", "siglip", "siglip2" or "jina_clip", got ${JSON.stringify(type)}`,
+      `${file}: model_type must be "clip", "siglip", "siglip2", "altclip" or "jina_clip", got ${JSON.stringify(type)}`,
       { details: { file, key: "model_type", value: type } },
     );
   }
@@ -79,6 +81,10 @@ export function parseModelConfig(text: string, file = "config.json"): ModelConfi
     (type === "siglip"
       ? (positiveInt(textConfig, "projection_size") ?? positiveInt(textConfig, "hidden_size"))
       : undefined);
+  const positions = positiveInt(textConfig, "max_position_embeddings");
+  // RoBERTa-style position ids start after the padding index (pad_token_id + 1, i.e. 2), so an
+  // XLM-R tower with N position embeddings takes N - 2 tokens.
+  const textLength = altclip && positions !== undefined ? positions - 2 : positions;
   const scale = raw.logit_scale_init_value;
   const trainedScale = raw.logit_scale;
   const trainedBias = raw.logit_bias;
@@ -89,8 +95,7 @@ export function parseModelConfig(text: string, file = "config.json"): ModelConfi
     ...(projectionDim !== undefined ? { projectionDim } : {}),
     // jina-clip's text towers take long texts (v1 JinaBERT, v2 8,192 tokens); the tokenizer's
     // model_max_length bounds it further.
-    maxTextLength:
-      positiveInt(textConfig, "max_position_embeddings") ?? (jina ? 8192 : type === "siglip" ? 64 : 77),
+    maxTextLength: textLength ?? (jina ? 8192 : altclip ? 512 : type === "siglip" ? 64 : 77),
     ...(positiveInt(visionConfig, "image_size") !== undefined
       ? { imageSize: positiveInt(visionConfig, "image_size") }
       : {}),
