@@ -3,20 +3,18 @@ import {
   type CreateClipModelOptions,
   createClipModel,
   type LoadedClipModel,
-  loadTokenizer,
   type ModelFiles,
   type PreprocessConfig,
   parseHubModelRef,
-  parsePreprocessorConfig,
-  readModelTypeHint,
   type Tokenizer,
-  wrapError,
+  withDimensions,
 } from "@clipkit/core";
 import { urlFiles } from "../files/url-files.js";
 import { webHubFiles } from "../hub/hub-files.js";
 import type { WebHubOptions } from "../hub/options.js";
 import type { WebImageInput } from "../image/decode.js";
 import { type WebBackendOptions, webBackend } from "../session/create.js";
+import { folderPipeline } from "./families.js";
 import { webImagePreparer } from "./prepare.js";
 
 /** Options of {@link loadClipModel}: the model options of core's `createClipModel` plus the web runtime's. */
@@ -35,24 +33,14 @@ export interface LoadClipModelOptions
   preprocess?: PreprocessConfig;
   /** Refuse images with more pixels than this (see `decodeImage`). */
   maxPixels?: number;
-}
-
-async function readPreprocess(files: ModelFiles): Promise<PreprocessConfig> {
-  const path = "preprocessor_config.json";
-  const text = await files.readText(path);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw wrapError(error, "MODEL_CONFIG_INVALID", `${files.location}/${path} is not valid JSON`, {
-      file: path,
-    });
-  }
-  return parsePreprocessorConfig(json, { modelType: await readModelTypeHint(files) });
+  /** Matryoshka width (jina-clip v2): truncate + re-normalise, in a space recording the width (see `withDimensions`). */
+  dimensions?: number;
 }
 
 /**
- * Loads a CLIP or SigLIP model folder (Hugging Face / transformers.js layout) in the browser.
+ * Loads a CLIP-family model folder in the browser: Hugging Face / transformers.js layouts (CLIP,
+ * SigLIP, SigLIP 2 fixed-resolution and NaFlex, MobileCLIP, AltCLIP, jina-clip) and open_clip
+ * exports (`open_clip_config.json`), as `loadClipModel` in `@clipkit/backend-node` reads them.
  * `source` is a hub repo id (`"Xenova/clip-vit-base-patch32"`, `"owner/name@revision"`: only the
  * dtype's files are fetched, into the Cache API), a base URL (`"/models/tiny-clip/"`; write a
  * relative folder that looks like an id as `"./owner/name/"`), or any `ModelFiles`, e.g.
@@ -75,6 +63,7 @@ export async function loadClipModel(
     tokenizer,
     preprocess,
     maxPixels,
+    dimensions,
     executionProviders,
     wasmPaths,
     numThreads,
@@ -99,15 +88,20 @@ export async function loadClipModel(
   for (const key of Object.keys(runtimeOptions) as (keyof WebBackendOptions)[]) {
     if (runtimeOptions[key] === undefined) delete runtimeOptions[key];
   }
-  const [tok, config] = await Promise.all([
-    tokenizer ?? loadTokenizer(files),
-    preprocess ?? readPreprocess(files),
-  ]);
-  return createClipModel<WebImageInput>({
+  // open_clip exports, SigLIP 2 NaFlex, jina-clip and transformers folders (see families.ts).
+  const pipeline = await folderPipeline(files, preprocess);
+  const loaded = await createClipModel<WebImageInput>({
     ...model,
     backend: backend ?? webBackend(runtimeOptions),
     files,
-    tokenizer: tok,
-    prepareImages: webImagePreparer(config, maxPixels === undefined ? {} : { maxPixels }),
+    tokenizer: tokenizer ?? (await pipeline.tokenizer()),
+    prepareImages: webImagePreparer(pipeline.pixels, maxPixels === undefined ? {} : { maxPixels }),
   });
+  if (dimensions === undefined) return loaded;
+  try {
+    return withDimensions(loaded, dimensions, loaded.layout.config.matryoshkaDimensions);
+  } catch (error) {
+    await loaded.release();
+    throw error;
+  }
 }

@@ -1,6 +1,7 @@
 import {
   ClipkitError,
   type ImagePreparer,
+  type PixelBatch,
   type PreprocessConfig,
   preprocessBatch,
   type RawImage,
@@ -12,9 +13,12 @@ import { type DecodeOptions, decodeImage, type WebImageInput } from "../image/de
  * code the Node backend runs, so a model sees the same pixels in both (for PNG inputs).
  */
 export function webImagePreparer(
-  config: PreprocessConfig,
+  config: PreprocessConfig | ((images: readonly RawImage[]) => PixelBatch),
   options: Omit<DecodeOptions, "label"> = {},
 ): ImagePreparer<WebImageInput> {
+  // A function: a folder-specific pipeline (e.g. SigLIP 2 NaFlex patchification, see families.ts).
+  const toPixels =
+    typeof config === "function" ? config : (raws: readonly RawImage[]) => preprocessBatch(raws, config);
   return async (inputs, signal) => {
     const raws: RawImage[] = [];
     for (const [i, input] of inputs.entries()) {
@@ -23,6 +27,6 @@ export function webImagePreparer(
       }
       raws.push(await decodeImage(input, { ...options, label: `images[${i}]` }));
     }
-    return preprocessBatch(raws, config);
+    return toPixels(raws);
   };
 }
