@@ -6,12 +6,16 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 
 // The zero-shot and search examples run unchanged on every model family loadClipModel reads
-// (docs/models.md); here both open_clip export styles (tiny-clip is the examples' default).
+// (docs/models.md); here both open_clip export styles, SigLIP 2 NaFlex, jina-clip v2 and the
+// multilingual AltCLIP (tiny-clip is the examples' default).
 const root = join(import.meta.dirname, "..");
 const fixtures = join(root, "fixtures", "models");
 const FAMILIES = [
   ["tiny-openclip", "softmax"],
   ["tiny-openclip-siglip", "sigmoid"],
+  ["tiny-siglip2", "sigmoid"],
+  ["tiny-jina-clip-v2", "softmax"],
+  ["tiny-altclip", "softmax"],
 ] as const;
 const scratch = mkdtempSync(join(tmpdir(), "clipkit-families-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
