@@ -48,3 +48,13 @@ describe.each(FAMILIES)("examples on %s", (family, scoring) => {
     expect(out).toMatch(/images like (\S+)\n\s+(0\.99\d\d|1\.0000)\s+\1/);
   }, 120_000);
 });
+
+describe("examples/matryoshka.ts (jina-clip v2)", () => {
+  it("indexes at 16 of 32 dimensions, searches in four languages, refuses a full-width query", async () => {
+    const out = await example("matryoshka.ts", []);
+    expect(out).toMatch(/truncated: clipkit\/tiny-jina-clip-v2@[0-9a-f]{12}#d16 \[dim 16, normalized\]/);
+    expect(out).toMatch(/indexed 4 images, 64 bytes each \(full: 128\)/);
+    expect(out.match(/^"[^"]+": \S+\.png -?\d\.\d{4}, \S+\.png -?\d\.\d{4}$/gm)).toHaveLength(4);
+    expect(out).toMatch(/full-width query on the 16-d index: SPACE_MISMATCH/);
+  }, 120_000);
+});
