@@ -39,6 +39,7 @@ function maxDiff(a: Embeddings, b: Embeddings): number {
 
 describe.each([
   ["tiny-openclip", {}],
+  ["tiny-coca", {}],
   ["tiny-siglip2", {}],
   ["tiny-siglip2-fixres", {}],
   ["tiny-jina-clip-v2", { dimensions: 16 }],
