@@ -1,3 +1,9 @@
+export {
+  type MatMulTopK,
+  type MatMulTopKOutput,
+  matmulTopKGraph,
+  sessionMatMulTopK,
+} from "./matmul-topk.js";
 export type {
   Backend,
   InferenceSession,

@@ -4,6 +4,8 @@
  * generation — is written once against these types. Keep this file small.
  */
 
+import type { MatMulTopK } from "./matmul-topk.js";
+
 /** Element types clipkit exchanges with runtimes. */
 export type TensorType = "float32" | "float16" | "int64" | "int32" | "int8" | "uint8" | "bool";
 
@@ -72,6 +74,11 @@ export interface Backend {
   readonly name: string;
   /** Creates a session from ONNX bytes. `label` names the model file in errors. */
   createSession(model: Uint8Array, options?: SessionOptions & { label?: string }): Promise<InferenceSession>;
+  /**
+   * Optional "matmul top-k" capability: the runtime's GEMM followed by TopK, used by `FlatIndex`
+   * for batched exact search (see `sessionMatMulTopK`). `options` override the backend defaults.
+   */
+  matmulTopK?(options?: SessionOptions): MatMulTopK;
 }
 
 /**

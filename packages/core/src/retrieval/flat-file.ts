@@ -32,7 +32,7 @@ export function saveFlatIndex<M extends Metadata>(index: FlatIndex<M>): Uint8Arr
     metadata: s.metadata.map((m) => m ?? null),
   };
   const sections: Uint8Array[] = [];
-  for (const a of [s.vectors, s.codes, s.scales]) {
+  for (const a of [s.vectors, s.codes, s.scales, s.halves]) {
     if (a) sections.push(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   }
   return encodeIndexFile({ kind: KIND, dim: s.space.dim, count: s.ids.length, json, sections });
@@ -58,7 +58,7 @@ export function loadFlatIndex<M extends Metadata = Metadata>(
     !Array.isArray(j.metadata) ||
     j.ids.length !== parts.count ||
     j.metadata.length !== parts.count ||
-    (j.storage !== "float32" && j.storage !== "int8")
+    (j.storage !== "float32" && j.storage !== "int8" && j.storage !== "float16")
   ) {
     throw corrupt("header fields disagree with the body");
   }
@@ -67,6 +67,7 @@ export function loadFlatIndex<M extends Metadata = Metadata>(
   const want: number[] = [];
   if (rescore) want.push(count * dim * 4);
   if (j.storage === "int8") want.push(count * dim, count * 4);
+  if (j.storage === "float16") want.push(count * dim * 2);
   if (parts.sections.length !== want.length || parts.sections.some((s, i) => s.length !== want[i])) {
     throw corrupt("vector sections have the wrong size");
   }
@@ -75,6 +76,7 @@ export function loadFlatIndex<M extends Metadata = Metadata>(
   const vectors = rescore ? asFloat32(take()) : undefined;
   const codes = j.storage === "int8" ? new Int8Array(take().buffer) : undefined;
   const scales = j.storage === "int8" ? asFloat32(take()) : undefined;
+  const halves = j.storage === "float16" ? asUint16(take()) : undefined;
   const state: FlatState<M> = {
     space: j.space,
     storage: j.storage,
@@ -85,6 +87,7 @@ export function loadFlatIndex<M extends Metadata = Metadata>(
     vectors,
     codes,
     scales,
+    halves,
   };
   if (new Set(state.ids).size !== count) throw corrupt("duplicate ids");
   return FlatIndex.fromState(state);
@@ -93,4 +96,8 @@ export function loadFlatIndex<M extends Metadata = Metadata>(
 /** Sections are fresh copies starting at offset 0, so the float view is aligned. */
 function asFloat32(bytes: Uint8Array): Float32Array {
   return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+}
+
+function asUint16(bytes: Uint8Array): Uint16Array {
+  return new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
 }

@@ -1,27 +1,39 @@
+import type { MatMulTopK } from "../backend/matmul-topk.js";
+import type { Backend } from "../backend/session.js";
 import type { EmbeddingSpace, Embeddings } from "../embeddings.js";
 import { ClipkitError } from "../errors.js";
 import { TopKHeap } from "../math/topk.js";
-import { dotAt, scanTopK } from "./kernels.js";
+import { type ExactContext, exactTopK, exactTopKAsync, firstShortlist, pickRows } from "./exact.js";
+import { encodeHalf } from "./float16.js";
 import { quantizeQueriesInt8, quantizeRowsInt8 } from "./quantize.js";
+import { ResidentRows } from "./resident.js";
 import type { AddOptions, Metadata, Retriever, SearchHit, SearchOptions } from "./types.js";
 import { checkAddBatch, checkFilter, checkQueries, matchesFilter, unitRows } from "./validate.js";
 
 /**
  * How a {@link FlatIndex} stores vectors.
  * - `"float32"`: exact scores, 4 bytes per dimension.
+ * - `"float16"`: IEEE half-precision codes (2 bytes per dimension) scanned first; with `rescore`
+ *   (default) the shortlist is re-scored against float32 originals (6 bytes per dimension in
+ *   all) and results are exact; without it scores are approximate (≈ 3 significant digits).
  * - `"int8"`: a per-row int8 code (1 byte per dimension + 4 bytes per row) scanned first; with
- *   `rescore` (default) a shortlist is re-scored exactly against float32 originals kept alongside
- *   (5 bytes per dimension in all), without it scores are approximate (1 byte per dimension).
+ *   `rescore` (default) results are exact against float32 originals kept alongside (5 bytes per
+ *   dimension in all), without it scores are approximate (1 byte per dimension).
  */
-export type FlatStorage = "float32" | "int8";
+export type FlatStorage = "float32" | "float16" | "int8";
 
 /** Options of {@link FlatIndex}. */
 export interface FlatIndexOptions {
   storage?: FlatStorage;
-  /** int8 only: keep float32 originals and re-score a shortlist exactly (default true). */
+  /** float16/int8 only: keep float32 originals and return exact results (default true). */
   rescore?: boolean;
-  /** int8 only: shortlist size as a multiple of `k` (default 4; at least k + 32 candidates). */
+  /** float16/int8 only: first shortlist size as a multiple of `k` (default 4; at least k + 32). */
   shortlist?: number;
+  /**
+   * A backend whose optional `matmulTopK` capability {@link FlatIndex.searchAsync} uses for
+   * unfiltered float32 batches (e.g. `nodeBackend({ intraOpThreads: 1 })`: onnxruntime's GEMM).
+   */
+  backend?: Pick<Backend, "matmulTopK">;
 }
 
 /** Internal state shared with the file codec ({@link flatToBytes}). */
@@ -32,29 +44,51 @@ export interface FlatState<M extends Metadata> {
   shortlist: number;
   ids: string[];
   metadata: (M | undefined)[];
-  /** `count × dim` unit rows, or undefined for int8 without re-scoring. */
+  /** `count × dim` unit rows, or undefined for codes without re-scoring. */
   vectors: Float32Array | undefined;
+  /** int8 codes and their per-row scales. */
   codes: Int8Array | undefined;
   scales: Float32Array | undefined;
+  /** float16 codes (binary16 bits). */
+  halves?: Uint16Array | undefined;
 }
 
+/** |float32-sum − float64 dot| bound for unit rows: γ(dim) with a 2× margin (any summation order). */
+const epsF32 = (dim: number) => (dim + 16) * 2 ** -23;
+
 /**
- * Exact (brute-force) cosine index in pure TypeScript: browser-safe, no dependencies, exact results
- * for float32 storage. Search scans every row with a blocked batched kernel; use it up to a few
- * hundred thousand vectors or when exactness matters (and as the ground truth for ANN recall).
+ * Exact (brute-force) cosine index in pure TypeScript: browser-safe, no dependencies. The rows live
+ * in the memory of a WebAssembly SIMD kernel (no per-search copy), which scans them register-tiled
+ * (four queries × two rows per step); a shortlist is then re-scored in float64 with a rounding
+ * certificate, so results equal a brute-force float64 scan with ties broken by the lower row, for
+ * every storage with `rescore`. {@link searchAsync} can run the batched scan on the inference
+ * runtime's GEMM instead. Use it up to a few hundred thousand vectors or when exactness matters
+ * (and as the ground truth for ANN recall).
  *
  * Removing swaps the last row into the hole, so it costs O(dim) and the buffers stay dense.
  */
 export class FlatIndex<M extends Metadata = Metadata> implements Retriever<M> {
   readonly space: EmbeddingSpace;
   readonly storage: FlatStorage;
-  private readonly s: FlatState<M>;
+  private readonly rescore: boolean;
+  private readonly shortlist: number;
+  private readonly ids: string[] = [];
+  private readonly metadata: (M | undefined)[] = [];
   private readonly rowOf = new Map<string, number>();
+  /** The scanned rows (float32 originals, float16 or int8 codes), resident in kernel memory. */
+  private readonly rows: ResidentRows;
+  /** Float32 originals for re-scoring when the scanned rows are codes. */
+  private originals: Float32Array | undefined;
+  private scales: Float32Array | undefined;
+  /** Largest ‖code·scale − x‖ over added int8 rows (the int8 error bound). */
+  private residual = 0;
+  private readonly gemm: MatMulTopK | undefined;
   private count = 0;
+  private capacity = 0;
 
   constructor(space: EmbeddingSpace, options: FlatIndexOptions = {}) {
     const storage = options.storage ?? "float32";
-    if (storage !== "float32" && storage !== "int8") {
+    if (storage !== "float32" && storage !== "int8" && storage !== "float16") {
       throw new ClipkitError("INVALID_ARGUMENT", `FlatIndex: unknown storage "${String(storage)}"`, {
         details: { argument: "storage" },
       });
@@ -65,40 +99,56 @@ export class FlatIndex<M extends Metadata = Metadata> implements Retriever<M> {
         details: { argument: "shortlist" },
       });
     }
-    const rescore = storage === "float32" || options.rescore !== false;
     this.space = space;
     this.storage = storage;
-    this.s = {
-      space,
-      storage,
-      rescore,
-      shortlist,
-      ids: [],
-      metadata: [],
-      vectors: rescore ? new Float32Array(0) : undefined,
-      codes: storage === "int8" ? new Int8Array(0) : undefined,
-      scales: storage === "int8" ? new Float32Array(0) : undefined,
-    };
+    this.rescore = storage === "float32" || options.rescore !== false;
+    this.shortlist = shortlist;
+    this.rows = new ResidentRows(storage, space.dim);
+    if (storage !== "float32" && this.rescore) this.originals = new Float32Array(0);
+    if (storage === "int8") this.scales = new Float32Array(0);
+    this.gemm = options.backend?.matmulTopK?.();
   }
 
   /** Rebuilds an index from decoded state (used by the file codec). */
   static fromState<M extends Metadata>(state: FlatState<M>): FlatIndex<M> {
     const index = new FlatIndex<M>(state.space, state);
-    Object.assign(index.s, state);
-    index.count = state.ids.length;
-    for (let row = 0; row < state.ids.length; row++) index.rowOf.set(state.ids[row]!, row);
+    const n = state.ids.length;
+    const dim = state.space.dim;
+    index.reserve(n);
+    const codes =
+      state.storage === "float32" ? state.vectors : state.storage === "int8" ? state.codes : state.halves;
+    index.rows.rows(n).set(codes!.subarray(0, n * dim) as never);
+    if (index.originals) index.originals.set(state.vectors!.subarray(0, n * dim));
+    if (index.scales) {
+      index.scales.set(state.scales!.subarray(0, n));
+      if (state.vectors) {
+        const c = index.rows.rows(n) as Int8Array;
+        for (let r = 0; r < n; r++) index.noteResidual(state.vectors, c, state.scales![r]!, r);
+      } else index.residual = Number.POSITIVE_INFINITY;
+    }
+    index.ids.push(...state.ids);
+    index.metadata.push(...state.metadata);
+    index.count = n;
+    for (let row = 0; row < n; row++) index.rowOf.set(state.ids[row]!, row);
     return index;
   }
 
   /** A read-only view of the stored rows, trimmed to `size()` (for the file codec). */
   state(): FlatState<M> {
-    const dim = this.space.dim;
     const n = this.count;
+    const dim = this.space.dim;
+    const scanned = this.rows.rows(n);
     return {
-      ...this.s,
-      vectors: this.s.vectors?.subarray(0, n * dim),
-      codes: this.s.codes?.subarray(0, n * dim),
-      scales: this.s.scales?.subarray(0, n),
+      space: this.space,
+      storage: this.storage,
+      rescore: this.rescore,
+      shortlist: this.shortlist,
+      ids: this.ids,
+      metadata: this.metadata,
+      vectors: this.storage === "float32" ? (scanned as Float32Array) : this.originals?.subarray(0, n * dim),
+      codes: this.storage === "int8" ? (scanned as Int8Array) : undefined,
+      scales: this.scales?.subarray(0, n),
+      halves: this.storage === "float16" ? (scanned as Uint16Array) : undefined,
     };
   }
 
@@ -113,21 +163,22 @@ export class FlatIndex<M extends Metadata = Metadata> implements Retriever<M> {
   /** The metadata stored with `id` (undefined when absent or stored without metadata). */
   getMetadata(id: string): M | undefined {
     const row = this.rowOf.get(id);
-    return row === undefined ? undefined : this.s.metadata[row];
+    return row === undefined ? undefined : this.metadata[row];
   }
 
   /** Replaces the metadata of a stored entry without touching its vector; false when `id` is absent. */
   setMetadata(id: string, metadata: M | undefined): boolean {
     const row = this.rowOf.get(id);
     if (row === undefined) return false;
-    this.s.metadata[row] = metadata;
+    this.metadata[row] = metadata;
     return true;
   }
 
   /** Bytes held per stored vector (excluding ids and metadata). */
   bytesPerVector(): number {
     const dim = this.space.dim;
-    return (this.s.vectors ? 4 * dim : 0) + (this.s.codes ? dim + 4 : 0);
+    const codes = { float32: 4 * dim, float16: 2 * dim, int8: dim + 4 }[this.storage];
+    return codes + (this.originals ? 4 * dim : 0);
   }
 
   add(
@@ -146,27 +197,35 @@ export class FlatIndex<M extends Metadata = Metadata> implements Retriever<M> {
         }
       }
     }
-    const rows = unitRows(embeddings);
+    const unit = unitRows(embeddings);
     const dim = this.space.dim;
-    const fresh = ids.filter((id) => !this.rowOf.has(id)).length;
+    const fresh = new Set(ids.filter((id) => !this.rowOf.has(id))).size;
     this.reserve(this.count + fresh);
-    const one = new Float32Array(dim);
+    const at: number[] = [];
     for (let r = 0; r < ids.length; r++) {
       const id = ids[r]!;
-      let at = this.rowOf.get(id);
-      if (at === undefined) {
-        at = this.count++;
-        this.rowOf.set(id, at);
+      let row = this.rowOf.get(id);
+      if (row === undefined) {
+        row = this.count++;
+        this.rowOf.set(id, row);
       }
-      this.s.ids[at] = id;
-      this.s.metadata[at] = metadata?.[r];
-      const src = rows.subarray(r * dim, (r + 1) * dim);
-      this.s.vectors?.set(src, at * dim);
-      if (this.s.codes) {
-        one.set(src);
-        quantizeRowsInt8(one, dim, this.s.codes, this.s.scales!, at);
-      }
+      this.ids[row] = id;
+      this.metadata[row] = metadata?.[r];
+      at.push(row);
     }
+    const scanned = this.rows.rows(this.count);
+    const one = new Float32Array(dim);
+    at.forEach((row, r) => {
+      const src = unit.subarray(r * dim, (r + 1) * dim);
+      this.originals?.set(src, row * dim);
+      if (this.storage === "float32") (scanned as Float32Array).set(src, row * dim);
+      else if (this.storage === "float16") encodeHalf(src, scanned as Uint16Array, row * dim);
+      else {
+        one.set(src);
+        quantizeRowsInt8(one, dim, scanned as Int8Array, this.scales!, row);
+        this.noteResidual(unit, scanned as Int8Array, this.scales![row]!, row, r);
+      }
+    });
   }
 
   remove(ids: readonly string[]): number {
@@ -178,86 +237,145 @@ export class FlatIndex<M extends Metadata = Metadata> implements Retriever<M> {
       const last = --this.count;
       this.rowOf.delete(id);
       if (at !== last) {
-        const lastId = this.s.ids[last]!;
-        this.s.ids[at] = lastId;
-        this.s.metadata[at] = this.s.metadata[last];
+        const lastId = this.ids[last]!;
+        this.ids[at] = lastId;
+        this.metadata[at] = this.metadata[last];
         this.rowOf.set(lastId, at);
-        this.s.vectors?.copyWithin(at * dim, last * dim, (last + 1) * dim);
-        this.s.codes?.copyWithin(at * dim, last * dim, (last + 1) * dim);
-        if (this.s.scales) this.s.scales[at] = this.s.scales[last]!;
+        this.rows.move(at, last);
+        this.originals?.copyWithin(at * dim, last * dim, (last + 1) * dim);
+        if (this.scales) this.scales[at] = this.scales[last]!;
       }
-      this.s.ids.length = last;
-      this.s.metadata.length = last;
+      this.ids.length = last;
+      this.metadata.length = last;
       removed++;
     }
     return removed;
   }
 
+  /** The best `k` hits per query row, best first, scanned by the WebAssembly SIMD kernels. */
   search(queries: Embeddings, options: SearchOptions): SearchHit<M>[][] {
-    checkQueries(this.space, queries, options.k, "FlatIndex.search");
-    checkFilter(options.filter, "FlatIndex.search");
+    const p = this.prepare(queries, options, "FlatIndex.search");
+    const scan = (pending: readonly number[], kk: number) =>
+      this.rows.scan(pickRows(p.q, p.dim, pending), pending.length, this.count, kk, p.allowed, this.scales);
+    if (!p.ctx) return this.hits(scan(p.all, options.k));
+    return this.hits(exactTopK(p.ctx, p.nq, firstShortlist(options.k, this.shortlistFactor()), scan));
+  }
+
+  /**
+   * {@link search}, with unfiltered float32 batches scanned by the backend's `matmulTopK` (its
+   * GEMM) when the index was given one; the shortlist is re-scored exactly as in {@link search},
+   * so both return the same hits.
+   */
+  async searchAsync(queries: Embeddings, options: SearchOptions): Promise<SearchHit<M>[][]> {
+    const gemm = this.gemm;
+    const filtered = options.filter !== undefined && Object.keys(options.filter).length > 0;
+    if (!gemm || this.storage !== "float32" || filtered || this.count === 0 || options.k === 0) {
+      return this.search(queries, options);
+    }
+    const p = this.prepare(queries, options, "FlatIndex.searchAsync");
+    const n = this.count;
+    const dim = p.dim;
+    const scan = async (pending: readonly number[], kk: number) => {
+      const q = pickRows(p.q, dim, pending);
+      const { scores, indices } = await gemm.run(
+        q,
+        pending.length,
+        this.rows.rows(n) as Float32Array,
+        n,
+        dim,
+        kk,
+      );
+      return pending.map((_, j) => {
+        const heap = new TopKHeap(kk);
+        for (let t = j * kk; t < (j + 1) * kk; t++) heap.push(scores[t]!, indices[t]!);
+        return heap;
+      });
+    };
+    return this.hits(await exactTopKAsync(p.ctx!, p.nq, options.k + 32, scan));
+  }
+
+  private shortlistFactor(): number {
+    // float32 scans are off by rounding only: a fixed margin of 32 rows is plenty.
+    return this.storage === "float32" ? 1 : this.shortlist;
+  }
+
+  private prepare(queries: Embeddings, options: SearchOptions, where: string) {
+    checkQueries(this.space, queries, options.k, where);
+    checkFilter(options.filter, where);
     const { k, filter } = options;
     const dim = this.space.dim;
-    const ni = this.count;
+    const n = this.count;
     const nq = queries.count;
     const q = unitRows(queries);
     let allowed: Uint8Array | undefined;
+    let rows = n;
     if (filter !== undefined && Object.keys(filter).length > 0) {
-      allowed = new Uint8Array(ni);
-      for (let i = 0; i < ni; i++) allowed[i] = matchesFilter(this.s.metadata[i], filter) ? 1 : 0;
+      allowed = new Uint8Array(n);
+      rows = 0;
+      for (let i = 0; i < n; i++) rows += allowed[i] = matchesFilter(this.metadata[i], filter) ? 1 : 0;
     }
-    let heaps: TopKHeap[];
-    if (this.storage === "float32") {
-      heaps = scanTopK({ queries: q, items: this.s.vectors!, nq, ni, dim, allowed }, k);
-    } else {
-      const qc = quantizeQueriesInt8(q, dim);
-      const wide = this.s.rescore ? Math.max(Math.ceil(k * this.s.shortlist), k + 32) : k;
-      const coarse = scanTopK(
-        {
-          queries: qc.codes,
-          items: this.s.codes!,
-          nq,
-          ni,
+    const all = Array.from({ length: nq }, (_, i) => i);
+    const ctx: ExactContext | undefined = this.rescore
+      ? {
+          queries: q,
           dim,
-          queryScale: qc.scales,
-          itemScale: this.s.scales!,
-          allowed,
-        },
-        wide,
-      );
-      heaps = this.s.rescore ? coarse.map((h, qi) => this.rescore(h, q, qi, k)) : coarse;
-    }
-    return heaps.map((h) =>
-      h
-        .sorted()
-        .map(({ index, score }) => ({ id: this.s.ids[index]!, score, metadata: this.s.metadata[index] })),
-    );
+          k,
+          rows,
+          originals: () => this.originals ?? (this.rows.rows(n) as Float32Array),
+          eps: this.epsFor(q, nq),
+        }
+      : undefined;
+    return { q, dim, nq, allowed, all, ctx };
   }
 
-  /** Exact float32 scores for an int8 shortlist; ties keep the lower row, as in the float32 scan. */
-  private rescore(shortlist: TopKHeap, q: Float32Array, qi: number, k: number): TopKHeap {
+  /** Per-query bound on |scanned score − exact float64 score| for this storage. */
+  private epsFor(q: Float32Array, nq: number): (qi: number) => number {
     const dim = this.space.dim;
-    const exact = new TopKHeap(Math.min(k, shortlist.size));
-    for (const { index } of shortlist.sorted()) {
-      exact.push(dotAt(q, qi * dim, this.s.vectors!, index * dim, dim), index);
+    const e32 = epsF32(dim);
+    if (this.storage === "float32") return () => e32;
+    if (this.storage === "float16") {
+      // binary16 rounding: ≤ 2⁻¹¹·|x| per normal element, ≤ 2⁻²⁵ per subnormal; Cauchy–Schwarz.
+      const e = (2 ** -11 + Math.sqrt(dim) * 2 ** -25 + e32) * 1.001;
+      return () => e;
     }
-    return exact;
+    // int8: q̃·x̃ − q·x = q̃·(x̃ − x) + (q̃ − q)·x, bounded by ‖q̃‖·r + ‖q̃ − q‖ (r: worst row residual).
+    const { codes, scales } = quantizeQueriesInt8(q, dim);
+    const eq = new Float64Array(nq);
+    for (let i = 0; i < nq; i++) {
+      let s = 0;
+      for (let j = 0; j < dim; j++) s += (codes[i * dim + j]! * scales[i]! - q[i * dim + j]!) ** 2;
+      eq[i] = Math.sqrt(s);
+    }
+    return (qi) => ((1 + eq[qi]!) * this.residual + eq[qi]! + e32) * 1.001;
+  }
+
+  private noteResidual(src: Float32Array, codes: Int8Array, scale: number, row: number, srcRow = row): void {
+    const dim = this.space.dim;
+    let s = 0;
+    for (let j = 0; j < dim; j++) s += (codes[row * dim + j]! * scale - src[srcRow * dim + j]!) ** 2;
+    this.residual = Math.max(this.residual, Math.sqrt(s));
+  }
+
+  private hits(heaps: TopKHeap[]): SearchHit<M>[][] {
+    return heaps.map((h) =>
+      h.sorted().map(({ index, score }) => ({ id: this.ids[index]!, score, metadata: this.metadata[index] })),
+    );
   }
 
   /** Grows the row buffers geometrically so a stream of small adds stays amortised O(1). */
   private reserve(rows: number): void {
+    if (rows <= this.capacity) return;
     const dim = this.space.dim;
-    const have = this.s.codes ? this.s.scales!.length : this.s.vectors!.length / dim;
-    if (rows <= have) return;
-    const cap = Math.max(rows, Math.ceil(have * 1.5), 64);
-    if (this.s.vectors) this.s.vectors = grow(this.s.vectors, cap * dim, this.count * dim);
-    if (this.s.codes) this.s.codes = grow(this.s.codes, cap * dim, this.count * dim);
-    if (this.s.scales) this.s.scales = grow(this.s.scales, cap, this.count);
+    const cap = Math.max(rows, Math.ceil(this.capacity * 1.5), 64);
+    this.rows.reserve(cap, this.count);
+    if (this.originals) this.originals = grow(this.originals, cap * dim, this.count * dim);
+    if (this.scales) this.scales = grow(this.scales, cap, this.count);
+    this.capacity = cap;
   }
 }
 
-function grow<T extends Float32Array | Int8Array>(old: T, length: number, used: number): T {
-  const next = new (old.constructor as new (n: number) => T)(length);
+function grow(old: Float32Array, length: number, used: number): Float32Array {
+  const next = new Float32Array(length);
   next.set(old.subarray(0, used));
   return next;
 }

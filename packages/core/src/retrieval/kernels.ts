@@ -98,8 +98,12 @@ function simdScan(kernel: SimdDot, input: ScanInput, heaps: TopKHeap[]): void {
   }
 }
 
-function pushBlock(
-  input: ScanInput,
+/**
+ * Pushes one block of raw scores (`scores[(q - scoreRow0) * width + (i - i0)]`) into the heaps,
+ * skipping disallowed rows and applying int8 scales. Exported for the resident-row scan.
+ */
+export function pushBlock(
+  input: Pick<ScanInput, "allowed" | "queryScale" | "itemScale">,
   heaps: TopKHeap[],
   q0: number,
   q1: number,
