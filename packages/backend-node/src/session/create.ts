@@ -13,6 +13,7 @@ import {
   wrapError,
 } from "@clipkit/core";
 import * as ort from "onnxruntime-node";
+import { nodeMatMulTopK } from "./matmul-topk.js";
 import { fromOrtTensor, toOrtTensor } from "./tensor.js";
 
 /** Options of {@link nodeBackend}: defaults for every session it creates. */
@@ -193,5 +194,6 @@ export function nodeBackend(defaults: NodeBackendOptions = {}): Backend {
   return {
     name: "onnxruntime-node",
     createSession: (model, options) => createSession(model, { ...defaults, ...options }),
+    matmulTopK: (options) => nodeMatMulTopK({ ...defaults, ...options }),
   };
 }

@@ -3,6 +3,7 @@ import {
   ClipkitError,
   type InferenceSession,
   type SessionOptions,
+  sessionMatMulTopK,
   type Tensor,
   type ValueInfo,
   wrapError,
@@ -122,6 +123,11 @@ export function webBackend(options: WebBackendOptions = {}): WebBackend {
         `no requested execution provider can run ${label} here (${reasons.join("; ")})`,
         { details: { file: label, requested, reasons } },
       );
+    },
+    // The "matmul top-k" capability: a Gemm + TopK graph on this backend's own sessions (wasm or
+    // WebGPU), for FlatIndex.searchAsync. onnxruntime-web copies inputs into its heap per run.
+    matmulTopK(matmulOptions) {
+      return sessionMatMulTopK((model, o) => this.createSession(model, o), matmulOptions);
     },
   };
 }

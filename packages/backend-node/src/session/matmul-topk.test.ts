@@ -1,0 +1,67 @@
+import { createEmbeddings, type EmbeddingSpace, FlatIndex } from "@clipkit/core";
+import fc from "fast-check";
+import { afterAll, describe, expect, it } from "vitest";
+import { nodeBackend } from "./create.js";
+import { nodeMatMulTopK } from "./matmul-topk.js";
+
+const space = (dim: number): EmbeddingSpace => ({ id: "gemm", dim, normalized: true });
+
+function unitRows(count: number, dim: number, seed: number, levels: number): Float32Array {
+  let s = seed >>> 0 || 1;
+  const out = new Float32Array(count * dim);
+  for (let r = 0; r < count; r++) {
+    let norm = 0;
+    for (let j = 0; j < dim; j++) {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      const v = Math.round((s / 2 ** 32 - 0.5) * 2 * levels) / levels || 1 / levels;
+      out[r * dim + j] = v;
+      norm += v * v;
+    }
+    for (let j = 0; j < dim; j++) out[r * dim + j] = out[r * dim + j]! / Math.sqrt(norm);
+  }
+  return out;
+}
+
+describe("matmul top-k on onnxruntime-node", () => {
+  const gemm = nodeMatMulTopK();
+  afterAll(() => gemm.release());
+
+  it("returns the k largest dot products per query, best first, ties to the lower index", async () => {
+    // rows 0 and 2 are equal: the tie must list row 0 first
+    const items = Float32Array.of(1, 0, 0, 1, 1, 0, 0.6, 0.8);
+    const queries = Float32Array.of(1, 0, 0, 1);
+    const { scores, indices } = await gemm.run(queries, 2, items, 4, 2, 3);
+    expect([...indices]).toEqual([0, 2, 3, 1, 3, 0]);
+    expect([...scores].map((s) => Math.round(s * 1e6) / 1e6)).toEqual([1, 1, 0.6, 1, 0.8, 0]);
+  });
+
+  it("FlatIndex.searchAsync through the backend equals FlatIndex.search (exact, ties by row)", async () => {
+    const backend = nodeBackend({ intraOpThreads: 1 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(3, 8, 16, 64),
+        fc.integer({ min: 0, max: 300 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 0, max: 350 }),
+        fc.integer(),
+        fc.constantFrom(1, 2, 1000),
+        fc.array(fc.nat(), { maxLength: 60 }),
+        async (dim, n, nq, k, seed, levels, dupes) => {
+          const base = unitRows(n, dim, seed, levels);
+          const total = n + (n > 0 ? dupes.length : 0);
+          const items = new Float32Array(total * dim);
+          items.set(base);
+          if (n > 0)
+            dupes.forEach((d, j) => items.copyWithin((n + j) * dim, (d % n) * dim, ((d % n) + 1) * dim));
+          const ids = Array.from({ length: total }, (_, i) => `r${i}`);
+          const index = new FlatIndex(space(dim), { backend });
+          index.add(ids, createEmbeddings(items, total, space(dim)));
+          index.remove(ids.filter((_, i) => i % 7 === 3));
+          const queries = createEmbeddings(unitRows(nq, dim, seed ^ 0x2545f491, levels), nq, space(dim));
+          expect(await index.searchAsync(queries, { k })).toEqual(index.search(queries, { k }));
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
