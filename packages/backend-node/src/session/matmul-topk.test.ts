@@ -51,8 +51,11 @@ describe("matmul top-k on onnxruntime-node", () => {
           const total = n + (n > 0 ? dupes.length : 0);
           const items = new Float32Array(total * dim);
           items.set(base);
-          if (n > 0)
-            dupes.forEach((d, j) => items.copyWithin((n + j) * dim, (d % n) * dim, ((d % n) + 1) * dim));
+          if (n > 0) {
+            dupes.forEach((d, j) => {
+              items.copyWithin((n + j) * dim, (d % n) * dim, ((d % n) + 1) * dim);
+            });
+          }
           const ids = Array.from({ length: total }, (_, i) => `r${i}`);
           const index = new FlatIndex(space(dim), { backend });
           index.add(ids, createEmbeddings(items, total, space(dim)));

@@ -72,7 +72,11 @@ export class ResidentRows<C extends RowCodec = RowCodec> {
   /** A view of the first `rows` rows; valid until the next {@link reserve} or scan. */
   rows(rows: number): RowArrayMap[C] {
     if (!this.kernel) return this.js.subarray(0, rows * this.dim) as RowArrayMap[C];
-    return new ARRAY[this.codec](this.kernel.heap().buffer as ArrayBuffer, 0, rows * this.dim) as RowArrayMap[C];
+    return new ARRAY[this.codec](
+      this.kernel.heap().buffer as ArrayBuffer,
+      0,
+      rows * this.dim,
+    ) as RowArrayMap[C];
   }
 
   /** Copies row `from` over row `to` (swap-removal). */
