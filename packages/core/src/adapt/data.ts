@@ -65,7 +65,10 @@ export function prepareData(
   const x = new Float32Array(n * dim);
   for (let i = 0; i < n; i++) {
     let s = 0;
-    for (let k = 0; k < dim; k++) s += e.data[i * dim + k]! ** 2;
+    for (let k = 0; k < dim; k++) {
+      const v = e.data[i * dim + k]!;
+      s += v * v;
+    }
     if (!Number.isFinite(s)) {
       throw new ClipkitError("NON_FINITE", `${argument}: row ${i} holds a non-finite value`, {
         details: { argument, row: i },

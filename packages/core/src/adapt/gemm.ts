@@ -55,6 +55,14 @@ export function matmulABt(
   return out;
 }
 
+/** Rows of `B` scored per kernel call: a 128 × 512 float32 block (256 KiB) stays in L2. */
+const B_BLOCK = 128;
+
+/**
+ * `A · Bᵀ` on the register-tiled SIMD kernel: `B` is copied into kernel memory once, then each
+ * chunk of `A` rows is scored against `B` one L2-sized block at a time (streaming all of `B` per
+ * four rows of `A` made the product memory-bound).
+ */
 function simdABt(
   s: SimdDot,
   a: Float32Array,
@@ -67,17 +75,24 @@ function simdABt(
   const rows = Math.min(ROW_CHUNK, m);
   const bBytes = n * k * 4;
   const aBytes = rows * k * 4;
-  s.reserve(bBytes + aBytes + rows * n * 4);
+  const block = Math.min(B_BLOCK, n);
+  s.reserve(bBytes + aBytes + rows * block * 4);
   let heap = s.heap();
-  heap.set(b, 0);
+  heap.set(b.subarray(0, n * k), 0);
+  const o = (bBytes + aBytes) / 4;
   for (let i0 = 0; i0 < m; i0 += rows) {
     const r = Math.min(rows, m - i0);
-    heap = s.heap();
     heap.set(a.subarray(i0 * k, (i0 + r) * k), bBytes / 4);
-    s.scores(bBytes, r, 0, n, k, bBytes + aBytes);
-    heap = s.heap();
-    const o = (bBytes + aBytes) / 4;
-    for (let t = 0; t < r * n; t++) out[i0 * n + t] = heap[o + t]!;
+    for (let j0 = 0; j0 < n; j0 += block) {
+      const w = Math.min(block, n - j0);
+      s.scores(bBytes, r, j0 * k * 4, w, k, bBytes + aBytes);
+      heap = s.heap();
+      for (let i = 0; i < r; i++) {
+        const dst = (i0 + i) * n + j0;
+        const src = o + i * w;
+        for (let t = 0; t < w; t++) out[dst + t] = heap[src + t]!;
+      }
+    }
   }
 }
 

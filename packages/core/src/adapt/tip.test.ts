@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { prepareData } from "./data.js";
 import { saveAdaptedHead } from "./persist.js";
 import { accuracyOf, centres, clusters, zeroShotFor } from "./test-data.js";
-import { buildTipAdapter, trainTipAdapterF } from "./tip.js";
+import { betaPowers, buildTipAdapter, trainTipAdapterF } from "./tip.js";
 import { cacheLossGradient, fineTuneKeys } from "./tip-finetune.js";
 import { evaluateHead } from "./train.js";
 import { zeroShotWeights } from "./zeroshot-weights.js";
@@ -93,5 +93,25 @@ describe("Tip-Adapter-F", () => {
     const a = saveAdaptedHead(trainTipAdapterF(zsHead, train, { seed: 3, epochs: 3 }));
     const b = saveAdaptedHead(trainTipAdapterF(zsHead, train, { seed: 3, epochs: 3 }));
     expect(a).toEqual(b);
+  });
+});
+
+describe("betaPowers (the leave-one-out kernel trick)", () => {
+  it("h^(2β) from repeated squares equals exp(−β(1 − s)) to 1e-12, and non-half-integer β fall back to exp", () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: -1, max: 1, noNaN: true }),
+        fc.integer({ min: 1, max: 1023 }),
+        (s, twice) => {
+          const { bits, table } = betaPowers([twice / 2, 0.3]);
+          expect(bits[1]).toBeUndefined();
+          const h = [Math.exp((s - 1) / 2)];
+          for (let t = 1; t < table; t++) h.push(h[t - 1]! * h[t - 1]!);
+          const v = bits[0]!.reduce((p, t) => p * h[t]!, 1);
+          const want = Math.exp((-twice / 2) * (1 - s));
+          expect(Math.abs(v - want)).toBeLessThanOrEqual(1e-12 * want + 1e-300);
+        },
+      ),
+    );
   });
 });
