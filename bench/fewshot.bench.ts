@@ -4,7 +4,11 @@
  * and, when Chromium is installed, in headless Chromium on the same code (bundled by esbuild).
  *
  *   npx tsx --conditions=@clipkit/source bench/fewshot.bench.ts [--classes 1000] [--shots 16] [--dim 512]
- *     [--probe-iterations 3] [--tip-epochs 1] [--no-tip-search] [--no-browser]
+ *     [--probe-iterations 3] [--tip-epochs 1] [--no-tip-search] [--no-browser] [--rounds 3]
+ *
+ * In Node the workload runs `--rounds` times in one process; each step reports the median wall
+ * time with the min–max over rounds, the median CPU time (on a shared machine wall time overstates
+ * the cost) and the load average before and after.
  *
  * Reported: Tip-Adapter's training-free cache (fixed α, β) and its leave-one-out (α, β) search;
  * a fixed-λ linear probe for a capped number of L-BFGS iterations; one probe loss + gradient
@@ -12,7 +16,7 @@
  * evaluation needs one forward and one gradient product); one Tip-Adapter-F epoch.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -30,6 +34,7 @@ const { values } = parseArgs({
     "tip-epochs": { type: "string", default: "1" },
     "no-tip-search": { type: "boolean", default: false },
     "no-browser": { type: "boolean", default: false },
+    rounds: { type: "string", default: "3" },
   },
 });
 const size: WorkloadSize = {
@@ -56,7 +61,31 @@ function print(where: string, t: Timings): void {
   console.log(`  probe evaluation / one product: ${ratio.toFixed(2)}× (2 products is the floor)`);
 }
 
-print("Node", runWorkload(size));
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
+const rounds: Timings[] = [];
+const loads = [load()];
+for (let r = 0; r < Number(values.rounds); r++) {
+  rounds.push(runWorkload(size, r === 0));
+  loads.push(load());
+}
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const summary: Timings = {};
+for (const name of Object.keys(rounds[0]!)) summary[name] = median(rounds.map((t) => t[name]!));
+print("Node", summary);
+if (rounds.length > 1) {
+  console.log(`  min–max wall over ${rounds.length} rounds; load average (1/5/15 min): ${loads.join(" → ")}`);
+  for (const name of Object.keys(summary)) {
+    if (name === "examples" || name.endsWith("[cpu]")) continue;
+    const xs = rounds.map((t) => t[name]! / 1000);
+    console.log(`  ${name.padEnd(48)} ${Math.min(...xs).toFixed(3)}–${Math.max(...xs).toFixed(3)} s`);
+  }
+}
 
 const missing = values["no-browser"] ? "--no-browser" : chromiumMissing();
 if (missing) {

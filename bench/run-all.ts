@@ -24,6 +24,8 @@ const quickArgs: Record<string, string[]> = {
   generation: ["--rounds", "3"],
   preprocess: ["--rounds", "5"],
   retrieval: ["--n", "20000", "--queries", "32", "--pg-n", "2000"],
+  "retrieval-exact": ["--n", "20000", "--queries", "32", "--rounds", "2"],
+  fewshot: ["--classes", "200", "--rounds", "2", "--no-browser"],
   tokenizer: ["--rounds", "2"],
   zeroshot: ["--classes", "100", "--templates", "20", "--rounds", "3"],
 };

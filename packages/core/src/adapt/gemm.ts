@@ -33,6 +33,10 @@ export function matmulABt(
   if (m === 0 || n === 0) return out;
   const s =
     useSimd && k % 4 === 0 && a instanceof Float32Array && b instanceof Float32Array ? simd() : undefined;
+  if (s && k > K_BLOCK) {
+    splitK(s, a as Float32Array, b as Float32Array, m, n, k, out);
+    return out;
+  }
   if (s) {
     simdABt(s, a as Float32Array, b as Float32Array, m, n, k, out);
     return out;
@@ -53,6 +57,36 @@ export function matmulABt(
     }
   }
   return out;
+}
+
+/** Longest reduction the kernel runs in one go; longer ones are split (see {@link splitK}). */
+const K_BLOCK = 1024;
+
+/**
+ * A long reduction (the probe's gradient Gᵀ·X sums over every training row) in slices of
+ * `K_BLOCK`: each slice of `A` and `B` is packed contiguous, multiplied on the kernel and added
+ * into `out`, so the rows the kernel streams stay cache-sized instead of 64 KiB each.
+ */
+function splitK(
+  s: SimdDot,
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  n: number,
+  k: number,
+  out: Float32Array | Float64Array,
+): void {
+  out.fill(0, 0, m * n);
+  const part = new Float32Array(m * n);
+  for (let k0 = 0; k0 < k; k0 += K_BLOCK) {
+    const kc = Math.min(K_BLOCK, k - k0);
+    const as = new Float32Array(m * kc);
+    const bs = new Float32Array(n * kc);
+    for (let i = 0; i < m; i++) as.set(a.subarray(i * k + k0, i * k + k0 + kc), i * kc);
+    for (let j = 0; j < n; j++) bs.set(b.subarray(j * k + k0, j * k + k0 + kc), j * kc);
+    simdABt(s, as, bs, m, n, kc, part);
+    for (let t = 0; t < m * n; t++) out[t]! += part[t]!;
+  }
 }
 
 /** Rows of `B` scored per kernel call: a 128 × 512 float32 block (256 KiB) stays in L2. */
