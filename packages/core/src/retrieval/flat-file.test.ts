@@ -25,7 +25,13 @@ describe("flat index files", () => {
     expect(crc32(new TextEncoder().encode("123456789"))).toBe(0xcbf43926);
   });
 
-  for (const options of [{}, { storage: "int8" as const }, { storage: "int8" as const, rescore: false }]) {
+  for (const options of [
+    {},
+    { storage: "int8" as const },
+    { storage: "int8" as const, rescore: false },
+    { storage: "float16" as const },
+    { storage: "float16" as const, rescore: false },
+  ]) {
     it(`round-trips ${JSON.stringify(options)} with ids, metadata and results`, () => {
       const index = new FlatIndex(gallery.space, options);
       index.add(ids, gallery, meta);
