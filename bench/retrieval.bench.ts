@@ -207,4 +207,6 @@ console.log(
   `\n${line(header)}\n|${widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : `${"-".repeat(w + 1)}:`)).join("|")}|`,
 );
 for (const r of table) console.log(line(r));
-console.log("\nRows are timed one after another; for the fair exact-search comparison run retrieval-exact.bench.ts.");
+console.log(
+  "\nRows are timed one after another; for the fair exact-search comparison run retrieval-exact.bench.ts.",
+);
