@@ -206,6 +206,8 @@ const contenders: Contender[] = [
 ];
 
 const copyTarget = new Float32Array(gallery.data.length);
+// Touch every page once now: a first copy into fresh memory measures page faults, not bandwidth.
+copyTarget.set(gallery.data);
 /** Queries per second the memory bandwidth allows: one memcpy's read + write bytes/s ÷ gallery bytes. */
 function bandwidthBound(): number {
   let calls = 0;
