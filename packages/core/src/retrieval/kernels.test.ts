@@ -8,6 +8,13 @@ describe("scan kernels", () => {
     expect(createSimdDot()).toBeDefined();
   });
 
+  it("growing past wasm32's 4 GiB is a ClipkitError, not a RangeError (nothing is allocated)", () => {
+    const kernel = createSimdDot()!;
+    expect(() => kernel.reserve(5 * 2 ** 30)).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT" }));
+    kernel.reserve(1 << 20); // still usable
+    expect(kernel.bytes()).toBeGreaterThanOrEqual(1 << 20);
+  });
+
   it("SIMD and JS kernels return the same top-k (float32 vs float64 accumulation)", () => {
     fc.assert(
       fc.property(
