@@ -7,11 +7,13 @@ import { blipFamily } from "./families/blip.js";
 import { encoderDecoderFamily } from "./families/encoder-decoder.js";
 import { florence2Family } from "./families/florence2.js";
 import { llavaFamily } from "./families/llava.js";
+import { qwen2vlFamily } from "./families/qwen2-vl.js";
 import type { VlmFamily } from "./family.js";
 
 export const VLM_FAMILIES: readonly VlmFamily[] = [
   florence2Family,
   blipFamily,
+  qwen2vlFamily,
   llavaFamily,
   encoderDecoderFamily,
 ];

@@ -1,0 +1,136 @@
+/**
+ * The Qwen2-VL family (transformers.js layout of onnx-community/Qwen2-VL-2B-Instruct):
+ * `onnx/vision_encoder` (`pixel_values` patch rows + `grid_thw` → `image_features`),
+ * `onnx/embed_tokens` and `onnx/decoder_model_merged` on `inputs_embeds` with 3 × batch × length
+ * `position_ids`. Prompts come from the folder's chat template; images are smart-resized to the
+ * processor's pixel budget, so prompts of one batch differ in length and are left-padded.
+ */
+import type { InferenceSession } from "../../backend/session.js";
+import { ClipkitError } from "../../errors.js";
+import { parsePreprocessorConfig } from "../../image/config.js";
+import { resolveImageProcessor } from "../../image/hf-config.js";
+import { parseVlmConfig } from "../config.js";
+import type { ChatContent, ChatMessage, VlmFamily } from "../family.js";
+import {
+  firstOnnxStem,
+  generationDefaults,
+  hasOnnxStem,
+  loadVlmTokenizer,
+  needTensors,
+  onnxStem,
+  openSession,
+  readImageProcessorConfig,
+} from "../folder.js";
+import { chatRequest } from "./chat-request.js";
+import { type Qwen2VLSessions, startQwen2VL } from "./qwen2-vl-model.js";
+import { type Qwen2VLInputs, type Qwen2VLProcessorConfig, qwen2vlInputs } from "./qwen2-vl-processor.js";
+
+const NAME = "qwen2_vl";
+const CAPTION_PROMPT = "Describe the image.";
+
+// TODO(qwen): render the folder's chat_template with vlm/chat-template.ts once it is on main.
+/** Qwen2-VL-Instruct's chat template (default system turn, ChatML, vision markers), written out. */
+function renderQwen2VLChat(messages: readonly ChatMessage[]): string {
+  let out = "";
+  messages.forEach((m, i) => {
+    if (i === 0 && m.role !== "system") out += "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n";
+    const content =
+      typeof m.content === "string"
+        ? m.content
+        : m.content
+            .map((p: ChatContent) =>
+              p.type === "image" ? "<|vision_start|><|image_pad|><|vision_end|>" : p.text,
+            )
+            .join("");
+    out += `<|im_start|>${m.role}\n${content}<|im_end|>\n`;
+  });
+  return `${out}<|im_start|>assistant\n`;
+}
+
+export const qwen2vlFamily: VlmFamily = {
+  name: NAME,
+  summary:
+    "Qwen2-VL (model_type qwen2_vl): onnx/vision_encoder (pixel_values + grid_thw) + onnx/embed_tokens + onnx/decoder_model_merged (3-D position_ids)",
+  matches: async (folder) => folder.modelType === NAME && (await hasOnnxStem(folder, "vision_encoder")),
+  graphs: async (folder) => [
+    await onnxStem(folder, "vision_encoder", NAME),
+    await onnxStem(folder, "embed_tokens", NAME),
+    await firstOnnxStem(folder, ["decoder_model_merged", "decoder_model"], NAME),
+  ],
+  async load(folder, options) {
+    const { files } = folder;
+    const [visionPath, embedPath, decoderPath] = (await qwen2vlFamily.graphs(folder)) as [
+      string,
+      string,
+      string,
+    ];
+    const config = parseVlmConfig(folder.config, `${files.location}/config.json`);
+    const processorJson = (await readImageProcessorConfig(files)) as Record<string, unknown>;
+    const hint = { modelType: NAME };
+    const settings = resolveImageProcessor(processorJson, hint);
+    const tokenizer = await loadVlmTokenizer(files);
+    const defaults = generationDefaults(folder, tokenizer);
+    const imageTokenId = config.imageTokenId ?? tokenizer.tokenToId("<|image_pad|>");
+    if (imageTokenId === undefined) {
+      throw new ClipkitError(
+        "MODEL_CONFIG_INVALID",
+        `${files.location}/config.json: no image_token_id and no <|image_pad|> token`,
+        { details: { file: `${files.location}/config.json` } },
+      );
+    }
+    const processor: Qwen2VLProcessorConfig = {
+      preprocess: parsePreprocessorConfig(processorJson, hint),
+      patchSize: settings.patchSize ?? 14,
+      mergeSize: settings.mergeSize ?? 2,
+      temporalPatchSize: settings.temporalPatchSize ?? 2,
+      imageTokenId,
+    };
+    const captionPrompt = options.captionPrompt ?? config.templates.caption ?? CAPTION_PROMPT;
+    const opened: InferenceSession[] = [];
+    const release = async () => {
+      await Promise.all(opened.map((s) => s.release()));
+    };
+    try {
+      const s: Qwen2VLSessions = {
+        vision: await openSession(options, visionPath, opened),
+        embed: await openSession(options, embedPath, opened),
+        decoder: await openSession(options, decoderPath, opened),
+        labels: {
+          vision: `${files.location}/${visionPath}`,
+          embed: `${files.location}/${embedPath}`,
+          decoder: `${files.location}/${decoderPath}`,
+        },
+      };
+      needTensors(s.vision, s.labels.vision, ["pixel_values", "grid_thw"], "inputs");
+      needTensors(s.vision, s.labels.vision, ["image_features"], "outputs");
+      needTensors(s.embed, s.labels.embed, ["input_ids"], "inputs");
+      needTensors(s.embed, s.labels.embed, ["inputs_embeds"], "outputs");
+      needTensors(s.decoder, s.labels.decoder, ["inputs_embeds", "attention_mask", "position_ids"], "inputs");
+      needTensors(s.decoder, s.labels.decoder, ["logits"], "outputs");
+      return {
+        family: NAME,
+        tokenizer,
+        defaults,
+        config,
+        kinds: ["caption", "question", "chat"],
+        tasks: [],
+        prepare(request, index) {
+          const chat = chatRequest(request, index, NAME, captionPrompt);
+          const data = qwen2vlInputs(tokenizer, renderQwen2VLChat(chat.messages), chat.images, processor);
+          // Rows of any length share a batch (left padding, per-row rotary ids).
+          return { ids: data.ids, positions: data.ids.length, batchKey: NAME, data };
+        },
+        start: (batch, useCache) =>
+          startQwen2VL(
+            s,
+            batch.map((b) => b.data as Qwen2VLInputs),
+            { useCache, hints: config.kv, imageTokenId, padTokenId: defaults.padTokenId ?? 0 },
+          ),
+        release,
+      };
+    } catch (error) {
+      await release();
+      throw error;
+    }
+  },
+};
