@@ -6,6 +6,7 @@
 import { blipFamily } from "./families/blip.js";
 import { encoderDecoderFamily } from "./families/encoder-decoder.js";
 import { florence2Family } from "./families/florence2.js";
+import { idefics3Family } from "./families/idefics3.js";
 import { llavaFamily } from "./families/llava.js";
 import { qwen2vlFamily } from "./families/qwen2-vl.js";
 import type { VlmFamily } from "./family.js";
@@ -14,6 +15,7 @@ export const VLM_FAMILIES: readonly VlmFamily[] = [
   florence2Family,
   blipFamily,
   qwen2vlFamily,
+  idefics3Family,
   llavaFamily,
   encoderDecoderFamily,
 ];

@@ -6,10 +6,21 @@
  * the next position of their row on every channel.
  */
 import type { InferenceSession, Tensor } from "../../backend/session.js";
-import { tensor } from "../../backend/tensor.js";
+import { expectTensor, tensor, toFloat32 } from "../../backend/tensor.js";
 import { describeKvCache, KvCache, type KvShapeHints, runDecoderStep } from "../../generation/kv-cache.js";
 import type { LogitsModel } from "../../generation/types.js";
 import { int64Rows } from "../tensors.js";
+
+/** `embed_tokens` on equal-length rows → `rows × width × dim` float32. */
+export async function embedRows(
+  session: InferenceSession,
+  label: string,
+  rows: readonly (readonly number[])[],
+): Promise<{ data: Float32Array; dim: number }> {
+  const out = await session.run({ input_ids: int64Rows(rows) });
+  const t = expectTensor(out, "inputs_embeds", "float32", 3, label);
+  return { data: toFloat32(t), dim: t.dims[2] as number };
+}
 
 /** One prompt row, left-padded to the batch width. */
 export interface EmbedsRow {

@@ -9,8 +9,7 @@ import { expectTensor, tensor, toFloat32 } from "../../backend/tensor.js";
 import { ClipkitError } from "../../errors.js";
 import type { KvShapeHints } from "../../generation/kv-cache.js";
 import type { LogitsModel } from "../../generation/types.js";
-import { int64Rows } from "../tensors.js";
-import { type EmbedsRow, embedsDecoder } from "./embeds-decoder.js";
+import { type EmbedsRow, embedRows, embedsDecoder } from "./embeds-decoder.js";
 import type { Qwen2VLInputs } from "./qwen2-vl-processor.js";
 
 /** The three sessions of a Qwen2-VL folder and their file labels. */
@@ -26,17 +25,6 @@ export interface Qwen2VLStartOptions {
   readonly hints: KvShapeHints;
   readonly imageTokenId: number;
   readonly padTokenId: number;
-}
-
-/** `embed_tokens` on equal-length rows → `rows × width × dim` float32. */
-export async function embedRows(
-  session: InferenceSession,
-  label: string,
-  rows: readonly (readonly number[])[],
-): Promise<{ data: Float32Array; dim: number }> {
-  const out = await session.run({ input_ids: int64Rows(rows) });
-  const t = expectTensor(out, "inputs_embeds", "float32", 3, label);
-  return { data: toFloat32(t), dim: t.dims[2] as number };
 }
 
 async function imageFeatures(s: Qwen2VLSessions, batch: readonly Qwen2VLInputs[]): Promise<Float32Array> {

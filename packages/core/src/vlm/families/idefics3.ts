@@ -1,0 +1,159 @@
+/**
+ * The Idefics3 / SmolVLM family (transformers.js layout of HuggingFaceTB/SmolVLM-256M-Instruct,
+ * SmolVLM-500M-Instruct, SmolVLM-Instruct): `onnx/vision_encoder` (`pixel_values` +
+ * `pixel_attention_mask` → `image_features`), `onnx/embed_tokens` and
+ * `onnx/decoder_model_merged` on `inputs_embeds`. Prompts come from the folder's chat template;
+ * each image becomes tiles plus a global image, `image_seq_len` tokens each.
+ */
+import type { InferenceSession } from "../../backend/session.js";
+import { ClipkitError } from "../../errors.js";
+import { resolveImageProcessor } from "../../image/hf-config.js";
+import { parseVlmConfig } from "../config.js";
+import type { ChatContent, ChatMessage, VlmFamily } from "../family.js";
+import {
+  firstOnnxStem,
+  generationDefaults,
+  hasOnnxStem,
+  loadVlmTokenizer,
+  needTensors,
+  onnxStem,
+  openSession,
+  readImageProcessorConfig,
+  readJson,
+} from "../folder.js";
+import { chatRequest } from "./chat-request.js";
+import { type Idefics3Sessions, startIdefics3 } from "./idefics3-model.js";
+import { type Idefics3Inputs, idefics3Inputs } from "./idefics3-processor.js";
+
+const NAME = "idefics3";
+const TYPES = new Set(["idefics3", "smolvlm"]);
+const CAPTION_PROMPT = "Describe the image.";
+
+// TODO(qwen): render the folder's chat_template with vlm/chat-template.ts once it is on main.
+/** SmolVLM-Instruct's chat template, written out (`Role:` before an image, `Role: ` before text). */
+function renderSmolVlmChat(messages: readonly ChatMessage[]): string {
+  let out = "<|im_start|>";
+  for (const m of messages) {
+    const parts: readonly ChatContent[] =
+      typeof m.content === "string" ? [{ type: "text", text: m.content }] : m.content;
+    const role = m.role[0]!.toUpperCase() + m.role.slice(1);
+    out += `${role}${parts[0]?.type === "image" ? ":" : ": "}`;
+    out += parts.map((p) => (p.type === "image" ? "<image>" : p.text)).join("");
+    out += "<end_of_utterance>\n";
+  }
+  return `${out}Assistant:`;
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === "number" && Number.isInteger(v) && v > 0 ? v : undefined;
+}
+
+export const idefics3Family: VlmFamily = {
+  name: NAME,
+  summary:
+    "Idefics3 / SmolVLM (model_type idefics3, smolvlm): onnx/vision_encoder (pixel_values + pixel_attention_mask) + onnx/embed_tokens + onnx/decoder_model_merged",
+  matches: async (folder) =>
+    folder.modelType !== undefined &&
+    TYPES.has(folder.modelType) &&
+    (await hasOnnxStem(folder, "vision_encoder")),
+  graphs: async (folder) => [
+    await onnxStem(folder, "vision_encoder", NAME),
+    await onnxStem(folder, "embed_tokens", NAME),
+    await firstOnnxStem(folder, ["decoder_model_merged", "decoder_model"], NAME),
+  ],
+  async load(folder, options) {
+    const { files } = folder;
+    const file = `${files.location}/config.json`;
+    const [visionPath, embedPath, decoderPath] = (await idefics3Family.graphs(folder)) as [
+      string,
+      string,
+      string,
+    ];
+    const config = parseVlmConfig(folder.config, file);
+    const processorJson = (await readImageProcessorConfig(files)) as Record<string, unknown>;
+    const settings = resolveImageProcessor(processorJson, { modelType: folder.modelType ?? NAME });
+    // image_seq_len: processor_config.json, else ((image_size / patch_size)² / scale_factor²) as the model computes it.
+    const processorConfig = (await readJson(files, "processor_config.json", false)) as
+      | Record<string, unknown>
+      | undefined;
+    const vision = (folder.config.vision_config ?? {}) as Record<string, unknown>;
+    const [size, patch, scale] = [
+      num(vision.image_size),
+      num(vision.patch_size),
+      num(folder.config.scale_factor) ?? 2,
+    ];
+    const seqLen =
+      num(processorConfig?.image_seq_len) ??
+      (size !== undefined && patch !== undefined ? (size / patch) ** 2 / scale ** 2 : undefined);
+    if (seqLen === undefined || !Number.isInteger(seqLen)) {
+      throw new ClipkitError(
+        "MODEL_CONFIG_INVALID",
+        `${file}: no image_seq_len (vision_config image_size/patch_size)`,
+        {
+          details: { file },
+        },
+      );
+    }
+    const tokenizer = await loadVlmTokenizer(files);
+    const defaults = generationDefaults(folder, tokenizer);
+    const imageTokenId = config.imageTokenId ?? tokenizer.tokenToId("<image>");
+    if (imageTokenId === undefined) {
+      throw new ClipkitError("MODEL_CONFIG_INVALID", `${file}: no image_token_id and no <image> token`, {
+        details: { file },
+      });
+    }
+    const captionPrompt = options.captionPrompt ?? config.templates.caption ?? CAPTION_PROMPT;
+    const opened: InferenceSession[] = [];
+    const release = async () => {
+      await Promise.all(opened.map((s) => s.release()));
+    };
+    try {
+      const s: Idefics3Sessions = {
+        vision: await openSession(options, visionPath, opened),
+        embed: await openSession(options, embedPath, opened),
+        decoder: await openSession(options, decoderPath, opened),
+        labels: {
+          vision: `${files.location}/${visionPath}`,
+          embed: `${files.location}/${embedPath}`,
+          decoder: `${files.location}/${decoderPath}`,
+        },
+      };
+      needTensors(s.vision, s.labels.vision, ["pixel_values", "pixel_attention_mask"], "inputs");
+      needTensors(s.vision, s.labels.vision, ["image_features"], "outputs");
+      needTensors(s.embed, s.labels.embed, ["input_ids"], "inputs");
+      needTensors(s.embed, s.labels.embed, ["inputs_embeds"], "outputs");
+      needTensors(s.decoder, s.labels.decoder, ["inputs_embeds", "attention_mask"], "inputs");
+      needTensors(s.decoder, s.labels.decoder, ["logits"], "outputs");
+      return {
+        family: NAME,
+        tokenizer,
+        defaults,
+        config,
+        kinds: ["caption", "question", "chat"],
+        tasks: [],
+        prepare(request, index) {
+          const chat = chatRequest(request, index, NAME, captionPrompt);
+          const data = idefics3Inputs(
+            tokenizer,
+            renderSmolVlmChat(chat.messages),
+            chat.images,
+            settings,
+            seqLen,
+          );
+          // Left padding lets prompts of any length share a batch; the vision tower runs per request.
+          return { ids: data.ids, positions: data.ids.length, batchKey: NAME, data };
+        },
+        start: (batch, useCache) =>
+          startIdefics3(
+            s,
+            batch.map((b) => b.data as Idefics3Inputs),
+            { useCache, hints: config.kv, imageTokenId, padTokenId: defaults.padTokenId ?? 0 },
+          ),
+        release,
+      };
+    } catch (error) {
+      await release();
+      throw error;
+    }
+  },
+};
