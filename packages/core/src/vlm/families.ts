@@ -8,6 +8,7 @@ import { encoderDecoderFamily } from "./families/encoder-decoder.js";
 import { florence2Family } from "./families/florence2.js";
 import { idefics3Family } from "./families/idefics3.js";
 import { llavaFamily } from "./families/llava.js";
+import { paligemmaFamily } from "./families/paligemma.js";
 import { qwen2vlFamily } from "./families/qwen2-vl.js";
 import type { VlmFamily } from "./family.js";
 
@@ -16,6 +17,7 @@ export const VLM_FAMILIES: readonly VlmFamily[] = [
   blipFamily,
   qwen2vlFamily,
   idefics3Family,
+  paligemmaFamily,
   llavaFamily,
   encoderDecoderFamily,
 ];

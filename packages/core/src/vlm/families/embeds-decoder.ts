@@ -44,6 +44,11 @@ export interface EmbedsDecoderOptions {
   embed(tokens: readonly number[]): Promise<Float32Array>;
   /** `"3d"`: position_ids shaped [channels, batch, seq] (Qwen2-VL); `"2d"`: [batch, seq]. */
   readonly positionLayout: "2d" | "3d";
+  /**
+   * Feed `token_type_ids` (0 on the prompt, 1 on generated tokens) when the decoder takes it: the
+   * prefix-LM mask of PaliGemma exports that carry it.
+   */
+  readonly tokenTypes?: boolean;
 }
 
 interface RowState {
@@ -80,6 +85,8 @@ export function embedsDecoder(prompts: readonly EmbedsRow[], o: EmbedsDecoderOpt
   const useCache = o.useCache && layout.entries.length > 0;
   const cache = new KvCache(layout, rows.length, o.hints, o.label);
   const hasPositions = o.decoder.inputs.some((i) => i.name === "position_ids");
+  const hasTypes = o.tokenTypes === true && o.decoder.inputs.some((i) => i.name === "token_type_ids");
+  const promptWidth = prompts[0]?.mask.length ?? 0;
   let started = false;
   return {
     async next(tokens) {
@@ -112,6 +119,10 @@ export function embedsDecoder(prompts: readonly EmbedsRow[], o: EmbedsDecoderOpt
         ...(useCache ? cache.feeds() : cache.emptyFeeds()),
       };
       if (hasPositions) feeds.position_ids = positionTensor(rows, from, o.positionLayout);
+      if (hasTypes) {
+        const types = Array.from({ length: fresh }, (_, i) => (from + i < promptWidth ? 0 : 1));
+        feeds.token_type_ids = int64Rows(rows.map(() => types));
+      }
       const step = await runDecoderStep(o.decoder, feeds, cache, useCache, o.label);
       started = true;
       return step;
