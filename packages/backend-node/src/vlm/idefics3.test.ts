@@ -133,7 +133,8 @@ describe("SmolVLM / Idefics3 (tiny Idefics3ForConditionalGeneration fixture) aga
   it("rejects image counts that do not match the image parts", () => {
     const r = ref.requests.find((x) => x.id === "two-images")!;
     const image = images.get(r.images[0]!)!;
-    expect(() => model.prepare({ ...(chatOf(r, images) as { kind: "chat" }), images: [image] }, 3)).toThrow(
+    const chat = chatOf(r, images) as Extract<VlmRequest, { kind: "chat" }>;
+    expect(() => model.prepare({ ...chat, images: [image] }, 3)).toThrow(
       expect.objectContaining({ code: "PROMPT_INVALID" }),
     );
   });

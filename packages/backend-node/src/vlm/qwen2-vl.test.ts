@@ -141,7 +141,8 @@ describe("Qwen2-VL (tiny Qwen2VLForConditionalGeneration fixture) against transf
   it("rejects image counts that do not match the image parts, and task requests", () => {
     const r = ref.requests.find((x) => x.id === "two-images")!;
     const image = images.get(r.images[0]!)!;
-    expect(() => model.prepare({ ...(chatOf(r, images) as { kind: "chat" }), images: [image] }, 3)).toThrow(
+    const chat = chatOf(r, images) as Extract<VlmRequest, { kind: "chat" }>;
+    expect(() => model.prepare({ ...chat, images: [image] }, 3)).toThrow(
       expect.objectContaining({ code: "PROMPT_INVALID" }),
     );
     expect(() => model.prepare({ kind: "task", images: [image], task: "<OD>" }, 0)).toThrow(
