@@ -17,8 +17,8 @@ import { loadVqa } from "./load.js";
 
 const ref = readRef<LlavaRef>(llavaDir);
 
-// Most checks feed the ids LlavaProcessor produced (image token collapsed to one placeholder), so
-// they are about generation alone; one checks clipkit's own tokenization of the prompts too.
+// Prompts go through clipkit's own processing (chat template, LlavaProcessor's <image>
+// expansion, Llama tokenizer); one check compares those ids with LlavaProcessor's input_ids.
 describe("LLaVA (tiny LlavaForConditionalGeneration fixture) against transformers", () => {
   let model: VlmModel;
   const images = new Map<string, RawImage>();
@@ -45,7 +45,7 @@ describe("LLaVA (tiny LlavaForConditionalGeneration fixture) against transformer
       for (const [prompt, p] of Object.entries(im.prompts)) {
         const prepared = model.prepare(request(im.file, prompt), 0);
         expect(maxDiff((prepared.data as PixelData).pixels, im.pixel_values), im.file).toBeLessThan(1e-6);
-        // clipkit feeds one placeholder; transformers' processor repeats it per image feature.
+        // As LlavaProcessor: <image> repeated once per image feature row.
         expect(prepared.positions, prompt).toBe(p.input_ids.length);
         const lm = await model.start([prepared], true);
         const { logits } = await lm.next(null);
@@ -77,7 +77,7 @@ describe("LLaVA (tiny LlavaForConditionalGeneration fixture) against transformer
   it("tokenizes prompts as LlavaProcessor does (Llama SentencePiece BPE, BOS once) and answers as generate()", async () => {
     for (const [prompt, p] of Object.entries(ref.images[0]!.prompts)) {
       const ids = model.prepare(request(ref.images[0]!.file, prompt), 0).ids;
-      expect(ids, prompt).toEqual(p.prompt_ids);
+      expect(ids, prompt).toEqual(p.input_ids);
     }
     const vqa = await loadVqa(llavaDir, { backend: { intraOpThreads: 1 } });
     try {
@@ -106,7 +106,7 @@ describe("LLaVA (tiny LlavaForConditionalGeneration fixture) against transformer
   it("left-pads prompts of different lengths in one batch, as sequential runs", async () => {
     const im = ref.images[1]!;
     const prompts = Object.keys(im.prompts);
-    expect(new Set(Object.values(im.prompts).map((p) => p.prompt_ids.length)).size).toBeGreaterThan(1);
+    expect(new Set(Object.values(im.prompts).map((p) => p.input_ids.length)).size).toBeGreaterThan(1);
     const many = await runVlm(
       model,
       prompts.map((p) => request(im.file, p)),

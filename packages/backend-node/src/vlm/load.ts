@@ -45,7 +45,7 @@ export interface LoadVlmOptions extends Omit<VlmLoadOptions, "backend" | "files"
  * Decodes `items` in input order into chunks of at most `batchSize` images and about
  * `budget` decoded bytes, and runs `run` on each chunk before decoding the next.
  */
-async function inChunks<T, R>(
+export async function inChunks<T, R>(
   items: readonly T[],
   options: LoadVlmOptions,
   image: (item: T) => ImageInput,
@@ -110,7 +110,7 @@ export interface NodeVqa {
 }
 
 /** `source`: a folder or a hub repo id (`owner/name[@revision]`, downloaded into the shared cache). */
-async function loadOptions(source: string, options: LoadVlmOptions): Promise<VlmLoadOptions> {
+export async function loadOptions(source: string, options: LoadVlmOptions): Promise<VlmLoadOptions> {
   const { backend, decode: _decode, hub, batchSize: _batch, memoryBudget: _budget, ...rest } = options;
   const dir = await resolveModelSource(source, { ...hub, kind: "vlm" });
   return { ...rest, backend: nodeBackend(backend), files: nodeFiles(dir) };

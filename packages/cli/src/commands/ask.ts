@@ -1,5 +1,5 @@
-import { loadVqa } from "@clipkit/backend-node";
-import { ClipkitError } from "@clipkit/core";
+import { loadVlm, type NodeChatMessage, type NodeVlm } from "@clipkit/backend-node";
+import { ClipkitError, type GenerationResult, iterate, type StreamChunk } from "@clipkit/core";
 import type { Command } from "../command.js";
 import {
   GENERATION_USAGE,
@@ -10,41 +10,88 @@ import {
 } from "../util/generation-flags.js";
 
 const usage = `Usage: clipkit ask <image> "<question>" --model DIR [options]
+       clipkit ask "<question>" --image A --image B [--system "<text>"] --model DIR [options]
 
-Answers a question about an image, streaming the answer to the terminal as it is generated
-(beam search prints it when done). LLaVA-style folders put the question in the prompt
-template; image-to-text folders use it as the decoder prefix.
+Answers a question about one or several images, streaming the answer to the terminal as it is
+generated (beam search prints it when done). With one image and no --system the question goes
+through the model's question prompt (LLaVA: its chat template; image-to-text folders: the
+decoder prefix). With several images or --system it becomes a chat turn, [system,] user:
+(every image, then the question), rendered by the folder's chat template.
 
 Options:
+  --image PATH             an image (repeatable; after the positional <image> if both are given)
+  --system TEXT            system prompt (chat models)
 ${GENERATION_USAGE}
 `;
 
-/** `clipkit ask`: visual question answering with streamed output. */
+function askArgs(positionals: string[], values: { image?: string[]; task?: string }) {
+  if (values.task !== undefined) {
+    throw new ClipkitError("INVALID_ARGUMENT", "--task belongs to clipkit caption (see --help)", {
+      details: { argument: "--task" },
+    });
+  }
+  if (positionals.length < 1 || positionals.length > 2) {
+    throw new ClipkitError(
+      "INVALID_ARGUMENT",
+      'expected <image> "<question>" or "<question>" --image … (see --help)',
+      {
+        details: { argument: "positionals" },
+      },
+    );
+  }
+  const question = positionals.at(-1)!;
+  const images = [...positionals.slice(0, -1), ...(values.image ?? [])];
+  if (images.length === 0) {
+    throw new ClipkitError("INVALID_ARGUMENT", "give an image: <image> or --image PATH (see --help)", {
+      details: { argument: "--image" },
+    });
+  }
+  return { question, images };
+}
+
+/** The chat turn `clipkit ask` sends for several images or a system prompt. */
+export function askMessages(images: readonly string[], question: string): NodeChatMessage[] {
+  return [
+    {
+      role: "user",
+      content: [
+        ...images.map((image) => ({ type: "image" as const, image })),
+        { type: "text", text: question },
+      ],
+    },
+  ];
+}
+
+/** `clipkit ask`: visual question answering (one image, several, or a chat turn) with streamed output. */
 export const askCommand: Command = {
   name: "ask",
-  summary: "answer a question about an image (streams tokens)",
+  summary: "answer a question about one or several images (streams tokens)",
   usage,
   async run(ctx) {
     const { values, positionals } = parseGenerationArgs(ctx.argv);
-    if (positionals.length !== 2) {
-      throw new ClipkitError("INVALID_ARGUMENT", 'expected <image> "<question>" (see --help)', {
-        details: { argument: "positionals" },
-      });
-    }
-    const [image, question] = positionals as [string, string];
+    const { question, images } = askArgs(positionals, values);
     const options = generationOptions(values);
     const { backend, dtype } = runtimeOptions(values);
-    const vqa = await loadVqa(await modelDir(values, ctx.stderr), { backend, dtype });
+    const vlm: NodeVlm = await loadVlm(await modelDir(values, ctx.stderr), { backend, dtype });
+    const asChat = images.length > 1 || values.system !== undefined;
+    const answer = (o: typeof options & { onChunk?: (c: StreamChunk) => void }): Promise<GenerationResult> =>
+      asChat
+        ? vlm.chat(askMessages(images, question), [], {
+            ...o,
+            ...(values.system === undefined ? {} : { system: values.system }),
+          })
+        : vlm.ask(images[0]!, question, o);
     try {
       if (values.json) {
-        const r = await vqa.ask(image, question, options);
+        const r = await answer(options);
+        const image = images.length === 1 ? { image: images[0] } : { images };
         ctx.stdout.write(
-          `${JSON.stringify({ image, question, text: r.text.trim(), tokens: r.tokens, score: r.score }, null, 2)}\n`,
+          `${JSON.stringify({ ...image, question, text: r.text.trim(), tokens: r.tokens, score: r.score }, null, 2)}\n`,
         );
         return 0;
       }
       let started = false;
-      for await (const chunk of vqa.askStream(image, question, options)) {
+      for await (const chunk of iterate<StreamChunk>((emit) => answer({ ...options, onChunk: emit }))) {
         // The answer usually starts with the space that followed the prompt; drop it on screen.
         const piece = started ? chunk.text : chunk.text.trimStart();
         if (piece) started = true;
@@ -53,7 +100,7 @@ export const askCommand: Command = {
       ctx.stdout.write("\n");
       return 0;
     } finally {
-      await vqa.release();
+      await vlm.release();
     }
   },
 };

@@ -31,6 +31,11 @@ export const GENERATION_FLAGS = {
   dtype: { type: "string" },
   "batch-size": { type: "string" },
   json: { type: "boolean" },
+  // ask: several images and a system prompt (chat); caption: Florence-2 style task prompts.
+  image: { type: "string", multiple: true },
+  system: { type: "string" },
+  task: { type: "string" },
+  "task-text": { type: "string" },
 } as const satisfies NonNullable<ParseArgsConfig["options"]>;
 
 /** Usage lines for {@link GENERATION_FLAGS}. */

@@ -1,4 +1,14 @@
 export { type Captioner, type CaptionOptions, createCaptioner } from "./captioner.js";
+export {
+  type ChatTemplate,
+  chatImages,
+  compileChatTemplate,
+  countChatImages,
+  type RenderChatOptions,
+  readChatTemplate,
+  renderChatTemplate,
+  specialTokensFrom,
+} from "./chat-template.js";
 export { parseVlmConfig, type VlmConfig } from "./config.js";
 export {
   dequantizeLocation,
@@ -37,8 +47,16 @@ export {
   readImageProcessorConfig,
   readJson,
 } from "./folder.js";
+export {
+  expandImageTokens,
+  type ImageTokenSource,
+  type LlavaImageTokens,
+  llavaImageTokens,
+} from "./llava-processor.js";
+export { LLAVA_15_CHAT_TEMPLATE } from "./llava-prompt.js";
 export { detectVlmFamily, loadVlmModel } from "./model.js";
 export type { VlmLoadOptions } from "./options.js";
 export { type PixelData, requestPixels, stackPixels } from "./pixels.js";
 export { type GeneratedText, type GenerationResult, runVlm, type VlmGenerateOptions } from "./run.js";
+export { createVlm, type Vlm, type VlmChatOptions, vlmFrom } from "./vlm.js";
 export { createVqa, type Vqa, type VqaItem } from "./vqa.js";

@@ -41,43 +41,76 @@ async function embed(s: LlavaSessions, rows: readonly (readonly number[])[]): Pr
 }
 
 /**
- * Runs the vision tower on `pixels` and returns a {@link LogitsModel} whose first step feeds
- * `prompts` (ids with exactly one `imageTokenId` each; rows may differ in length).
+ * Runs the vision tower on `pixels` (every image of the batch, rows in prompt order; null when no
+ * prompt has an image) and returns a {@link LogitsModel} whose first step feeds `prompts`: ids in
+ * which each image is already expanded to its feature rows of `imageTokenId` (as LlavaProcessor
+ * expands `<image>`), rows possibly of different lengths (left-padded). Like transformers'
+ * `masked_scatter`, the image-token positions take the feature rows in order.
  */
 export async function startLlava(
   s: LlavaSessions,
-  pixels: Tensor<"float32">,
+  pixels: Tensor<"float32"> | null,
   prompts: readonly (readonly number[])[],
-  options: { useCache: boolean; hints: KvShapeHints; imageTokenId: number; padTokenId: number },
+  options: {
+    useCache: boolean;
+    hints: KvShapeHints;
+    imageTokenId: number;
+    padTokenId: number;
+    /** Images per prompt row (their sum is `pixels`' batch size). */
+    imagesPerRow: readonly number[];
+  },
 ): Promise<LogitsModel> {
+  let feats: Float32Array = new Float32Array(0);
+  let nImage = 0;
+  let dim = 0;
+  if (pixels !== null) {
+    const visionOut = await s.vision.run({ pixel_values: pixels });
+    const featName = s.vision.outputs[0]?.name ?? "image_features";
+    const t = expectTensor(visionOut, featName, "float32", 3, s.labels.vision);
+    [, nImage, dim] = t.dims as [number, number, number];
+    feats = t.data;
+  }
   prompts.forEach((p, i) => {
     const n = p.filter((t) => t === options.imageTokenId).length;
-    if (n !== 1) {
+    const want = (options.imagesPerRow[i] ?? 0) * nImage;
+    if (n !== want) {
       throw new ClipkitError(
         "PROMPT_INVALID",
-        `prompt ${i} must contain the image token exactly once, found ${n}`,
+        `prompt ${i} has ${n} image tokens; its ${options.imagesPerRow[i] ?? 0} image(s) give ${want} feature rows`,
         {
-          details: { argument: `prompts[${i}]`, imageTokenId: options.imageTokenId },
+          details: {
+            argument: `prompts[${i}]`,
+            imageTokenId: options.imageTokenId,
+            imageTokens: n,
+            featureRows: want,
+          },
         },
       );
     }
   });
-  const visionOut = await s.vision.run({ pixel_values: pixels });
-  const featName = s.vision.outputs[0]?.name ?? "image_features";
-  const feats = expectTensor(visionOut, featName, "float32", 3, s.labels.vision);
-  const [, nImage, dim] = feats.dims as [number, number, number];
   const width = Math.max(...prompts.map((p) => p.length));
   const padded = prompts.map((p) => [...new Array<number>(width - p.length).fill(options.padTokenId), ...p]);
   const promptEmbeds = await embed(s, padded);
-  const seq = width - 1 + nImage;
+  const embedDim = promptEmbeds.length / (padded.length * width);
+  if (pixels !== null && dim !== embedDim) {
+    throw new ClipkitError(
+      "MODEL_TENSOR_MISSING",
+      `${s.labels.vision}: image features have width ${dim}, the token embeddings ${embedDim}`,
+      { details: { file: s.labels.vision, featureWidth: dim, embedWidth: embedDim } },
+    );
+  }
+  dim = embedDim;
+  const seq = width;
   // Per row: the full embedding sequence so far (no-cache mode re-feeds it) and its mask.
+  let nextFeature = 0;
   let embeds = padded.map((row, r) => {
-    const out = new Float32Array(seq * dim);
-    const at = row.indexOf(options.imageTokenId);
-    const src = promptEmbeds.subarray(r * width * dim, (r + 1) * width * dim);
-    out.set(src.subarray(0, at * dim), 0);
-    out.set(feats.data.subarray(r * nImage * dim, (r + 1) * nImage * dim), at * dim);
-    out.set(src.subarray((at + 1) * dim), (at + nImage) * dim);
+    const out = promptEmbeds.slice(r * width * dim, (r + 1) * width * dim);
+    const firstReal = width - prompts[r]!.length;
+    row.forEach((id, at) => {
+      if (at < firstReal || id !== options.imageTokenId) return;
+      out.set(feats.subarray(nextFeature * dim, (nextFeature + 1) * dim), at * dim);
+      nextFeature += 1;
+    });
     return out;
   });
   let masks = prompts.map((p) => Array.from({ length: seq }, (_, i) => (i < width - p.length ? 0 : 1)));

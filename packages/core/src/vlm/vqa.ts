@@ -5,9 +5,11 @@ import { iterate, type StreamChunk } from "../generation/stream.js";
 import type { GenerationOptions } from "../generation/types.js";
 import type { RawImage } from "../image/types.js";
 import type { Tokenizer } from "../tokenizer/types.js";
+import type { ChatMessage } from "./family.js";
 import { loadVlmModel } from "./model.js";
 import type { VlmLoadOptions } from "./options.js";
 import { type GenerationResult, runVlm, type VlmGenerateOptions } from "./run.js";
+import { type VlmChatOptions, vlmFrom } from "./vlm.js";
 
 /** One image-question pair. */
 export interface VqaItem {
@@ -26,6 +28,24 @@ export interface Vqa {
   askMany(items: readonly VqaItem[], options?: VlmGenerateOptions): Promise<GenerationResult[]>;
   /** Streams the answer's tokens and text deltas. */
   askStream(image: RawImage, question: string, options?: GenerationOptions): AsyncGenerator<StreamChunk>;
+  /**
+   * Answers the last user turn of a conversation in transformers' messages format
+   * (`[{ role: "user", content: [{ type: "image" }, { type: "image" }, { type: "text", text }] }]`),
+   * rendered by the folder's chat template with `add_generation_prompt`; image parts carry their
+   * `image` or take the next of `images`, in order. `options.system` adds a system turn first.
+   * Families without chat (encoder-decoder) fail with `PROMPT_INVALID`.
+   */
+  chat(
+    messages: readonly ChatMessage[],
+    images?: readonly RawImage[],
+    options?: VlmChatOptions,
+  ): Promise<GenerationResult>;
+  /** {@link Vqa.chat}, streamed as `{ input, token, text }` chunks. */
+  chatStream(
+    messages: readonly ChatMessage[],
+    images?: readonly RawImage[],
+    options?: Omit<VlmChatOptions, "onChunk">,
+  ): AsyncGenerator<StreamChunk>;
   release(): Promise<void>;
 }
 
@@ -40,7 +60,8 @@ function checkQuestion(question: unknown, i: number): string {
 
 /**
  * Loads a VQA model of any registered family. Encoder-decoder models get the question as decoder
- * prefix (through `questionTemplate`); LLaVA models get it in `promptTemplate` after the image.
+ * prefix (through `questionTemplate`); LLaVA models get it through their chat template (or
+ * `promptTemplate`) after the image.
  */
 export async function createVqa(options: VlmLoadOptions): Promise<Vqa> {
   const model = await loadVlmModel(options);
@@ -52,6 +73,7 @@ export async function createVqa(options: VlmLoadOptions): Promise<Vqa> {
     );
   const ask = async (image: RawImage, question: string, o?: VlmGenerateOptions) =>
     (await askMany([{ image, question }], o))[0]!;
+  const vlm = vlmFrom(model);
   return {
     family: model.family,
     tokenizer: model.tokenizer,
@@ -59,6 +81,8 @@ export async function createVqa(options: VlmLoadOptions): Promise<Vqa> {
     askMany,
     askStream: (image, question, o) =>
       iterate<StreamChunk>((emit) => ask(image, question, { ...o, onChunk: emit })),
+    chat: vlm.chat,
+    chatStream: vlm.chatStream,
     release: () => model.release(),
   };
 }
