@@ -1,2 +1,3 @@
+export { decodeChat, type NodeChatContent, type NodeChatMessage } from "./chat.js";
 export { type LoadVlmOptions, loadCaptioner, loadVqa, type NodeCaptioner, type NodeVqa } from "./load.js";
-export { loadVlm, type NodeChatContent, type NodeChatMessage, type NodeVlm } from "./vlm.js";
+export { loadVlm, type NodeVlm } from "./vlm.js";

@@ -13,6 +13,7 @@ import {
   iterate,
   type RawImage,
   type StreamChunk,
+  type VlmChatOptions,
   type VlmGenerateOptions,
   type VlmLoadOptions,
 } from "@clipkit/core";
@@ -20,6 +21,7 @@ import { nodeFiles } from "../files/index.js";
 import { type HubOptions, resolveModelSource } from "../hub/index.js";
 import { type DecodeOptions, decodeImage, type ImageInput } from "../image/index.js";
 import { type NodeBackendOptions, nodeBackend } from "../session/index.js";
+import { decodeAt, decodeChat, type NodeChatMessage } from "./chat.js";
 
 /** Options of {@link loadCaptioner} / {@link loadVqa}. */
 export interface LoadVlmOptions extends Omit<VlmLoadOptions, "backend" | "files"> {
@@ -106,6 +108,21 @@ export interface NodeVqa {
     options?: VlmGenerateOptions,
   ): Promise<GenerationResult[]>;
   askStream(image: ImageInput, question: string, options?: GenerationOptions): AsyncGenerator<StreamChunk>;
+  /**
+   * Answers a conversation in transformers' messages format through the folder's chat template
+   * (core `Vqa.chat`); image parts carry a path, bytes or pixels, or take the next of `images`.
+   */
+  chat(
+    messages: readonly NodeChatMessage[],
+    images?: readonly ImageInput[],
+    options?: VlmChatOptions,
+  ): Promise<GenerationResult>;
+  /** {@link NodeVqa.chat}, streamed. */
+  chatStream(
+    messages: readonly NodeChatMessage[],
+    images?: readonly ImageInput[],
+    options?: Omit<VlmChatOptions, "onChunk">,
+  ): AsyncGenerator<StreamChunk>;
   release(): Promise<void>;
 }
 
@@ -147,8 +164,21 @@ export async function loadCaptioner(source: string, options: LoadVlmOptions = {}
 export async function loadVqa(source: string, options: LoadVlmOptions = {}): Promise<NodeVqa> {
   const core = await createVqa(await loadOptions(source, options));
   const decode = (i: ImageInput) => decodeImage(i, options.decode);
+  const chat = async (
+    messages: readonly NodeChatMessage[],
+    images?: readonly ImageInput[],
+    o?: VlmChatOptions,
+  ) =>
+    core.chat(
+      await decodeChat(messages, options),
+      await Promise.all((images ?? []).map((x, i) => decodeAt(x, `images[${i}]`, options))),
+      o,
+    );
   return {
     family: core.family,
+    chat,
+    chatStream: (messages, images, o) =>
+      iterate<StreamChunk>((emit) => chat(messages, images, { ...o, onChunk: emit })),
     ask: async (image, question, o) => core.ask(await decode(image), question, o),
     askMany: (items, o) =>
       inChunks(

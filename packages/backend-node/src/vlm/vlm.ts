@@ -3,8 +3,6 @@
  * image paths, bytes or decoded pixels.
  */
 import {
-  type ChatMessage,
-  ClipkitError,
   createVlm,
   type GenerationResult,
   iterate,
@@ -15,17 +13,9 @@ import {
   type VlmGenerateOptions,
   type VlmRequest,
 } from "@clipkit/core";
-import { decodeImage, type ImageInput } from "../image/index.js";
+import type { ImageInput } from "../image/index.js";
+import { decodeAt, decodeChat, type NodeChatMessage } from "./chat.js";
 import { inChunks, type LoadVlmOptions, loadOptions } from "./load.js";
-
-/** A chat content part whose image may be a path, bytes or pixels. */
-export type NodeChatContent = { type: "text"; text: string } | { type: "image"; image?: ImageInput };
-
-/** A chat message of {@link NodeVlm.chat}: transformers' chat format. */
-export interface NodeChatMessage {
-  role: "system" | "user" | "assistant";
-  content: string | readonly NodeChatContent[];
-}
 
 /** A VLM of any family that takes image paths, bytes or pixels. */
 export interface NodeVlm {
@@ -64,48 +54,6 @@ export interface NodeVlm {
     options?: VlmGenerateOptions,
   ): Promise<GenerationResult[]>;
   release(): Promise<void>;
-}
-
-async function decodeAt(input: ImageInput, argument: string, options: LoadVlmOptions): Promise<RawImage> {
-  try {
-    return await decodeImage(input, options.decode);
-  } catch (error) {
-    if (!(error instanceof ClipkitError)) throw error;
-    throw new ClipkitError(error.code, `${argument}: ${error.message}`, {
-      cause: error,
-      details: { ...error.details, argument },
-    });
-  }
-}
-
-/** Decodes the image parts of `messages` (naming `messages[i].content[j]` on failure). */
-export async function decodeChat(
-  messages: readonly NodeChatMessage[],
-  options: LoadVlmOptions,
-): Promise<ChatMessage[]> {
-  if (!Array.isArray(messages)) {
-    throw new ClipkitError("PROMPT_INVALID", "messages must be an array", {
-      details: { argument: "messages" },
-    });
-  }
-  const out: ChatMessage[] = [];
-  for (const [i, m] of messages.entries()) {
-    if (typeof m?.content === "string" || !Array.isArray(m?.content)) {
-      out.push(m as ChatMessage);
-      continue;
-    }
-    const content = [];
-    for (const [j, part] of (m.content as readonly NodeChatContent[]).entries()) {
-      if (part?.type === "image" && part.image !== undefined) {
-        content.push({
-          type: "image" as const,
-          image: await decodeAt(part.image, `messages[${i}].content[${j}]`, options),
-        });
-      } else content.push(part as ChatMessage["content"][number]);
-    }
-    out.push({ role: m.role, content } as ChatMessage);
-  }
-  return out;
 }
 
 /**
