@@ -15,9 +15,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeFiles } from "../files/index.js";
 import { decodeImage } from "../image/index.js";
 import { nodeBackend } from "../session/index.js";
+import type { NodeChatMessage } from "./chat.js";
 import { capDir, expectSequences, llavaDir, type RefSeq } from "./golden-cases.js";
 import { loadVqa } from "./load.js";
-import { loadVlm, type NodeChatMessage, type NodeVlm } from "./vlm.js";
+import { loadVlm, type NodeVlm } from "./vlm.js";
 
 interface ChatCase {
   name: string;
