@@ -34,7 +34,8 @@ try {
   ];
   process.stdout.write("two images, streamed: ");
   let started = false;
-  for await (const chunk of vlm.chatStream(messages)) {
+  // maxNewTokens: generation_config's max_length counts the prompt, and two images take 32 positions.
+  for await (const chunk of vlm.chatStream(messages, [], { maxNewTokens: 20 })) {
     const piece = started ? chunk.text : chunk.text.trimStart(); // answers often start with a space
     started ||= piece !== "";
     process.stdout.write(piece);

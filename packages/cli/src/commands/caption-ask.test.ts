@@ -97,4 +97,68 @@ describe("clipkit caption / ask", () => {
     expect(missing.code).toBe(1);
     expect(missing.err).toContain("MODEL_LAYOUT_UNSUPPORTED");
   });
+
+  it("ask: several --image and --system make a chat turn answered as transformers does", async () => {
+    const chat = JSON.parse(readFileSync(join(llavaDir, "reference-chat.json"), "utf8")) as {
+      cases: { name: string; images: string[]; text: string; greedy: { ids: number[] }[] }[];
+    };
+    const two = chat.cases.find((c) => c.name === "two images")!;
+    const [a, b] = two.images.map((f) => join(llavaDir, f)) as [string, string];
+    // generation_config's max_length (48) counts the two images' 32 prompt positions: ask for 20 new tokens as the reference did.
+    const n = ["--max-new-tokens", "20"];
+    const streamed = await cli(["ask", a, "Describe the image.", "--image", b, "--model", llavaDir, ...n]);
+    expect(streamed).toMatchObject({ code: 0, err: "", out: `${two.text}\n` });
+    const json = await cli([
+      "ask",
+      "Describe the image.",
+      "--image",
+      a,
+      "--image",
+      b,
+      "--model",
+      llavaDir,
+      "--json",
+      ...n,
+    ]);
+    expect(JSON.parse(json.out)).toMatchObject({
+      images: [a, b],
+      text: two.text,
+      tokens: two.greedy[0]!.ids,
+    });
+    const sys = chat.cases.find((c) => c.name === "system")!;
+    const withSystem = await cli([
+      "ask",
+      join(llavaDir, sys.images[0]!),
+      "What shape is it?",
+      "--system",
+      "Answer briefly.",
+      "--model",
+      llavaDir,
+      ...n,
+    ]);
+    expect(withSystem.out).toBe(`${sys.text}\n`);
+    // Image-to-text folders answer one image, no chat.
+    const encDec = await cli(["ask", "q?", "--image", a, "--image", b, "--model", capDir]);
+    expect(encDec.code).toBe(1);
+    expect(encDec.err).toContain("PROMPT_INVALID");
+    expect((await cli(["ask", "q?", "--model", llavaDir])).err).toContain("--image");
+  });
+
+  it("caption --task needs a model with tasks and names the flag", async () => {
+    const image = join(capDir, ref.images[0]!.file);
+    for (const dir of [capDir, llavaDir]) {
+      const r = await cli(["caption", image, "--model", dir, "--task", "<OD>"]);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/INVALID_ARGUMENT.*--task: this (encoder-decoder|llava) model has no tasks/s);
+    }
+    expect((await cli(["caption", image, "--model", capDir, "--task-text", "a cat"])).err).toContain(
+      "--task-text needs --task",
+    );
+    expect((await cli(["caption", image, "--model", capDir, "--system", "x"])).err).toContain(
+      "--system belongs to clipkit ask",
+    );
+    expect((await cli(["ask", image, "q?", "--model", capDir, "--task", "<OD>"])).err).toContain(
+      "--task belongs to clipkit caption",
+    );
+  });
 });
