@@ -19,6 +19,9 @@ const a = argA ?? join(fixtures, "tiny-captioner/images/blue-square-black.png");
 const b = argB ?? join(fixtures, "tiny-captioner/images/yellow-triangle-black.png");
 
 const vlm = await loadVlm(model);
+// The tiny model's generation_config max_length (48) counts the prompt, and each image takes 16
+// positions: ask for new tokens instead.
+const length = { maxNewTokens: 20 };
 console.log(`${model.split("/").at(-1)}: family ${vlm.family}, answers ${vlm.kinds.join(", ")}`);
 try {
   // 1. Two images in one user turn; image parts carry their own path (or bytes, or pixels).
@@ -34,8 +37,7 @@ try {
   ];
   process.stdout.write("two images, streamed: ");
   let started = false;
-  // maxNewTokens: generation_config's max_length counts the prompt, and two images take 32 positions.
-  for await (const chunk of vlm.chatStream(messages, [], { maxNewTokens: 20 })) {
+  for await (const chunk of vlm.chatStream(messages, [], length)) {
     const piece = started ? chunk.text : chunk.text.trimStart(); // answers often start with a space
     started ||= piece !== "";
     process.stdout.write(piece);
@@ -46,16 +48,32 @@ try {
   const brief = await vlm.chat(
     [{ role: "user", content: [{ type: "image" }, { type: "text", text: "What shape is it?" }] }],
     [a],
-    { system: "Answer briefly.", numBeams: 3 },
+    { system: "Answer briefly.", numBeams: 3, ...length },
   );
   console.log(`with a system prompt, beam 3: ${brief.text.trim()}`);
 
   // 3. A second turn: the first answer becomes the assistant message, then a new question.
-  const followUp = await vlm.chat([
-    { role: "user", content: [{ type: "image", image: a }, { type: "text", text: "What shape is it?" }] },
-    { role: "assistant", content: [{ type: "text", text: brief.text.trim() }] },
-    { role: "user", content: [{ type: "image", image: b }, { type: "text", text: "What color is the background?" }] },
-  ]);
+  const followUp = await vlm.chat(
+    [
+      {
+        role: "user",
+        content: [
+          { type: "image", image: a },
+          { type: "text", text: "What shape is it?" },
+        ],
+      },
+      { role: "assistant", content: [{ type: "text", text: brief.text.trim() }] },
+      {
+        role: "user",
+        content: [
+          { type: "image", image: b },
+          { type: "text", text: "What color is the background?" },
+        ],
+      },
+    ],
+    [],
+    length,
+  );
   console.log(`second turn: ${followUp.text.trim()}`);
 } finally {
   await vlm.release();
