@@ -5,7 +5,9 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 
 const root = join(import.meta.dirname, "..");
-const ref = JSON.parse(readFileSync(join(root, "fixtures/models/tiny-llava/reference-chat.json"), "utf8")) as {
+const ref = JSON.parse(
+  readFileSync(join(root, "fixtures/models/tiny-llava/reference-chat.json"), "utf8"),
+) as {
   cases: { name: string; text: string }[];
 };
 

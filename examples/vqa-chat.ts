@@ -38,7 +38,7 @@ try {
   process.stdout.write("two images, streamed: ");
   let started = false;
   for await (const chunk of vlm.chatStream(messages, [], length)) {
-    const piece = started ? chunk.text : chunk.text.trimStart(); // answers often start with a space
+    const piece: string = started ? chunk.text : chunk.text.trimStart(); // answers often start with a space
     started ||= piece !== "";
     process.stdout.write(piece);
   }
