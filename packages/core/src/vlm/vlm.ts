@@ -129,7 +129,7 @@ export function vlmFrom(model: VlmModel): Vlm {
     chat,
     chatStream: (messages, images, o) =>
       iterate<StreamChunk>((emit) => chat(messages, images, { ...o, onChunk: emit })),
-    task: (images, task, text, o) => {
+    task: async (images, task, text, o) => {
       if (!model.tasks.includes(task)) {
         throw new ClipkitError(
           "PROMPT_INVALID",
