@@ -161,4 +161,35 @@ describe("clipkit caption / ask", () => {
       "--task belongs to clipkit caption",
     );
   });
+
+  it("caption --task runs Florence-2 task prompts, with --task-text and the parsed result in --json", async () => {
+    const florence = join(capDir, "../tiny-florence2");
+    const fref = JSON.parse(readFileSync(join(florence, "reference.json"), "utf8")) as {
+      images: {
+        file: string;
+        tasks: { task: string; text: string | null; greedy: { parsed: unknown }[] }[];
+      }[];
+    };
+    const im = fref.images[0]!;
+    const image = join(florence, "../../..", im.file);
+    for (const t of im.tasks.filter((x) => x.task === "<OD>" || x.task === "<CAPTION_TO_PHRASE_GROUNDING>")) {
+      const args = [
+        "caption",
+        image,
+        "--model",
+        florence,
+        "--task",
+        t.task,
+        "--max-new-tokens",
+        "40",
+        "--json",
+      ];
+      const r = await cli(t.text === null ? args : [...args, "--task-text", t.text]);
+      expect(r.err, t.task).toBe("");
+      const [row] = JSON.parse(r.out) as { structured: unknown }[];
+      expect(row!.structured, t.task).toEqual(t.greedy[0]!.parsed);
+    }
+    const unknown = await cli(["caption", image, "--model", florence, "--task", "<NOPE>"]);
+    expect(unknown.err).toMatch(/unknown task "<NOPE>"; this model knows .*<OD>/);
+  });
 });
