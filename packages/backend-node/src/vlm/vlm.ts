@@ -3,6 +3,7 @@
  * image paths, bytes or decoded pixels.
  */
 import {
+  type CaptionOptions,
   createVlm,
   type GenerationResult,
   iterate,
@@ -22,8 +23,8 @@ export interface NodeVlm {
   readonly family: string;
   readonly kinds: Vlm["kinds"];
   readonly tasks: readonly string[];
-  /** Captions every image (decoded chunk by chunk, `batchSize` per call). */
-  caption(images: readonly ImageInput[], options?: VlmGenerateOptions): Promise<GenerationResult[]>;
+  /** Captions every image (decoded chunk by chunk, `batchSize` per call; `options.prompt` as in core). */
+  caption(images: readonly ImageInput[], options?: CaptionOptions): Promise<GenerationResult[]>;
   /** Answers a question about one image, or several in prompt order. */
   ask(
     image: ImageInput | readonly ImageInput[],
@@ -91,7 +92,14 @@ export async function loadVlm(source: string, options: LoadVlmOptions = {}): Pro
     family: core.family,
     kinds: core.kinds,
     tasks: core.tasks,
-    caption: (images, o) => perImage(images, o, (image) => ({ kind: "caption", images: [image] })),
+    caption: (images, o = {}) => {
+      const { prompt, ...rest } = o;
+      return perImage(images, rest, (image) => ({
+        kind: "caption",
+        images: [image],
+        ...(prompt === undefined ? {} : { prompt }),
+      }));
+    },
     ask: async (image, question, o) => {
       const list = Array.isArray(image) ? (image as readonly ImageInput[]) : [image as ImageInput];
       return core.ask(await decodeAll(list, "images"), question, o);

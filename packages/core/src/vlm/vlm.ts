@@ -7,6 +7,7 @@ import { ClipkitError } from "../errors.js";
 import { iterate, type StreamChunk } from "../generation/stream.js";
 import type { RawImage } from "../image/types.js";
 import type { Tokenizer } from "../tokenizer/types.js";
+import type { CaptionOptions } from "./captioner.js";
 import { chatImages } from "./chat-template.js";
 import type { ChatMessage, VlmModel, VlmRequest } from "./family.js";
 import { loadVlmModel } from "./model.js";
@@ -30,8 +31,8 @@ export interface Vlm {
   readonly tokenizer: Tokenizer;
   /** Runs any requests (one batch per family batch key); results in input order. */
   generate(requests: readonly VlmRequest[], options?: VlmGenerateOptions): Promise<GenerationResult[]>;
-  /** Captions every image. */
-  caption(images: readonly RawImage[], options?: VlmGenerateOptions): Promise<GenerationResult[]>;
+  /** Captions every image (`options.prompt`: BLIP's conditional text or a chat model's instruction). */
+  caption(images: readonly RawImage[], options?: CaptionOptions): Promise<GenerationResult[]>;
   /** Answers a question about one image (or several, in prompt order). */
   ask(
     image: RawImage | readonly RawImage[],
@@ -117,11 +118,17 @@ export function vlmFrom(model: VlmModel): Vlm {
     tasks: model.tasks,
     tokenizer: model.tokenizer,
     generate,
-    caption: (images, o) =>
-      generate(
-        images.map((image) => ({ kind: "caption", images: [image] })),
-        o,
-      ),
+    caption: (images, o = {}) => {
+      const { prompt, ...rest } = o;
+      return generate(
+        images.map((image) => ({
+          kind: "caption",
+          images: [image],
+          ...(prompt === undefined ? {} : { prompt }),
+        })),
+        rest,
+      );
+    },
     ask: async (image, question, o) => {
       const images = Array.isArray(image) ? (image as readonly RawImage[]) : [image as RawImage];
       return (await generate([{ kind: "question", images, question }], o))[0]!;
