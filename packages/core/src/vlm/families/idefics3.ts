@@ -8,6 +8,7 @@
 import type { InferenceSession } from "../../backend/session.js";
 import { ClipkitError } from "../../errors.js";
 import { resolveImageProcessor } from "../../image/hf-config.js";
+import { readChatTemplate, renderChatTemplate } from "../chat-template.js";
 import { parseVlmConfig } from "../config.js";
 import type { ChatContent, ChatMessage, VlmFamily } from "../family.js";
 import {
@@ -29,7 +30,8 @@ const NAME = "idefics3";
 const TYPES = new Set(["idefics3", "smolvlm"]);
 const CAPTION_PROMPT = "Describe the image.";
 
-// TODO(qwen): render the folder's chat_template with vlm/chat-template.ts once it is on main.
+// Used when the folder ships no chat template (chat_template.jinja/.json, tokenizer_config.json);
+// equal to the hub template's output on the fixtures' conversations.
 /** SmolVLM-Instruct's chat template, written out (`Role:` before an image, `Role: ` before text). */
 function renderSmolVlmChat(messages: readonly ChatMessage[]): string {
   let out = "<|im_start|>";
@@ -95,6 +97,9 @@ export const idefics3Family: VlmFamily = {
       );
     }
     const tokenizer = await loadVlmTokenizer(files);
+    const template = await readChatTemplate(files);
+    const renderChat = (messages: readonly ChatMessage[]) =>
+      template ? renderChatTemplate(template, messages) : renderSmolVlmChat(messages);
     const defaults = generationDefaults(folder, tokenizer);
     const imageTokenId = config.imageTokenId ?? tokenizer.tokenToId("<image>");
     if (imageTokenId === undefined) {
@@ -133,13 +138,7 @@ export const idefics3Family: VlmFamily = {
         tasks: [],
         prepare(request, index) {
           const chat = chatRequest(request, index, NAME, captionPrompt);
-          const data = idefics3Inputs(
-            tokenizer,
-            renderSmolVlmChat(chat.messages),
-            chat.images,
-            settings,
-            seqLen,
-          );
+          const data = idefics3Inputs(tokenizer, renderChat(chat.messages), chat.images, settings, seqLen);
           // Left padding lets prompts of any length share a batch; the vision tower runs per request.
           return { ids: data.ids, positions: data.ids.length, batchKey: NAME, data };
         },

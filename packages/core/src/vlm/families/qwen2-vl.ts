@@ -9,6 +9,7 @@ import type { InferenceSession } from "../../backend/session.js";
 import { ClipkitError } from "../../errors.js";
 import { parsePreprocessorConfig } from "../../image/config.js";
 import { resolveImageProcessor } from "../../image/hf-config.js";
+import { readChatTemplate, renderChatTemplate } from "../chat-template.js";
 import { parseVlmConfig } from "../config.js";
 import type { ChatContent, ChatMessage, VlmFamily } from "../family.js";
 import {
@@ -28,7 +29,8 @@ import { type Qwen2VLInputs, type Qwen2VLProcessorConfig, qwen2vlInputs } from "
 const NAME = "qwen2_vl";
 const CAPTION_PROMPT = "Describe the image.";
 
-// TODO(qwen): render the folder's chat_template with vlm/chat-template.ts once it is on main.
+// Used when the folder ships no chat template (chat_template.jinja/.json, tokenizer_config.json);
+// equal to the hub template's output on the fixtures' conversations.
 /** Qwen2-VL-Instruct's chat template (default system turn, ChatML, vision markers), written out. */
 function renderQwen2VLChat(messages: readonly ChatMessage[]): string {
   let out = "";
@@ -69,6 +71,9 @@ export const qwen2vlFamily: VlmFamily = {
     const hint = { modelType: NAME };
     const settings = resolveImageProcessor(processorJson, hint);
     const tokenizer = await loadVlmTokenizer(files);
+    const template = await readChatTemplate(files);
+    const renderChat = (messages: readonly ChatMessage[]) =>
+      template ? renderChatTemplate(template, messages) : renderQwen2VLChat(messages);
     const defaults = generationDefaults(folder, tokenizer);
     const imageTokenId = config.imageTokenId ?? tokenizer.tokenToId("<|image_pad|>");
     if (imageTokenId === undefined) {
@@ -116,7 +121,7 @@ export const qwen2vlFamily: VlmFamily = {
         tasks: [],
         prepare(request, index) {
           const chat = chatRequest(request, index, NAME, captionPrompt);
-          const data = qwen2vlInputs(tokenizer, renderQwen2VLChat(chat.messages), chat.images, processor);
+          const data = qwen2vlInputs(tokenizer, renderChat(chat.messages), chat.images, processor);
           // Rows of any length share a batch (left padding, per-row rotary ids).
           return { ids: data.ids, positions: data.ids.length, batchKey: NAME, data };
         },
