@@ -1,4 +1,4 @@
-import { access, readFile } from "node:fs/promises";
+import { access, open, readFile, stat } from "node:fs/promises";
 import { resolve, sep } from "node:path";
 import { ClipkitError, type ModelFiles } from "@clipkit/core";
 
@@ -17,23 +17,26 @@ export function nodeFiles(dir: string): ModelFiles {
     }
     return p;
   };
+  const failed = (path: string, error: unknown): ClipkitError => {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") {
+        return new ClipkitError("MODEL_FILE_MISSING", `${root}: ${path} is missing`, {
+          cause: error,
+          details: { file: path, location: root },
+        });
+      }
+      return new ClipkitError("IO_FAILED", `${root}: cannot read ${path}`, {
+        cause: error,
+        details: { file: path },
+      });
+  };
   const read = async (path: string): Promise<Uint8Array> => {
     const file = full(path);
     try {
       const buf = await readFile(file);
       return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === "ENOENT" || code === "ENOTDIR") {
-        throw new ClipkitError("MODEL_FILE_MISSING", `${root}: ${path} is missing`, {
-          cause: error,
-          details: { file: path, location: root },
-        });
-      }
-      throw new ClipkitError("IO_FAILED", `${root}: cannot read ${path}`, {
-        cause: error,
-        details: { file: path },
-      });
+      throw failed(path, error);
     }
   };
   return {
@@ -49,6 +52,34 @@ export function nodeFiles(dir: string): ModelFiles {
     read,
     async readText(path) {
       return new TextDecoder().decode(await read(path));
+    },
+    localPath: full,
+    async size(path) {
+      try {
+        return (await stat(full(path))).size;
+      } catch (error) {
+        throw failed(path, error);
+      }
+    },
+    async readRange(path, offset, length) {
+      const file = full(path);
+      try {
+        const handle = await open(file, "r");
+        try {
+          const out = new Uint8Array(length);
+          let got = 0;
+          while (got < length) {
+            const { bytesRead } = await handle.read(out, got, length - got, offset + got);
+            if (bytesRead === 0) break;
+            got += bytesRead;
+          }
+          return got === length ? out : out.subarray(0, got);
+        } finally {
+          await handle.close();
+        }
+      } catch (error) {
+        throw failed(path, error);
+      }
     },
   };
 }

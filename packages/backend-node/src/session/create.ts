@@ -128,11 +128,12 @@ class NodeSession implements InferenceSession {
 }
 
 async function open(
-  model: Uint8Array,
+  model: Uint8Array | string,
   options: NodeSessionOptions,
   label: string,
 ): Promise<ort.InferenceSession> {
   try {
+    if (typeof model === "string") return await ort.InferenceSession.create(model, ortOptions(options));
     return options.externalData && options.externalData.length > 0
       ? await createWithExternalData(model, options, label)
       : await ort.InferenceSession.create(model, ortOptions(options));
@@ -147,13 +148,15 @@ async function open(
 }
 
 /**
- * Creates one onnxruntime-node session from ONNX bytes. `executionProviders` is a preference
- * list: onnxruntime-node fails the whole session when one provider cannot start (e.g. `cuda`
- * without its libraries), so clipkit retries with the next one and only fails, with
+ * Creates one onnxruntime-node session from ONNX bytes, or from the path of a graph file (then
+ * onnxruntime reads it and its external-data files itself, relative to the graph's folder, and no
+ * copy of the weights lives in JavaScript memory; `externalData` is ignored). `executionProviders`
+ * is a preference list: onnxruntime-node fails the whole session when one provider cannot start
+ * (e.g. `cuda` without its libraries), so clipkit retries with the next one and only fails, with
  * `BACKEND_UNAVAILABLE` naming every provider's reason, when none starts.
  */
 export async function createSession(
-  model: Uint8Array,
+  model: Uint8Array | string,
   options: NodeSessionOptions = {},
 ): Promise<InferenceSession> {
   const label = options.label ?? "model.onnx";
@@ -191,9 +194,18 @@ export async function createSession(
  * ```
  */
 export function nodeBackend(defaults: NodeBackendOptions = {}): Backend {
+  // Sessions open lazily (on a tower's first run), so a provider this build lacks altogether is
+  // reported here, when the backend is made, rather than at the first embedding call.
+  const providers = defaults.executionProviders;
+  if (providers && providers.length > 0) {
+    const supported = ort.listSupportedBackends().map((b) => b.name);
+    if (!providers.some((p) => supported.includes(p))) checkProviders(providers, "nodeBackend");
+  }
   return {
     name: "onnxruntime-node",
     createSession: (model, options) => createSession(model, { ...defaults, ...options }),
     matmulTopK: (options) => nodeMatMulTopK({ ...defaults, ...options }),
+    createSessionFromPath: (path, options) =>
+      createSession(path, { ...defaults, label: path, ...options }),
   };
 }

@@ -79,6 +79,13 @@ export interface Backend {
    * for batched exact search (see `sessionMatMulTopK`). `options` override the backend defaults.
    */
   matmulTopK?(options?: SessionOptions): MatMulTopK;
+  /**
+   * Creates a session from a graph file on the local file system, the runtime reading it (and the
+   * external-data files its initializers name, relative to its folder) itself: no copy of the
+   * weights in JavaScript memory. Optional; clipkit uses it when {@link ModelFiles.localPath}
+   * gives a path, and falls back to {@link createSession} otherwise.
+   */
+  createSessionFromPath?(path: string, options?: SessionOptions & { label?: string }): Promise<InferenceSession>;
 }
 
 /**
@@ -93,4 +100,16 @@ export interface ModelFiles {
   read(path: string): Promise<Uint8Array>;
   /** Reads and decodes a UTF-8 text file. */
   readText(path: string): Promise<string>;
+  /**
+   * Optional: the absolute path of a file on the local file system, for runtimes that open graphs
+   * by path (see {@link Backend.createSessionFromPath}).
+   */
+  localPath?(path: string): string;
+  /** Optional: a file's size in bytes (with {@link readRange}, lets clipkit scan big graphs without reading them). */
+  size?(path: string): Promise<number>;
+  /**
+   * Optional: `length` bytes from `offset` (fewer only at the end of the file). Throws like
+   * {@link read}.
+   */
+  readRange?(path: string, offset: number, length: number): Promise<Uint8Array>;
 }

@@ -1,40 +1,16 @@
-import type { Backend, InferenceSession, ModelFiles, SessionOptions } from "../backend/session.js";
 import { createEmbeddings, type EmbeddingSpace, type Embeddings } from "../embeddings.js";
 import { ClipkitError } from "../errors.js";
 import { normalizeRows } from "../math/vector.js";
 import type { Tokenizer } from "../tokenizer/types.js";
 import { checkBatchSize, type Rows, runBatches } from "./batches.js";
-import { isDynamicallyQuantized, readGraph } from "./external-data.js";
+import { canReadRanges, describeGraph, type GraphSource, type LazySession } from "./graph-source.js";
+import { logitConstants } from "./graph-scan.js";
 import type { CreateClipModelOptions, LoadedClipModel } from "./options.js";
 import { type GraphFile, resolveClipLayout } from "./resolve.js";
-import { defaultScoring, type ScoringSource, scoringFromGraph } from "./scoring.js";
-import { contentHash, spaceId } from "./space-id.js";
+import { defaultScoring, type ScoringSource, scoringFromConstants, scoringFromGraph } from "./scoring.js";
+import { sampledFingerprint, spaceId } from "./space-id.js";
 import { declaredImageSize, declaredTextLength, type TokenBatch, textTower, visionTower } from "./towers.js";
 import type { EmbedOptions, Scoring } from "./types.js";
-
-interface LoadedGraph {
-  readonly bytes: Uint8Array[];
-  readonly session: InferenceSession;
-  /** Run one input per call so results never depend on batch make-up (see isDynamicallyQuantized). */
-  readonly perInput: boolean;
-}
-
-async function openGraph(
-  backend: Backend,
-  files: ModelFiles,
-  graph: GraphFile,
-  options: SessionOptions | undefined,
-): Promise<LoadedGraph> {
-  // The graph's own records say where its weights are (not the file-name convention).
-  const { model, externalData } = await readGraph(files, graph.path);
-  const session = await backend.createSession(model, {
-    ...options,
-    ...(externalData.length > 0 ? { externalData } : {}),
-    label: `${files.location}/${graph.path}`,
-  });
-  const perInput = isDynamicallyQuantized(model, `${files.location}/${graph.path}`);
-  return { bytes: [model, ...externalData.map((e) => e.data)], session, perInput };
-}
 
 /** Tokenises with the model's padding rule and flattens into int64 rows. */
 export function tokenize(
@@ -74,8 +50,17 @@ export function tokenize(
  * Resolution ({@link resolveClipLayout}) picks the files; this function opens sessions, binds graph
  * I/O by name, reads the scoring constants and derives the embedding space.
  *
- * The space id is `<_name_or_path>@<12 hex of SHA-256 over the graph bytes used>` unless
- * `spaceId` is given. Vectors are L2-normalised unless `normalize: false` is passed per call (the
+ * Sessions are created lazily: each tower's graph is scanned at load (inputs, outputs and weights
+ * files checked, so a folder that does not fit fails here) and opened on its first embedding call,
+ * so an image-only job never opens the text graph. Where the files live on disk and the backend
+ * opens graphs by path, no weights are read into JavaScript memory. Files without ranged reads
+ * (`ModelFiles.readRange`, e.g. over HTTP) are read once and opened at load.
+ *
+ * The scoring constants of a folder with a combined graph are read from that graph's structure
+ * (`logitConstants`); only a graph built some other way is run to fit them.
+ *
+ * The space id is `<_name_or_path>@<12 hex of a sampled SHA-256 of the graph files used>` (see
+ * {@link sampledFingerprint}) unless `spaceId` is given. Vectors are L2-normalised unless `normalize: false` is passed per call (the
  * combined graph's embeddings are normalised by the graph itself either way).
  */
 export async function createClipModel<I>(options: CreateClipModelOptions<I>): Promise<LoadedClipModel<I>> {
@@ -91,10 +76,13 @@ export async function createClipModel<I>(options: CreateClipModelOptions<I>): Pr
   const declared = tokenizer.modelMaxLength;
   let maxLength = declared > 0 ? Math.min(config.maxTextLength, declared) : config.maxTextLength;
   const toTokens = (texts: readonly string[]): TokenBatch => tokenize(tokenizer, texts, padding, maxLength);
-  const opened: InferenceSession[] = [];
-  const open = async (g: GraphFile): Promise<LoadedGraph> => {
-    const loaded = await openGraph(backend, files, g, options.session);
+  const opened: LazySession[] = [];
+  const eager = !canReadRanges(files);
+  const open = async (g: GraphFile): Promise<GraphSource> => {
+    const loaded = await describeGraph(backend, files, g, options.session);
     opened.push(loaded.session);
+    // Bytes read whole (no ranged reads) are turned into a session now, so they can be dropped.
+    if (eager) await loaded.session.open();
     // A graph with a fixed sequence length (open_clip exports add the whole position table)
     // only runs rows padded to exactly that length.
     const fixed = declaredTextLength(loaded.session);
@@ -113,7 +101,8 @@ export async function createClipModel<I>(options: CreateClipModelOptions<I>): Pr
       combinedFile !== undefined &&
       options.calibrateScoring !== false &&
       config.family !== "jina_clip";
-    const calibrateOn = (graph: LoadedGraph, file: GraphFile): Promise<Scoring> =>
+    const calibrateOn = async (graph: GraphSource, file: GraphFile): Promise<Scoring> =>
+      scoringFromConstants(config.modelType, logitConstants(graph.scan), graph.label) ??
       scoringFromGraph(
         graph.session,
         `${files.location}/${file.path}`,
@@ -124,15 +113,16 @@ export async function createClipModel<I>(options: CreateClipModelOptions<I>): Pr
     let scoring: Scoring = options.scoring ?? defaultScoring(config);
     const scoringSource: ScoringSource = options.scoring ? "option" : calibrate ? "graph" : "config";
 
-    let textGraph: LoadedGraph;
-    let visionGraph: LoadedGraph;
+    let textGraph: GraphSource;
+    let visionGraph: GraphSource;
     if (combined) {
       textGraph = await open(layout.text);
       visionGraph = textGraph;
       if (calibrate) scoring = await calibrateOn(textGraph, layout.text);
     } else {
       if (calibrate && combinedFile) {
-        // Before the towers, so peak memory is one copy of the weights, not two.
+        // Before the towers, so peak memory is one copy of the weights, not two (when the
+        // constants cannot be read from the structure and the graph has to run).
         const graph = await open(combinedFile);
         try {
           scoring = await calibrateOn(graph, combinedFile);
@@ -172,7 +162,10 @@ export async function createClipModel<I>(options: CreateClipModelOptions<I>): Pr
         { details: { location: files.location } },
       );
     }
-    const hash = await contentHash(combined ? textGraph.bytes : [...textGraph.bytes, ...visionGraph.bytes]);
+    const hash = await sampledFingerprint(combined ? textGraph.files : [...textGraph.files, ...visionGraph.files]);
+    // Only these outlive the load: the graph descriptions may hold bytes (files without ranges).
+    const textPerInput = textGraph.perInput;
+    const visionPerInput = visionGraph.perInput;
     const space: EmbeddingSpace = {
       id: options.spaceId ?? spaceId(config.nameOrPath, config.modelType, hash),
       dim,
@@ -213,7 +206,7 @@ export async function createClipModel<I>(options: CreateClipModelOptions<I>): Pr
           });
         }
         const rows = await runBatches(texts, {
-          batchSize: textGraph.perInput ? 1 : checkBatchSize(embed?.batchSize, defaultBatch),
+          batchSize: textPerInput ? 1 : checkBatchSize(embed?.batchSize, defaultBatch),
           prepare: async (slice) => toTokens(slice),
           infer: (batch) => text.run(batch),
           ...(embed?.signal ? { signal: embed.signal } : {}),
@@ -239,7 +232,7 @@ export async function createClipModel<I>(options: CreateClipModelOptions<I>): Pr
           });
         }
         const rows = await runBatches(inputs, {
-          batchSize: visionGraph.perInput ? 1 : checkBatchSize(embed?.batchSize, defaultBatch),
+          batchSize: visionPerInput ? 1 : checkBatchSize(embed?.batchSize, defaultBatch),
           prepare,
           infer: (batch) => vision.run(batch),
           ...(embed?.signal ? { signal: embed.signal } : {}),

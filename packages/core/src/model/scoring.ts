@@ -100,6 +100,25 @@ export async function scoringFromGraph(
   return checked({ kind: "sigmoid", logitScale, logitBias: my - logitScale * mx }, label);
 }
 
+/**
+ * Scoring from the constants {@link logitConstants} read out of a combined graph's structure
+ * (`exp(logit_scale)` and SigLIP's bias), or `undefined` when they do not fit the model type (then
+ * {@link scoringFromGraph} runs the graph instead).
+ */
+export function scoringFromConstants(
+  modelType: "clip" | "siglip",
+  constants: { scale: number; bias?: number } | undefined,
+  label: string,
+): Scoring | undefined {
+  if (!constants || !(constants.scale > 0)) return undefined;
+  if (modelType === "clip") {
+    return constants.bias === undefined ? checked({ kind: "softmax", logitScale: constants.scale }, label) : undefined;
+  }
+  return constants.bias === undefined
+    ? undefined
+    : checked({ kind: "sigmoid", logitScale: constants.scale, logitBias: constants.bias }, label);
+}
+
 function checked(s: Scoring, label: string): Scoring {
   const values = s.kind === "sigmoid" ? [s.logitScale, s.logitBias] : [s.logitScale];
   if (!values.every(Number.isFinite) || s.logitScale <= 0) {
