@@ -29,7 +29,12 @@ export interface LoadClipModelOptions
   extends Omit<CreateClipModelOptions<ImageInput>, "backend" | "files" | "tokenizer" | "prepareImages">,
     Pick<
       NodeBackendOptions,
-      "executionProviders" | "intraOpThreads" | "interOpThreads" | "graphOptimization"
+      | "executionProviders"
+      | "intraOpThreads"
+      | "interOpThreads"
+      | "graphOptimization"
+      | "cpuMemArena"
+      | "memPattern"
     >,
     Pick<ImagePrepareOptions, "maxFileBytes" | "memoryBudget" | "maxResizeBytes"> {
   /** Refuse images with more pixels than this (see `decodeImage`). */
@@ -77,6 +82,8 @@ export async function loadClipModel(
     intraOpThreads,
     interOpThreads,
     graphOptimization,
+    cpuMemArena,
+    memPattern,
     ...rest
   } = options;
   const files = nodeFiles(
@@ -93,6 +100,8 @@ export async function loadClipModel(
     ...(intraOpThreads ? { intraOpThreads } : {}),
     ...(interOpThreads ? { interOpThreads } : {}),
     ...(graphOptimization ? { graphOptimization } : {}),
+    ...(cpuMemArena === undefined ? {} : { cpuMemArena }),
+    ...(memPattern === undefined ? {} : { memPattern }),
   });
   let prepareImages: ImagePreparer<ImageInput>;
   const decode: ImagePrepareOptions = {

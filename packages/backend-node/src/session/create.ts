@@ -27,7 +27,25 @@ export interface NodeBackendOptions extends SessionOptions {
    * as `ClipkitError`s either way, so clipkit defaults to errors only.
    */
   logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
+  /**
+   * onnxruntime's CPU memory arena (`enableCpuMemArena`): keeps freed activation buffers for
+   * reuse instead of returning them. Default {@link DEFAULT_CPU_MEM_ARENA}.
+   */
+  cpuMemArena?: boolean;
+  /**
+   * onnxruntime's memory pattern planning (`enableMemPattern`): pre-plans one block for a run's
+   * activations from the shapes of earlier runs. Default {@link DEFAULT_MEM_PATTERN}.
+   */
+  memPattern?: boolean;
 }
+
+/**
+ * Default of {@link NodeBackendOptions.cpuMemArena}, picked with bench/pipeline.bench.ts on a
+ * ViT-B/32 (see docs/performance.md).
+ */
+export const DEFAULT_CPU_MEM_ARENA = true;
+/** Default of {@link NodeBackendOptions.memPattern} (see {@link DEFAULT_CPU_MEM_ARENA}). */
+export const DEFAULT_MEM_PATTERN = true;
 
 /** Session options plus the label that names the model file in errors. */
 export type NodeSessionOptions = NodeBackendOptions & { label?: string };
@@ -58,6 +76,8 @@ function ortOptions(options: NodeSessionOptions): ort.InferenceSession.SessionOp
     ...(options.interOpThreads ? { interOpNumThreads: options.interOpThreads } : {}),
     ...(options.graphOptimization ? { graphOptimizationLevel: options.graphOptimization } : {}),
     logSeverityLevel: options.logSeverityLevel ?? 3,
+    enableCpuMemArena: options.cpuMemArena ?? DEFAULT_CPU_MEM_ARENA,
+    enableMemPattern: options.memPattern ?? DEFAULT_MEM_PATTERN,
   };
 }
 

@@ -78,11 +78,11 @@ export async function createClipModel<I>(options: CreateClipModelOptions<I>): Pr
   const toTokens = (texts: readonly string[]): TokenBatch => tokenize(tokenizer, texts, padding, maxLength);
   const opened: LazySession[] = [];
   const eager = !canReadRanges(files);
-  const open = async (g: GraphFile): Promise<GraphSource> => {
+  const open = async (g: GraphFile, tower = true): Promise<GraphSource> => {
     const loaded = await describeGraph(backend, files, g, options.session);
     opened.push(loaded.session);
     // Bytes read whole (no ranged reads) are turned into a session now, so they can be dropped.
-    if (eager) await loaded.session.open();
+    if (eager && tower) await loaded.session.open();
     // A graph with a fixed sequence length (open_clip exports add the whole position table)
     // only runs rows padded to exactly that length.
     const fixed = declaredTextLength(loaded.session);
@@ -123,7 +123,7 @@ export async function createClipModel<I>(options: CreateClipModelOptions<I>): Pr
       if (calibrate && combinedFile) {
         // Before the towers, so peak memory is one copy of the weights, not two (when the
         // constants cannot be read from the structure and the graph has to run).
-        const graph = await open(combinedFile);
+        const graph = await open(combinedFile, false);
         try {
           scoring = await calibrateOn(graph, combinedFile);
         } finally {
@@ -133,6 +133,13 @@ export async function createClipModel<I>(options: CreateClipModelOptions<I>): Pr
       }
       textGraph = await open(layout.text);
       visionGraph = await open(layout.vision);
+    }
+    // Graphs may declare the embedding width symbolically (onnxruntime resolves it by shape
+    // inference); without a projection_dim to fall back on, open the vision graph now to ask.
+    const numericWidth = (g: GraphSource) =>
+      g.session.outputs.some((o) => /embeds|pooler_output/.test(o.name) && typeof o.dims?.at(-1) === "number");
+    if (config.projectionDim === undefined && !numericWidth(textGraph) && !numericWidth(visionGraph)) {
+      await visionGraph.session.open();
     }
     const imageSize = declaredImageSize(visionGraph.session) ?? config.imageSize;
     const dummy = combined

@@ -44,7 +44,7 @@ export interface GraphScan {
   /** External-data locations, checked to stay inside the graph's folder, in first-use order. */
   readonly externalData: string[];
   readonly nodes: NodeInfo[];
-  /** Initializers holding one float (biases and scales of one element), by name. */
+  /** Initializers holding one float or float16 (biases and scales of one element), by name. */
   readonly scalars: Map<string, number>;
 }
 
@@ -162,7 +162,25 @@ interface TensorHead {
   location?: string;
 }
 
-function tensorField(b: Uint8Array, f: Field, t: { type: number; elements: number; head: TensorHead }, label: string): void {
+interface TensorState {
+  type: number;
+  elements: number;
+  /** float16 bits of a one-element FLOAT16 tensor. */
+  half?: number;
+  head: TensorHead;
+}
+
+/** IEEE half → number. */
+function halfToNumber(h: number): number {
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  const sign = h & 0x8000 ? -1 : 1;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 31) return frac ? Number.NaN : sign * Number.POSITIVE_INFINITY;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+function tensorField(b: Uint8Array, f: Field, t: TensorState, label: string): void {
   if (f.number === 1) {
     if (f.wire === 0) t.elements *= f.value;
     else if (f.wire === 2) {
@@ -176,6 +194,12 @@ function tensorField(b: Uint8Array, f: Field, t: { type: number; elements: numbe
   else if (f.number === 8 && f.wire === 2) t.head.name = str(b, f);
   else if ((f.number === 9 || f.number === 4) && f.wire === 2 && f.end - f.start === 4) {
     t.head.value = new DataView(b.buffer, b.byteOffset + f.start, 4).getFloat32(0, true);
+  } else if (f.number === 9 && f.wire === 2 && f.end - f.start === 2) {
+    t.half = b[f.start]! | (b[f.start + 1]! << 8);
+  } else if (f.number === 5 && f.wire === 0) {
+    t.half = f.value; // int32_data carries float16 bits
+  } else if (f.number === 5 && f.wire === 2 && f.end - f.start <= 3) {
+    t.half = varint(b, f.start, label, 0)[0];
   } else if (f.number === 4 && f.wire === 5) {
     t.head.value = new DataView(b.buffer, b.byteOffset + f.start, 4).getFloat32(0, true);
   } else if (f.number === 13 && f.wire === 2) {
@@ -189,14 +213,15 @@ function tensorField(b: Uint8Array, f: Field, t: { type: number; elements: numbe
   }
 }
 
-function finishTensor(t: { type: number; elements: number; head: TensorHead }): TensorHead {
-  const { name, value, location } = t.head;
-  const scalar = t.type === 1 && t.elements === 1 && value !== undefined && location === undefined;
+function finishTensor(t: TensorState): TensorHead {
+  const { name, location } = t.head;
+  const value = t.type === 10 && t.half !== undefined ? halfToNumber(t.half) : t.head.value;
+  const scalar = (t.type === 1 || t.type === 10) && t.elements === 1 && value !== undefined && location === undefined;
   return { name, ...(scalar ? { value } : {}), ...(location !== undefined ? { location } : {}) };
 }
 
 function tensorSync(b: Uint8Array, start: number, end: number, label: string): TensorHead {
-  const t = { type: 0, elements: 1, head: { name: "" } as TensorHead };
+  const t: TensorState = { type: 0, elements: 1, head: { name: "" } };
   for (const f of local(b, start, end, label)) tensorField(b, f, t, label);
   return finishTensor(t);
 }
@@ -204,7 +229,7 @@ function tensorSync(b: Uint8Array, start: number, end: number, label: string): T
 /** A tensor that may hold megabytes: headers read one by one, the weights skipped. */
 async function tensor(w: Window, g: Field): Promise<TensorHead> {
   if (g.end - g.start <= SMALL) return tensorSync(await w.get(g.start, g.end - g.start), 0, g.end - g.start, w.label);
-  const t = { type: 0, elements: 1, head: { name: "" } as TensorHead };
+  const t: TensorState = { type: 0, elements: 1, head: { name: "" } };
   for await (const f of fields(w, g.start, g.end)) {
     if (f.number === 9 && f.end - f.start > 4) continue;
     const b = await w.get(f.start, f.end - f.start);

@@ -95,15 +95,24 @@ export async function describeGraph(
 export class LazySession implements InferenceSession {
   #opening: Promise<InferenceSession> | undefined;
   #released = false;
+  #inputs: readonly ValueInfo[];
+  #outputs: readonly ValueInfo[];
   /** Dropped once the session exists: it may hold the graph's bytes (files without ranged reads). */
   #create: (() => Promise<InferenceSession>) | undefined;
 
-  constructor(
-    readonly inputs: readonly ValueInfo[],
-    readonly outputs: readonly ValueInfo[],
-    create: () => Promise<InferenceSession>,
-  ) {
+  constructor(inputs: readonly ValueInfo[], outputs: readonly ValueInfo[], create: () => Promise<InferenceSession>) {
+    this.#inputs = inputs;
+    this.#outputs = outputs;
     this.#create = create;
+  }
+
+  /** The graph's declared inputs; once open, the runtime's (which may have resolved symbolic dims). */
+  get inputs(): readonly ValueInfo[] {
+    return this.#inputs;
+  }
+
+  get outputs(): readonly ValueInfo[] {
+    return this.#outputs;
   }
 
   /** Whether the runtime session was created (or is being created). */
@@ -118,8 +127,10 @@ export class LazySession implements InferenceSession {
       const opening = this.#create!();
       this.#opening = opening;
       opening.then(
-        () => {
+        (session) => {
           this.#create = undefined;
+          this.#inputs = session.inputs;
+          this.#outputs = session.outputs;
         },
         () => {
           if (this.#opening === opening) this.#opening = undefined;

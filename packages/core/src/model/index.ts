@@ -14,6 +14,13 @@ export { float32ToFloat16 } from "./fp16.js";
 export { isJinaClipProcessor, JINA_CLIP_PROCESSOR, parseJinaClipPreprocess } from "./jina-clip.js";
 export { matryoshkaSpaceId, withDimensions } from "./matryoshka.js";
 export {
+  bytesSource,
+  type GraphScan,
+  logitConstants,
+  type RangeSource,
+  scanGraph,
+} from "./graph-scan.js";
+export {
   isNaflexProcessor,
   type NaflexConfig,
   naflexBatch,
@@ -38,7 +45,7 @@ export {
   type ResolveOptions,
   resolveClipLayout,
 } from "./resolve.js";
-export { defaultScoring, type ScoringSource, scoringFromGraph } from "./scoring.js";
-export { contentHash } from "./space-id.js";
+export { defaultScoring, type ScoringSource, scoringFromConstants, scoringFromGraph } from "./scoring.js";
+export { contentHash, sampledFingerprint } from "./space-id.js";
 export type { PixelBatch, TokenBatch } from "./towers.js";
 export type { ClipModel, EmbedOptions, ImageEmbedder, Scoring, TextEmbedder } from "./types.js";
