@@ -72,7 +72,11 @@ async function inputs(count: number): Promise<{ photos: string[]; gallery: strin
     variants.push(file);
     if (existsSync(file)) continue;
     const side = sides[v % sides.length]!;
-    let img = sharp(photos[v % photos.length]!).resize({ width: side, height: Math.round(side * 0.75), fit: "cover" });
+    let img = sharp(photos[v % photos.length]!).resize({
+      width: side,
+      height: Math.round(side * 0.75),
+      fit: "cover",
+    });
     if (v % 3 === 1) img = img.flop();
     if (v % 5 === 2) img = img.modulate({ brightness: 1.2 });
     await img.jpeg({ quality: 85 }).toFile(file);
@@ -109,7 +113,9 @@ async function open(contender: Contender, pattern?: boolean, arena?: boolean) {
     };
   }
   if (contender === "transformers.js") {
-    const { AutoProcessor, CLIPVisionModelWithProjection, env, RawImage } = await import("@huggingface/transformers");
+    const { AutoProcessor, CLIPVisionModelWithProjection, env, RawImage } = await import(
+      "@huggingface/transformers"
+    );
     env.allowRemoteModels = false;
     env.localModelPath = join(MODEL, "..");
     const processor = await AutoProcessor.from_pretrained("clip-b32");
@@ -132,13 +138,18 @@ async function open(contender: Contender, pattern?: boolean, arena?: boolean) {
     ...THREADS,
     graphOptimizationLevel: "all",
   });
-  const config = parsePreprocessorConfig(JSON.parse(await readFile(join(MODEL, "preprocessor_config.json"), "utf8")));
+  const config = parsePreprocessorConfig(
+    JSON.parse(await readFile(join(MODEL, "preprocessor_config.json"), "utf8")),
+  );
   const feeds = new Map<string, InstanceType<typeof ort.Tensor>>();
   return {
     /** Builds the tensors outside the timed region. */
     async prepare(paths: string[], batch: number) {
       for (let i = 0; i < paths.length; i += batch) {
-        const b = preprocessBatch(await Promise.all(paths.slice(i, i + batch).map((p) => decodeImage(p))), config);
+        const b = preprocessBatch(
+          await Promise.all(paths.slice(i, i + batch).map((p) => decodeImage(p))),
+          config,
+        );
         feeds.set(`${batch}:${i}`, new ort.Tensor("float32", b.data, b.dims));
       }
     },
@@ -156,7 +167,10 @@ async function timing(photos: string[]): Promise<string[]> {
   const paths = Array.from({ length: n }, (_, i) => photos[i % photos.length]!);
   const clipkit = (await open("clipkit")) as (p: string[], b: number) => Promise<void>;
   const tjs = (await open("transformers.js")) as (p: string[], b: number) => Promise<void>;
-  const raw = (await open("raw")) as { prepare(p: string[], b: number): Promise<void>; run(p: string[], b: number): Promise<void> };
+  const raw = (await open("raw")) as {
+    prepare(p: string[], b: number): Promise<void>;
+    run(p: string[], b: number): Promise<void>;
+  };
   const lines: string[] = [];
   for (const batch of [8, 1]) {
     await raw.prepare(paths, batch);
@@ -175,7 +189,9 @@ async function timing(photos: string[]): Promise<string[]> {
         await runs[name]!(paths, batch);
         ms[name]!.push((performance.now() - start) / n);
       }
-      console.log(`  batch ${batch} round ${r + 1}: ${names.map((x) => `${x} ${ms[x]!.at(-1)!.toFixed(1)} ms/img`).join(", ")}`);
+      console.log(
+        `  batch ${batch} round ${r + 1}: ${names.map((x) => `${x} ${ms[x]!.at(-1)!.toFixed(1)} ms/img`).join(", ")}`,
+      );
     }
     const ratio = (name: string) => ms[name]!.map((t, r) => t / ms.raw![r]!);
     lines.push(
@@ -228,7 +244,10 @@ if (values.child) {
 } else {
   ensureModel();
   const { photos } = await inputs(Number.parseInt(values.gallery, 10));
-  const load = () => loadavg().map((x) => x.toFixed(2)).join(" ");
+  const load = () =>
+    loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ");
   console.log(`load average at start: ${load()}`);
   const rows = await timing(photos);
 
@@ -238,14 +257,25 @@ if (values.child) {
   for (const c of ["clipkit", "transformers.js"] as const) {
     const r = child(["--child", `rss:${c}`]);
     peak[c] = r.peakRss!;
-    console.log(`  rss ${c}: load peak ${gb(r.loadRss!)} GB, peak ${gb(r.peakRss!)} GB, ${(r.embedMs! / 1000).toFixed(0)} s`);
+    console.log(
+      `  rss ${c}: load peak ${gb(r.loadRss!)} GB, peak ${gb(r.peakRss!)} GB, ${(r.embedMs! / 1000).toFixed(0)} s`,
+    );
   }
   rss.push(
     `| peak RSS, load + embed ${values.gallery} images (image-only job, batch 8) | ${gb(peak.clipkit!)} GB | ${gb(peak["transformers.js"]!)} GB | |`,
   );
   for (const arena of ["on", "off"]) {
     for (const pattern of ["on", "off"]) {
-      const r = child(["--child", "rss:clipkit", "--arena", arena, "--pattern", pattern, "--count", values.sweep]);
+      const r = child([
+        "--child",
+        "rss:clipkit",
+        "--arena",
+        arena,
+        "--pattern",
+        pattern,
+        "--count",
+        values.sweep,
+      ]);
       sweep.push(
         `| arena ${arena}, memory pattern ${pattern} | ${gb(r.peakRss!)} GB | ${(r.embedMs! / Number(values.sweep)).toFixed(1)} ms/image |`,
       );

@@ -18,17 +18,17 @@ export function nodeFiles(dir: string): ModelFiles {
     return p;
   };
   const failed = (path: string, error: unknown): ClipkitError => {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === "ENOENT" || code === "ENOTDIR") {
-        return new ClipkitError("MODEL_FILE_MISSING", `${root}: ${path} is missing`, {
-          cause: error,
-          details: { file: path, location: root },
-        });
-      }
-      return new ClipkitError("IO_FAILED", `${root}: cannot read ${path}`, {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") {
+      return new ClipkitError("MODEL_FILE_MISSING", `${root}: ${path} is missing`, {
         cause: error,
-        details: { file: path },
+        details: { file: path, location: root },
       });
+    }
+    return new ClipkitError("IO_FAILED", `${root}: cannot read ${path}`, {
+      cause: error,
+      details: { file: path },
+    });
   };
   const read = async (path: string): Promise<Uint8Array> => {
     const file = full(path);

@@ -1,2 +1,2 @@
-export { type LoadClipModelOptions, loadClipModel } from "./load.js";
+export { type LoadClipModelOptions, loadClipModel, WORKER_MIN_GRAPH_BYTES } from "./load.js";
 export { type ImagePrepareOptions, nodeImagePreparer } from "./prepare.js";

@@ -33,32 +33,40 @@ const GRAPHS = [
 ];
 
 describe("scanGraph: what the loader reads without loading", () => {
-  it.each(GRAPHS)("%s: inputs and outputs as onnxruntime reports them, ops and weights files as the whole-file readers find them", async (path) => {
-    const bytes = new Uint8Array(await readFile(`${MODELS_DIR}${path}`));
-    const scan = await scanGraph(bytesSource(bytes), path);
-    const session = await ort.InferenceSession.create(`${MODELS_DIR}${path}`);
-    try {
-      // onnxruntime may refine a symbolic output dim (e.g. "Divtext_embeds_dim_1") to the number
-      // its shape inference found; every dim the graph declares as a number is the same.
-      const compare = (scanned: typeof scan.inputs, list: readonly ort.InferenceSession.ValueMetadata[]) => {
-        expect(scanned.map((v) => [v.name, v.type])).toEqual(list.map((m) => [m.name, m.isTensor ? m.type : undefined]));
-        list.forEach((m, i) => {
-          if (!m.isTensor) return;
-          const dims = scanned[i]!.dims!;
-          expect(dims).toHaveLength(m.shape.length);
-          dims.forEach((d, k) => {
-            if (typeof d === "number" || typeof m.shape[k] === "string") expect(d).toEqual(m.shape[k]);
+  it.each(GRAPHS)(
+    "%s: inputs and outputs as onnxruntime reports them, ops and weights files as the whole-file readers find them",
+    async (path) => {
+      const bytes = new Uint8Array(await readFile(`${MODELS_DIR}${path}`));
+      const scan = await scanGraph(bytesSource(bytes), path);
+      const session = await ort.InferenceSession.create(`${MODELS_DIR}${path}`);
+      try {
+        // onnxruntime may refine a symbolic output dim (e.g. "Divtext_embeds_dim_1") to the number
+        // its shape inference found; every dim the graph declares as a number is the same.
+        const compare = (
+          scanned: typeof scan.inputs,
+          list: readonly ort.InferenceSession.ValueMetadata[],
+        ) => {
+          expect(scanned.map((v) => [v.name, v.type])).toEqual(
+            list.map((m) => [m.name, m.isTensor ? m.type : undefined]),
+          );
+          list.forEach((m, i) => {
+            if (!m.isTensor) return;
+            const dims = scanned[i]!.dims!;
+            expect(dims).toHaveLength(m.shape.length);
+            dims.forEach((d, k) => {
+              if (typeof d === "number" || typeof m.shape[k] === "string") expect(d).toEqual(m.shape[k]);
+            });
           });
-        });
-      };
-      compare(scan.inputs, session.inputMetadata);
-      compare(scan.outputs, session.outputMetadata);
-    } finally {
-      await session.release();
-    }
-    expect(scan.opTypes).toEqual(graphOpTypes(bytes, path));
-    expect(scan.externalData).toEqual(externalDataLocations(bytes, path));
-  });
+        };
+        compare(scan.inputs, session.inputMetadata);
+        compare(scan.outputs, session.outputMetadata);
+      } finally {
+        await session.release();
+      }
+      expect(scan.opTypes).toEqual(graphOpTypes(bytes, path));
+      expect(scan.externalData).toEqual(externalDataLocations(bytes, path));
+    },
+  );
 
   it("reads a graph through small ranged reads, not whole", async () => {
     const path = `${MODELS_DIR}tiny-clip/onnx/model.onnx`;
@@ -84,15 +92,18 @@ describe("scanGraph: what the loader reads without loading", () => {
     ["tiny-clip", "model_fp16.onnx"],
     ["tiny-siglip", "model.onnx"],
     ["tiny-siglip", "model_quantized.onnx"],
-  ])("%s/%s: logit scale (and bias) read from the structure equal the trained constants", async (name, file) => {
-    const ref = readReference(name).scoring;
-    const path = `${MODELS_DIR}${name}/onnx/${file}`;
-    const c = logitConstants(await scanGraph(bytesSource(new Uint8Array(await readFile(path))), path));
-    // float16 graphs apply exp of the half-precision scale (4.605 → 4.6055 → 100.03).
-    expect(Math.abs(c!.scale / ref.logitScale - 1)).toBeLessThan(file.includes("fp16") ? 5e-4 : 1e-6);
-    if (ref.logitBias === undefined) expect(c?.bias).toBeUndefined();
-    else expect(c!.bias).toBeCloseTo(ref.logitBias, 3);
-  });
+  ])(
+    "%s/%s: logit scale (and bias) read from the structure equal the trained constants",
+    async (name, file) => {
+      const ref = readReference(name).scoring;
+      const path = `${MODELS_DIR}${name}/onnx/${file}`;
+      const c = logitConstants(await scanGraph(bytesSource(new Uint8Array(await readFile(path))), path));
+      // float16 graphs apply exp of the half-precision scale (4.605 → 4.6055 → 100.03).
+      expect(Math.abs(c!.scale / ref.logitScale - 1)).toBeLessThan(file.includes("fp16") ? 5e-4 : 1e-6);
+      if (ref.logitBias === undefined) expect(c?.bias).toBeUndefined();
+      else expect(c!.bias).toBeCloseTo(ref.logitBias, 3);
+    },
+  );
 });
 
 describe("sampledFingerprint", () => {
@@ -101,7 +112,10 @@ describe("sampledFingerprint", () => {
   it("is the same through ranged reads and over bytes in memory, and across loads", async () => {
     const a = await sampledFingerprint([bytesSource(big)]);
     const files = nodeFiles(`${MODELS_DIR}tiny-clip`);
-    const ranged = { size: await files.size!("onnx/model.onnx"), read: (o: number, l: number) => files.readRange!("onnx/model.onnx", o, l) };
+    const ranged = {
+      size: await files.size!("onnx/model.onnx"),
+      read: (o: number, l: number) => files.readRange!("onnx/model.onnx", o, l),
+    };
     const whole = bytesSource(await files.read("onnx/model.onnx"));
     expect(await sampledFingerprint([ranged])).toBe(await sampledFingerprint([whole]));
     expect(await sampledFingerprint([bytesSource(big.slice())])).toBe(a);
@@ -188,8 +202,16 @@ describe("lazy towers", () => {
     // The same folder as a reader without ranged reads or paths (what an HTTP folder offers).
     const { size: _size, readRange: _range, localPath: _path, ...whole } = nodeFiles(dir);
     const { backend, opened } = counting();
-    const fromBytes = await createClipModel({ backend, files: whole, tokenizer: await loadTokenizer(nodeFiles(dir)) });
-    const fromDisk = await createClipModel({ backend: nodeBackend(), files: nodeFiles(dir), tokenizer: fromBytes.tokenizer });
+    const fromBytes = await createClipModel({
+      backend,
+      files: whole,
+      tokenizer: await loadTokenizer(nodeFiles(dir)),
+    });
+    const fromDisk = await createClipModel({
+      backend: nodeBackend(),
+      files: nodeFiles(dir),
+      tokenizer: fromBytes.tokenizer,
+    });
     try {
       expect(opened).toHaveLength(2);
       expect(fromBytes.space).toEqual(fromDisk.space);

@@ -15,12 +15,14 @@ import {
   parseOpenClipConfig,
   parsePreprocessorConfig,
   readModelTypeHint,
+  resolveClipLayout,
   type Tokenizer,
   withDimensions,
 } from "@clipkit/core";
 import { nodeFiles } from "../files/index.js";
 import { type HubOptions, resolveModelSource } from "../hub/index.js";
 import type { ImageInput } from "../image/index.js";
+import { defaultPreprocessWorkers, PreprocessPool } from "../image/preprocess-pool.js";
 import { type NodeBackendOptions, nodeBackend } from "../session/index.js";
 import { type ImagePrepareOptions, nodeImagePreparer, nodeNaflexPreparer } from "./prepare.js";
 
@@ -49,7 +51,18 @@ export interface LoadClipModelOptions
    * the config's `matryoshka_dimensions` when it lists them.
    */
   dimensions?: number;
+  /**
+   * Worker threads that decode + preprocess image batches, so they overlap inference
+   * (onnxruntime-node's `run` holds the JavaScript thread): a count, 0 for none, or `"auto"`
+   * (default): {@link defaultPreprocessWorkers} when the vision graph's weights exceed
+   * {@link WORKER_MIN_GRAPH_BYTES}, none for smaller models, whose inference is too short for a
+   * thread hop to pay. Results are bit-identical either way (see `nodeImagePreparer`).
+   */
+  decodeWorkers?: number | "auto";
 }
+
+/** Vision weights above which `decodeWorkers: "auto"` uses worker threads (32 MB). */
+export const WORKER_MIN_GRAPH_BYTES = 32_000_000;
 
 /**
  * Loads a CLIP or SigLIP model onto onnxruntime-node from a hub-layout folder on disk (or an
@@ -84,6 +97,7 @@ export async function loadClipModel(
     graphOptimization,
     cpuMemArena,
     memPattern,
+    decodeWorkers = "auto",
     ...rest
   } = options;
   const files = nodeFiles(
@@ -104,7 +118,10 @@ export async function loadClipModel(
     ...(memPattern === undefined ? {} : { memPattern }),
   });
   let prepareImages: ImagePreparer<ImageInput>;
+  const workers = decodeWorkers === "auto" ? await autoWorkers(files, rest) : decodeWorkers;
+  const pool = workers > 0 ? new PreprocessPool(workers) : undefined;
   const decode: ImagePrepareOptions = {
+    ...(pool ? { workers: pool } : {}),
     ...(maxPixels === undefined ? {} : { maxPixels }),
     ...(maxFileBytes === undefined ? {} : { maxFileBytes }),
     ...(memoryBudget === undefined ? {} : { memoryBudget }),
@@ -141,13 +158,47 @@ export async function loadClipModel(
     files,
     tokenizer: tokenizer ?? (await folderTokenizer()),
     prepareImages,
-  });
-  if (dimensions === undefined) return model;
-  try {
-    return withDimensions(model, dimensions, model.layout.config.matryoshkaDimensions);
-  } catch (error) {
-    await model.release();
+  }).catch(async (error: unknown) => {
+    await pool?.close();
     throw error;
+  });
+  const sized = await (async () => {
+    if (dimensions === undefined) return model;
+    try {
+      return withDimensions(model, dimensions, model.layout.config.matryoshkaDimensions);
+    } catch (error) {
+      await model.release();
+      await pool?.close();
+      throw error;
+    }
+  })();
+  if (!pool) return sized;
+  const release = sized.release;
+  return {
+    ...sized,
+    async release() {
+      await release();
+      await pool.close();
+    },
+  };
+}
+
+/** `"auto"` worker count: none for small vision graphs (see {@link WORKER_MIN_GRAPH_BYTES}). */
+async function autoWorkers(
+  files: ReturnType<typeof nodeFiles>,
+  options: Pick<LoadClipModelOptions, "dtype" | "layout">,
+): Promise<number> {
+  try {
+    const layout = await resolveClipLayout(files, {
+      ...(options.dtype ? { dtype: options.dtype } : {}),
+      ...(options.layout ? { prefer: options.layout } : {}),
+    });
+    let bytes = 0;
+    for (const p of [layout.vision.path, ...layout.vision.externalData]) bytes += await files.size!(p);
+    return bytes > WORKER_MIN_GRAPH_BYTES ? defaultPreprocessWorkers() : 0;
+  } catch {
+    // open_clip folders and broken layouts: createClipModel reports those properly.
+    return 0;
   }
 }
 

@@ -9,10 +9,11 @@ import {
   naflexBatch,
   outputSize,
   type PreprocessConfig,
-  preprocessImage,
+  preprocessImageInto,
   type RawImage,
 } from "@clipkit/core";
 import { type DecodeOptions, decodeImage, type ImageInput } from "../image/index.js";
+import { PreprocessPool } from "../image/preprocess-pool.js";
 
 /** Options of {@link nodeImagePreparer}: decode limits plus the memory bounds of a batch. */
 export interface ImagePrepareOptions extends DecodeOptions {
@@ -24,6 +25,16 @@ export interface ImagePrepareOptions extends DecodeOptions {
   memoryBudget?: number | MemoryBudget;
   /** Refuse images whose resize needs more working memory than this (`checkResizeWork`). */
   maxResizeBytes?: number;
+  /**
+   * Decode + preprocess on worker threads: a {@link PreprocessPool}, a worker count, or 0 for the
+   * JavaScript thread (default: the in-thread path). Each worker prepares a whole batch, one image
+   * at a time, and hands the tensor back without a copy, so while onnxruntime-node's `run` holds
+   * the main thread the next batch is being prepared; batches that come before a worker has loaded
+   * are prepared in-thread. Pixels are bit-identical either way. With
+   * workers, memory is bounded per worker (one decoded image at a time) instead of by
+   * `memoryBudget`; decoded {@link RawImage} inputs are always prepared in-thread.
+   */
+  workers?: number | PreprocessPool;
 }
 
 function atIndex(error: unknown, i: number): unknown {
@@ -49,8 +60,10 @@ export function nodeImagePreparer(
   config: PreprocessConfig,
   options: ImagePrepareOptions = {},
 ): ImagePreparer<ImageInput> {
-  const { memoryBudget, maxResizeBytes = DEFAULT_MAX_RESIZE_BYTES, ...decode } = options;
+  const { memoryBudget, maxResizeBytes = DEFAULT_MAX_RESIZE_BYTES, workers, ...decode } = options;
   const budget = memoryBudget instanceof MemoryBudget ? memoryBudget : new MemoryBudget(memoryBudget);
+  const pool =
+    workers instanceof PreprocessPool ? workers : workers ? new PreprocessPool(workers) : undefined;
   return async (inputs, signal) => {
     if (signal?.aborted)
       throw new ClipkitError("ABORTED", "image decoding was aborted", { cause: signal.reason });
@@ -60,6 +73,13 @@ export function nodeImagePreparer(
       });
     }
     const { height, width } = outputSize(config);
+    const dims = [inputs.length, 3, height, width];
+    if (pool?.ready() && !inputs.some(isRaw)) {
+      const data = await pool.run(inputs as Exclude<ImageInput, RawImage>[], config, decode, maxResizeBytes);
+      if (signal?.aborted)
+        throw new ClipkitError("ABORTED", "image decoding was aborted", { cause: signal.reason });
+      return { data, dims };
+    }
     const per = 3 * height * width;
     const data = new Float32Array(inputs.length * per);
     const one = async (input: ImageInput, i: number): Promise<void> => {
@@ -77,7 +97,7 @@ export function nodeImagePreparer(
           throw new ClipkitError("ABORTED", "image decoding was aborted", { cause: signal.reason });
         // Decoded pixels (RawImage inputs) skip the hooks: check their resize work here.
         checkResizeWork(image.width, image.height, config, maxResizeBytes);
-        data.set(preprocessImage(image, config), i * per);
+        preprocessImageInto(image, config, data, i * per);
       } catch (error) {
         throw atIndex(error, i);
       } finally {
@@ -85,8 +105,12 @@ export function nodeImagePreparer(
       }
     };
     await Promise.all(inputs.map(one));
-    return { data, dims: [inputs.length, 3, height, width] };
+    return { data, dims };
   };
+}
+
+function isRaw(input: ImageInput): input is RawImage {
+  return typeof input === "object" && !(input instanceof Uint8Array) && !(input instanceof URL);
 }
 
 /**

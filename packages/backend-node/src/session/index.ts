@@ -1,3 +1,10 @@
-export { createSession, type NodeBackendOptions, type NodeSessionOptions, nodeBackend } from "./create.js";
+export {
+  createSession,
+  DEFAULT_CPU_MEM_ARENA,
+  DEFAULT_MEM_PATTERN,
+  type NodeBackendOptions,
+  type NodeSessionOptions,
+  nodeBackend,
+} from "./create.js";
 export { nodeMatMulTopK } from "./matmul-topk.js";
 export { fromOrtTensor, toOrtTensor } from "./tensor.js";

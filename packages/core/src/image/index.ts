@@ -22,6 +22,7 @@ export {
   cropOffset,
   preprocessBatch,
   preprocessImage,
+  preprocessImageInto,
   resizeTarget,
   validateRawImage,
 } from "./preprocess.js";

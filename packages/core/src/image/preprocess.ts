@@ -236,6 +236,20 @@ export function preprocessImage(image: RawImage, config: PreprocessConfig): Floa
 }
 
 /**
+ * {@link preprocessImage} written straight into a batch tensor: `out` from element `at` (CHW), no
+ * intermediate array. The config must fix the output size the caller sized `out` for.
+ */
+export function preprocessImageInto(
+  image: RawImage,
+  config: PreprocessConfig,
+  out: Float32Array,
+  at: number,
+): void {
+  validateRawImage(image);
+  preprocessInto(image, config, normalisationTable(config), out, at);
+}
+
+/**
  * Preprocesses images into one NCHW batch. The config must fix the output size (a crop or a
  * squash resize), since rows of a batch share one shape.
  *

@@ -3,8 +3,8 @@ import { ClipkitError } from "../errors.js";
 import { normalizeRows } from "../math/vector.js";
 import type { Tokenizer } from "../tokenizer/types.js";
 import { checkBatchSize, type Rows, runBatches } from "./batches.js";
-import { canReadRanges, describeGraph, type GraphSource, type LazySession } from "./graph-source.js";
 import { logitConstants } from "./graph-scan.js";
+import { canReadRanges, describeGraph, type GraphSource, type LazySession } from "./graph-source.js";
 import type { CreateClipModelOptions, LoadedClipModel } from "./options.js";
 import { type GraphFile, resolveClipLayout } from "./resolve.js";
 import { defaultScoring, type ScoringSource, scoringFromConstants, scoringFromGraph } from "./scoring.js";
@@ -137,7 +137,9 @@ export async function createClipModel<I>(options: CreateClipModelOptions<I>): Pr
     // Graphs may declare the embedding width symbolically (onnxruntime resolves it by shape
     // inference); without a projection_dim to fall back on, open the vision graph now to ask.
     const numericWidth = (g: GraphSource) =>
-      g.session.outputs.some((o) => /embeds|pooler_output/.test(o.name) && typeof o.dims?.at(-1) === "number");
+      g.session.outputs.some(
+        (o) => /embeds|pooler_output/.test(o.name) && typeof o.dims?.at(-1) === "number",
+      );
     if (config.projectionDim === undefined && !numericWidth(textGraph) && !numericWidth(visionGraph)) {
       await visionGraph.session.open();
     }
@@ -169,7 +171,9 @@ export async function createClipModel<I>(options: CreateClipModelOptions<I>): Pr
         { details: { location: files.location } },
       );
     }
-    const hash = await sampledFingerprint(combined ? textGraph.files : [...textGraph.files, ...visionGraph.files]);
+    const hash = await sampledFingerprint(
+      combined ? textGraph.files : [...textGraph.files, ...visionGraph.files],
+    );
     // Only these outlive the load: the graph descriptions may hold bytes (files without ranges).
     const textPerInput = textGraph.perInput;
     const visionPerInput = visionGraph.perInput;

@@ -216,7 +216,8 @@ function tensorField(b: Uint8Array, f: Field, t: TensorState, label: string): vo
 function finishTensor(t: TensorState): TensorHead {
   const { name, location } = t.head;
   const value = t.type === 10 && t.half !== undefined ? halfToNumber(t.half) : t.head.value;
-  const scalar = (t.type === 1 || t.type === 10) && t.elements === 1 && value !== undefined && location === undefined;
+  const scalar =
+    (t.type === 1 || t.type === 10) && t.elements === 1 && value !== undefined && location === undefined;
   return { name, ...(scalar ? { value } : {}), ...(location !== undefined ? { location } : {}) };
 }
 
@@ -228,7 +229,8 @@ function tensorSync(b: Uint8Array, start: number, end: number, label: string): T
 
 /** A tensor that may hold megabytes: headers read one by one, the weights skipped. */
 async function tensor(w: Window, g: Field): Promise<TensorHead> {
-  if (g.end - g.start <= SMALL) return tensorSync(await w.get(g.start, g.end - g.start), 0, g.end - g.start, w.label);
+  if (g.end - g.start <= SMALL)
+    return tensorSync(await w.get(g.start, g.end - g.start), 0, g.end - g.start, w.label);
   const t: TensorState = { type: 0, elements: 1, head: { name: "" } };
   for await (const f of fields(w, g.start, g.end)) {
     if (f.number === 9 && f.end - f.start > 4) continue;
@@ -312,7 +314,8 @@ function subgraph(b: Uint8Array, g: Field, out: Collect, depth: number, label: s
   for (const f of local(b, g.start, g.end, label)) {
     if (f.wire !== 2) continue;
     if (f.number === 1) node(b, f.start, f.end, out, depth, label);
-    else if (f.number === 5 || f.number === 15) addLocation(out, tensorSync(b, f.start, f.end, label).location, label);
+    else if (f.number === 5 || f.number === 15)
+      addLocation(out, tensorSync(b, f.start, f.end, label).location, label);
   }
 }
 

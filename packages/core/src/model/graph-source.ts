@@ -73,7 +73,10 @@ export async function describeGraph(
     }
     const model = await main.read(0, main.size);
     const externalData = await Promise.all(
-      scan.externalData.map(async (path, i) => ({ path, data: await external[i]!.read(0, external[i]!.size) })),
+      scan.externalData.map(async (path, i) => ({
+        path,
+        data: await external[i]!.read(0, external[i]!.size),
+      })),
     );
     return backend.createSession(model, { ...base, ...(externalData.length > 0 ? { externalData } : {}) });
   };
@@ -100,7 +103,11 @@ export class LazySession implements InferenceSession {
   /** Dropped once the session exists: it may hold the graph's bytes (files without ranged reads). */
   #create: (() => Promise<InferenceSession>) | undefined;
 
-  constructor(inputs: readonly ValueInfo[], outputs: readonly ValueInfo[], create: () => Promise<InferenceSession>) {
+  constructor(
+    inputs: readonly ValueInfo[],
+    outputs: readonly ValueInfo[],
+    create: () => Promise<InferenceSession>,
+  ) {
     this.#inputs = inputs;
     this.#outputs = outputs;
     this.#create = create;

@@ -112,7 +112,9 @@ export function scoringFromConstants(
 ): Scoring | undefined {
   if (!constants || !(constants.scale > 0)) return undefined;
   if (modelType === "clip") {
-    return constants.bias === undefined ? checked({ kind: "softmax", logitScale: constants.scale }, label) : undefined;
+    return constants.bias === undefined
+      ? checked({ kind: "softmax", logitScale: constants.scale }, label)
+      : undefined;
   }
   return constants.bias === undefined
     ? undefined
