@@ -85,7 +85,10 @@ export interface Backend {
    * weights in JavaScript memory. Optional; clipkit uses it when {@link ModelFiles.localPath}
    * gives a path, and falls back to {@link createSession} otherwise.
    */
-  createSessionFromPath?(path: string, options?: SessionOptions & { label?: string }): Promise<InferenceSession>;
+  createSessionFromPath?(
+    path: string,
+    options?: SessionOptions & { label?: string },
+  ): Promise<InferenceSession>;
 }
 
 /**
