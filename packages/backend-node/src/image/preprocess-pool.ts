@@ -31,8 +31,8 @@ export function defaultPreprocessWorkers(): number {
 /**
  * Worker threads that decode + preprocess whole batches off the main thread (onnxruntime-node's
  * `run` blocks it, so in-thread preprocessing never overlaps inference). Workers start on first
- * use ({@link ready} starts them and says whether one has loaded, so the first batches need not
- * wait for a thread to boot), are `unref`ed (an idle pool never keeps the process alive) and are
+ * use from the second batch on ({@link ready} starts them and says whether one has loaded, so
+ * no batch waits for a thread to boot), are `unref`ed (an idle pool never keeps the process alive) and are
  * replaced when one dies.
  * Runs from the built package (`dist/…-worker.js`) and from source under tsx (`--conditions
  * @clipkit/source`).
@@ -43,6 +43,7 @@ export class PreprocessPool {
   readonly #waiting: Array<(w: Worker) => void> = [];
   #started = 0;
   #loaded = 0;
+  #asked = 0;
   #onLoad: Array<() => void> = [];
   #next = 0;
 
@@ -75,12 +76,16 @@ export class PreprocessPool {
    * prepare a batch in-thread while this is false (a cold start does not wait for a thread to boot).
    */
   ready(): boolean {
+    // The first batch never waits for threads and never starts them: a one-batch job (a cold
+    // start, one query image) should not pay for booting a worker it will not use.
+    if (this.#asked++ === 0) return false;
     while (this.#started < this.#size) this.#idle.push(this.#spawn());
     return this.#loaded > 0;
   }
 
   /** Resolves once a worker has loaded (starting them if needed). */
   async loaded(): Promise<void> {
+    this.#asked = Math.max(this.#asked, 1);
     if (this.ready()) return;
     await new Promise<void>((resolve) => this.#onLoad.push(resolve));
   }

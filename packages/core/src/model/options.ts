@@ -32,12 +32,12 @@ export interface CreateClipModelOptions<I> {
   batchSize?: number;
   /** Overrides the scoring read from the combined graph (or the fallback). */
   scoring?: Scoring;
-  /** Overrides the embedding space id (default `<_name_or_path>@<hash of the graph bytes>`). */
+  /** Overrides the embedding space id (default `<_name_or_path>@<sampled fingerprint of the graph files>`). */
   spaceId?: string;
   /**
-   * Read the trained logit scale/bias by running the combined graph once (default `true` when the
-   * folder has `onnx/model*.onnx`). Loading it costs memory and time for split layouts; turn off
-   * and pass `scoring` to skip.
+   * Read the trained logit scale/bias from the combined graph (default `true` when the folder has
+   * `onnx/model*.onnx`): from its structure by a scan that skips the weights, or, for a graph built
+   * some other way, by loading and running it once. Turn off and pass `scoring` to skip.
    */
   calibrateScoring?: boolean;
 }
