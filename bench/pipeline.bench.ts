@@ -189,7 +189,7 @@ async function timing(photos: string[]): Promise<string[]> {
         await runs[name]!(paths, batch);
         ms[name]!.push((performance.now() - start) / n);
       }
-      console.log(
+      console.error(
         `  batch ${batch} round ${r + 1}: ${names.map((x) => `${x} ${ms[x]!.at(-1)!.toFixed(1)} ms/img`).join(", ")}`,
       );
     }
@@ -201,7 +201,7 @@ async function timing(photos: string[]): Promise<string[]> {
   return lines;
 }
 
-function child(args: string[]): Record<string, number> {
+function child(args: string[]): Record<string, number> & { rows?: string[] } {
   const r = spawnSync(
     process.execPath,
     ["--import", "tsx", "--conditions=@clipkit/source", fileURLToPath(import.meta.url), ...args],
@@ -209,10 +209,15 @@ function child(args: string[]): Record<string, number> {
   );
   const last = r.stdout.trim().split("\n").at(-1) ?? "";
   if (r.status !== 0 || !last.startsWith("{")) throw new Error(`child ${args.join(" ")} failed: ${r.stdout}`);
-  return JSON.parse(last) as Record<string, number>;
+  return JSON.parse(last) as Record<string, number> & { rows?: string[] };
 }
 
 async function runChild(spec: string): Promise<void> {
+  if (spec === "timing") {
+    const { photos } = await inputs(0);
+    console.log(JSON.stringify({ rows: await timing(photos) }));
+    return;
+  }
   const t0 = performance.now();
   const [kind, contender] = spec.split(":") as ["rss" | "cold", Contender];
   const flag = (v: string) => (v === "default" ? undefined : v === "on");
@@ -243,13 +248,14 @@ if (values.child) {
   await runChild(values.child);
 } else {
   ensureModel();
-  const { photos } = await inputs(Number.parseInt(values.gallery, 10));
+  await inputs(Number.parseInt(values.gallery, 10));
   const load = () =>
     loadavg()
       .map((x) => x.toFixed(2))
       .join(" ");
   console.log(`load average at start: ${load()}`);
-  const rows = await timing(photos);
+  // Every measurement runs in a child process, so the parent holds no model while others measure.
+  const rows = child(["--child", "timing", "--images", values.images, "--rounds", values.rounds]).rows!;
 
   const rss: string[] = [];
   const sweep: string[] = [];
