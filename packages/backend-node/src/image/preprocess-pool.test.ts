@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
 import { isClipkitError, parsePreprocessorConfig, preprocessBatch } from "@clipkit/core";
@@ -56,6 +57,29 @@ describe("PreprocessPool: decode + preprocess on worker threads", () => {
         (e) => isClipkitError(e) && e.details.index === 1,
       );
       expect((await prepare([good])).dims).toEqual([1, 3, 64, 64]);
+    },
+    SLOW,
+  );
+
+  it(
+    "an idle pool does not keep the process alive",
+    () => {
+      // The regression: unref() before the first "message" listener left the port referenced.
+      const code = `
+      const { PreprocessPool } = await import(${JSON.stringify(new URL("./preprocess-pool.ts", import.meta.url).href)});
+      const pool = new PreprocessPool(1);
+      await pool.loaded();
+      const px = await pool.run([${JSON.stringify(new URL("chelsea.jpg", IMAGES).pathname)}], { resize: { shortestEdge: 32 }, crop: { height: 32, width: 32 } }, {}, 1e9).catch((e) => e);
+      console.log("done", px.length ?? px.message);
+    `;
+      const r = spawnSync(
+        process.execPath,
+        ["--import", "tsx", "--conditions=@clipkit/source", "--input-type=module", "-e", code],
+        { encoding: "utf8", timeout: SLOW },
+      );
+      expect(r.signal).toBeNull();
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toMatch(/^done/);
     },
     SLOW,
   );

@@ -61,12 +61,14 @@ export class PreprocessPool {
           { eval: true, execArgv: ["--conditions=@clipkit/source"] },
         )
       : new Worker(new URL("./preprocess-worker.js", import.meta.url));
-    worker.unref();
     worker.on("message", (r: PreprocessReply) => {
       if (r.id !== -1) return;
       this.#loaded++;
       for (const wake of this.#onLoad.splice(0)) wake();
     });
+    // After the listener: a Worker re-refs its port when its first "message" listener is added,
+    // so unref() must come last or an idle pool keeps the process alive.
+    worker.unref();
     this.#started++;
     return worker;
   }
@@ -87,7 +89,13 @@ export class PreprocessPool {
   async loaded(): Promise<void> {
     this.#asked = Math.max(this.#asked, 1);
     if (this.ready()) return;
-    await new Promise<void>((resolve) => this.#onLoad.push(resolve));
+    // Idle workers are unref'ed: hold the process open while waiting for one.
+    const keep = setInterval(() => undefined, 1 << 30);
+    try {
+      await new Promise<void>((resolve) => this.#onLoad.push(resolve));
+    } finally {
+      clearInterval(keep);
+    }
   }
 
   async #acquire(): Promise<Worker> {
@@ -114,6 +122,9 @@ export class PreprocessPool {
     maxResizeBytes: number,
   ): Promise<Float32Array> {
     const worker = await this.#acquire();
+    // Referenced while it works (else a caller awaiting only this job could see the process exit),
+    // unreferenced again when idle.
+    worker.ref();
     const id = this.#next++;
     const job: PreprocessJob = {
       id,
@@ -163,7 +174,10 @@ export class PreprocessPool {
         void worker.terminate();
         // Someone waiting for a worker gets a fresh one.
         if (this.#waiting.length > 0) this.#releaseWorker(this.#spawn());
-      } else this.#releaseWorker(worker);
+      } else {
+        worker.unref();
+        this.#releaseWorker(worker);
+      }
     }
   }
 
