@@ -1,4 +1,5 @@
 import { availableParallelism } from "node:os";
+import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { ClipkitError, type ClipkitErrorCode, type PreprocessConfig } from "@clipkit/core";
 import type { DecodeOptions, ImageInput } from "./decode.js";
@@ -54,13 +55,15 @@ export class PreprocessPool {
   #spawn(): Worker {
     // From source (tests, tsx), the worker registers tsx's loader itself before importing the
     // TypeScript entry: loader flags in a worker's execArgv do not apply to its entry module.
-    const source = import.meta.url.endsWith(".ts");
+    // import.meta.url is empty in the CommonJS build: find the worker next to this file there.
+    const here = import.meta.url || pathToFileURL(__filename).href;
+    const source = here.endsWith(".ts");
     const worker = source
       ? new Worker(
-          `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL("./preprocess-worker.ts", import.meta.url).href)}); });`,
+          `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL("./preprocess-worker.ts", here).href)}); });`,
           { eval: true, execArgv: ["--conditions=@clipkit/source"] },
         )
-      : new Worker(new URL("./preprocess-worker.js", import.meta.url));
+      : new Worker(new URL("./preprocess-worker.js", here));
     worker.on("message", (r: PreprocessReply) => {
       if (r.id !== -1) return;
       this.#loaded++;
