@@ -225,7 +225,6 @@ export function nodeBackend(defaults: NodeBackendOptions = {}): Backend {
     name: "onnxruntime-node",
     createSession: (model, options) => createSession(model, { ...defaults, ...options }),
     matmulTopK: (options) => nodeMatMulTopK({ ...defaults, ...options }),
-    createSessionFromPath: (path, options) =>
-      createSession(path, { ...defaults, label: path, ...options }),
+    createSessionFromPath: (path, options) => createSession(path, { ...defaults, label: path, ...options }),
   };
 }

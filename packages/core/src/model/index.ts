@@ -11,8 +11,6 @@ export {
   readGraph,
 } from "./external-data.js";
 export { float32ToFloat16 } from "./fp16.js";
-export { isJinaClipProcessor, JINA_CLIP_PROCESSOR, parseJinaClipPreprocess } from "./jina-clip.js";
-export { matryoshkaSpaceId, withDimensions } from "./matryoshka.js";
 export {
   bytesSource,
   type GraphScan,
@@ -20,6 +18,8 @@ export {
   type RangeSource,
   scanGraph,
 } from "./graph-scan.js";
+export { isJinaClipProcessor, JINA_CLIP_PROCESSOR, parseJinaClipPreprocess } from "./jina-clip.js";
+export { matryoshkaSpaceId, withDimensions } from "./matryoshka.js";
 export {
   isNaflexProcessor,
   type NaflexConfig,
