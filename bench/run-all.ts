@@ -27,6 +27,7 @@ const quickArgs: Record<string, string[]> = {
   "retrieval-exact": ["--n", "20000", "--queries", "32", "--rounds", "2"],
   fewshot: ["--classes", "200", "--rounds", "2", "--no-browser"],
   tokenizer: ["--rounds", "2"],
+  "vlm-families": ["--calls", "2"],
   zeroshot: ["--classes", "100", "--templates", "20", "--rounds", "3"],
 };
 
