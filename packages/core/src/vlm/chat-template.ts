@@ -10,6 +10,15 @@ import { ClipkitError, wrapError } from "../errors.js";
 import type { RawImage } from "../image/types.js";
 import type { ChatContent, ChatMessage } from "./family.js";
 
+/**
+ * A parsed template, ready to render. Declared here rather than re-exporting @huggingface/jinja's
+ * `Template` so clipkit's published types never pull in that package's .d.ts (it does not
+ * type-check under `moduleResolution: nodenext`).
+ */
+export interface CompiledTemplate {
+  render(variables: Record<string, unknown>): string;
+}
+
 /** A compiled chat template and where it came from. */
 export interface ChatTemplate {
   /** The file it was read from (for errors), e.g. `dir/chat_template.jinja`. */
@@ -19,7 +28,7 @@ export interface ChatTemplate {
   /** `bos_token`, `eos_token`, `unk_token`, `pad_token`… as strings (transformers' `special_tokens_map`). */
   readonly specialTokens: Readonly<Record<string, string>>;
   /** The parsed template (parse once, render many times). */
-  readonly compiled: Template;
+  readonly compiled: CompiledTemplate;
 }
 
 /** Options of {@link renderChatTemplate}. */

@@ -1,6 +1,7 @@
 export { type Captioner, type CaptionOptions, createCaptioner } from "./captioner.js";
 export {
   type ChatTemplate,
+  type CompiledTemplate,
   chatImages,
   compileChatTemplate,
   countChatImages,
