@@ -185,7 +185,16 @@ function withZeroPadding(inner: Tokenizer): Tokenizer {
   };
 }
 
-/** Whether `files` is an open_clip folder (an `open_clip_config.json` and no `config.json`). */
+/**
+ * Whether `files` is an open_clip folder: an `open_clip_config.json` and no `config.json`, or a
+ * `config.json` that only marks an open_clip CoCa export for the VLM loader (`model_type: "coca"`).
+ */
 export async function isOpenClipFolder(files: ModelFiles): Promise<boolean> {
-  return (await files.exists(OPEN_CLIP_CONFIG)) && !(await files.exists("config.json"));
+  if (!(await files.exists(OPEN_CLIP_CONFIG))) return false;
+  if (!(await files.exists("config.json"))) return true;
+  try {
+    return object(JSON.parse(await files.readText("config.json")))?.model_type === "coca";
+  } catch {
+    return false; // not JSON: the transformers loaders report it
+  }
 }

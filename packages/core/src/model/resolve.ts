@@ -2,7 +2,7 @@ import type { ModelFiles } from "../backend/session.js";
 import { ClipkitError } from "../errors.js";
 import { type ModelConfig, parseModelConfig } from "./config.js";
 import { MODEL_DTYPES, type ModelDtype, onnxPath } from "./dtype.js";
-import { OPEN_CLIP_CONFIG, parseOpenClipConfig } from "./open-clip.js";
+import { isOpenClipFolder, OPEN_CLIP_CONFIG, parseOpenClipConfig } from "./open-clip.js";
 
 /** One ONNX graph of a model folder and the external-data files it needs. */
 export interface GraphFile {
@@ -63,9 +63,12 @@ export async function availableDtypes(files: ModelFiles): Promise<ModelDtype[]> 
   return out;
 }
 
-/** `config.json` (transformers), else `open_clip_config.json` (open_clip export). */
+/**
+ * `open_clip_config.json` of an open_clip export (see `isOpenClipFolder`: a CoCa export may carry
+ * a `model_type: "coca"` config.json for the VLM loader), else `config.json` (transformers).
+ */
 async function readModelConfig(files: ModelFiles): Promise<ModelConfig> {
-  if (await files.exists("config.json")) {
+  if ((await files.exists("config.json")) && !(await isOpenClipFolder(files))) {
     return parseModelConfig(await files.readText("config.json"), `${files.location}/config.json`);
   }
   if (await files.exists(OPEN_CLIP_CONFIG)) {

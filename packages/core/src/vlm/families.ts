@@ -4,6 +4,7 @@
  */
 
 import { blipFamily } from "./families/blip.js";
+import { cocaFamily } from "./families/coca.js";
 import { encoderDecoderFamily } from "./families/encoder-decoder.js";
 import { florence2Family } from "./families/florence2.js";
 import { idefics3Family } from "./families/idefics3.js";
@@ -15,6 +16,7 @@ import type { VlmFamily } from "./family.js";
 export const VLM_FAMILIES: readonly VlmFamily[] = [
   florence2Family,
   blipFamily,
+  cocaFamily,
   qwen2vlFamily,
   idefics3Family,
   paligemmaFamily,
