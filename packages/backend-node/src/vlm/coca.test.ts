@@ -65,6 +65,10 @@ describe("CoCa folder", () => {
 
   it("answers captions only, without a prompt", async () => {
     expect(model.kinds).toEqual(["caption"]);
+    // open_clip generate's defaults: seq_len 30 (SOT included), EOS blocked below min_seq_len 5.
+    expect(model.defaults.maxNewTokens).toBe(ref.seq_len - 1);
+    expect(model.defaults.extra?.minNewTokens).toBe(ref.min_seq_len - 1);
+    expect(model.defaults.eosTokenIds).toEqual([ref.eos_token_id]);
     const image = { data: new Uint8ClampedArray(4 * 4 * 3), width: 4, height: 4, channels: 3 as const };
     const err = (p: Promise<unknown>) =>
       p.then(
