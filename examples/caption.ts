@@ -7,7 +7,8 @@
  * Defaults to fixtures/models/tiny-captioner, a tiny ViT-GPT2 (a transformers
  * VisionEncoderDecoderModel) trained on coloured shapes (it knows 4 colours, 3 shapes, 2
  * backgrounds). A transformers.js image-to-text export such as
- * Xenova/vit-gpt2-image-captioning, or a LLaVA-style folder, works the same way.
+ * Xenova/vit-gpt2-image-captioning, a LLaVA-style folder, or an open_clip CoCa folder
+ * (fixtures/models/tiny-coca, see docs/captioning-vqa.md), works the same way.
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
