@@ -16,7 +16,8 @@ Answers a question about one or several images, streaming the answer to the term
 generated (beam search prints it when done). With one image and no --system the question goes
 through the model's question prompt (LLaVA: its chat template; image-to-text folders: the
 decoder prefix). With several images or --system it becomes a chat turn, [system,] user:
-(every image, then the question), rendered by the folder's chat template.
+(every image, then the question), rendered by the folder's chat template; a model without chat
+(PaliGemma) takes several images as one question in its own prompt format.
 
 Options:
   --image PATH             an image (repeatable; after the positional <image> if both are given)
@@ -73,14 +74,16 @@ export const askCommand: Command = {
     const options = generationOptions(values);
     const { backend, dtype } = runtimeOptions(values);
     const vlm: NodeVlm = await loadVlm(await modelDir(values, ctx.stderr), { backend, dtype });
-    const asChat = images.length > 1 || values.system !== undefined;
+    // Several images go through the chat template when the model has one; a family without chat
+    // (PaliGemma) takes them as one question with its own prompt format.
+    const asChat = values.system !== undefined || (images.length > 1 && vlm.kinds.includes("chat"));
     const answer = (o: typeof options & { onChunk?: (c: StreamChunk) => void }): Promise<GenerationResult> =>
       asChat
         ? vlm.chat(askMessages(images, question), [], {
             ...o,
             ...(values.system === undefined ? {} : { system: values.system }),
           })
-        : vlm.ask(images[0]!, question, o);
+        : vlm.ask(images.length === 1 ? images[0]! : images, question, o);
     try {
       if (values.json) {
         const r = await answer(options);

@@ -140,7 +140,7 @@ describe("clipkit caption / ask", () => {
     // Image-to-text folders answer one image, no chat.
     const encDec = await cli(["ask", "q?", "--image", a, "--image", b, "--model", capDir]);
     expect(encDec.code).toBe(1);
-    expect(encDec.err).toContain("PROMPT_INVALID");
+    expect(encDec.err).toContain("takes 1 image per prompt, got 2");
     expect((await cli(["ask", "q?", "--model", llavaDir])).err).toContain("--image");
   });
 
@@ -191,5 +191,37 @@ describe("clipkit caption / ask", () => {
     }
     const unknown = await cli(["caption", image, "--model", florence, "--task", "<NOPE>"]);
     expect(unknown.err).toMatch(/unknown task "<NOPE>"; this model knows .*<OD>/);
+  });
+
+  it("ask with two --image on Qwen2-VL (chat template) and PaliGemma (no chat) gives transformers' ids", async () => {
+    const cases = [
+      { dir: "tiny-qwen2vl", question: "Compare the pictures." },
+      { dir: "tiny-paligemma", question: "describe en" },
+    ];
+    for (const { dir, question } of cases) {
+      const model = join(capDir, "..", dir);
+      const r = JSON.parse(readFileSync(join(model, "reference.json"), "utf8")) as {
+        max_new_tokens: number;
+        images: Record<string, string>;
+        requests: { id: string; images: string[]; greedy: { ids: number[] }[] }[];
+      };
+      const two = r.requests.find((q) => q.id === "two-images")!;
+      const [a, b] = two.images.map((f) => join(model, r.images[f]!)) as [string, string];
+      const out = await cli([
+        "ask",
+        question,
+        "--image",
+        a,
+        "--image",
+        b,
+        "--model",
+        model,
+        "--json",
+        "--max-new-tokens",
+        String(r.max_new_tokens),
+      ]);
+      expect(out.err, dir).toBe("");
+      expect(JSON.parse(out.out).tokens, dir).toEqual(two.greedy[0]!.ids);
+    }
   });
 });

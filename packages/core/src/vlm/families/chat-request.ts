@@ -52,6 +52,15 @@ export function chatRequest(
     }
     messages = messages.map((m, i) => (i === first ? { role: m.role, content: [...fill, ...m.content] } : m));
   }
+  const imageParts = messages.flatMap((m) => m.content.filter((p) => p.type === "image"));
+  if (imageParts.some((p) => p.image !== undefined) && imageParts.length === request.images.length) {
+    // createVlm's chat (vlm/vlm.ts `chatRequest`) already resolved every image part, inline ones
+    // included, into `request.images` in prompt order.
+    if (request.system !== undefined) {
+      messages.unshift({ role: "system", content: [{ type: "text", text: request.system }] });
+    }
+    return { messages, images: request.images };
+  }
   // Inline images first, the request's images fill the other image parts in order.
   const images: RawImage[] = [];
   let next = 0;
