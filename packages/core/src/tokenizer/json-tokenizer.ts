@@ -1,6 +1,7 @@
 import { ClipkitError } from "../errors.js";
 import { AddedVocabulary } from "./added-tokens.js";
 import { isClipBpe } from "./clip-from-json.js";
+import { mergeConfigAddedTokens } from "./config-added-tokens.js";
 import { createDecoder, type Decoder, decodeTokens } from "./decoders.js";
 import {
   assertText,
@@ -110,7 +111,13 @@ export class JsonTokenizer implements Tokenizer {
   constructor(json: Record<string, unknown>, config?: unknown, cacheSize = 20_000) {
     this.#model = createModel(json);
     this.kind = kindOf(json, this.#model);
-    const added = readAddedTokens(json);
+    // transformers also adds the special tokens tokenizer_config.json names (see config-added-tokens).
+    const added = mergeConfigAddedTokens(
+      readAddedTokens(json),
+      config,
+      this.#model.vocab,
+      this.#model.idToToken.length,
+    );
     const normalize = createNormalizer(json.normalizer);
     for (const token of added) {
       this.#addedById.set(token.id, {
