@@ -69,9 +69,9 @@ function extraTokens(config: Record<string, unknown>): Flags[] {
 /**
  * The added tokens transformers' fast tokenizer (5.x `TokenizersBackend.from_pretrained`) ends up
  * with for a folder: tokenizer.json's `added_tokens`, plus what `tokenizer_config.json` names.
- * - bos/eos/unk/sep/pad/cls/mask tokens: one already in `added_tokens` keeps its flags and becomes
- *   special; any other becomes a special token matched on the raw text (`normalized: false`), or
- *   with the flags of its serialized `AddedToken` dict.
+ * - bos/eos/unk/sep/pad/cls/mask tokens: one already in `added_tokens` is left as it is (even
+ *   when not special); any other becomes a special token matched on the raw text
+ *   (`normalized: false`), or with the flags of its serialized `AddedToken` dict.
  * - `extra_special_tokens` / `additional_special_tokens` (list or dict) and model-specific
  *   `*_token` keys: one already in `added_tokens` is left as it is; any other is added like the
  *   named ones, a dict keeping its own `special` flag.
@@ -112,8 +112,9 @@ export function mergeConfigAddedTokens(
     if (token === undefined) continue;
     // from_pretrained swaps a named token for the config's added_tokens_decoder entry of the same
     // content when the config has that block, else for tokenizer.json's added token.
+    // Such a token is not re-added with other flags (the Rust added vocabulary keeps its own).
     const mapped = decoder.size > 0 ? decoder.get(token.content) : byContent.get(token.content);
-    put({ ...(mapped ?? token), special: true });
+    if (mapped === undefined) put({ ...token, special: true });
   }
   for (const token of extraTokens(config)) if (!byContent.has(token.content)) put(token);
   return [...byContent.values()].sort((a, b) => a.id - b.id);
