@@ -15,7 +15,13 @@ interface ConfigGolden {
   decodedKeep: string[];
 }
 
-const CASES = ["clip-pad-bang", "bert-vocab-extras", "gpt2-new-tokens", "roberta-model-tokens"];
+const CASES = [
+  "clip-pad-bang",
+  "bert-vocab-extras",
+  "gpt2-new-tokens",
+  "roberta-model-tokens",
+  "roberta-decoder-block",
+];
 
 describe.each(CASES)("%s: config special tokens vs transformers", (name) => {
   const golden = testDataJson<ConfigGolden>(`tokenizers-config/${name}/golden.json`);
