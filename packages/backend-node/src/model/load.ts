@@ -150,7 +150,8 @@ export async function loadClipModel(
             parsePreprocessorConfig(json, { modelType: await readModelTypeHint(files) }),
             decode,
           );
-    folderTokenizer = () => loadTokenizer(files);
+    // Parsed on first use: an image-only job never pays for the vocabulary.
+    folderTokenizer = () => loadTokenizer(files, { deferParse: true });
   }
   const model = await createClipModel<ImageInput>({
     ...rest,

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isClipkitError } from "../errors.js";
-import { type Rows, runBatches } from "./batches.js";
+import { type Rows, rampSizes, runBatches } from "./batches.js";
 
 /** Each input n becomes the row [n, 2n]. */
 const rowsOf = (xs: readonly number[]): Rows => ({
@@ -34,6 +34,54 @@ describe("runBatches", () => {
         },
       ),
       { numRuns: 60 },
+    );
+  });
+
+  it("with ramp, starts small, never exceeds batchSize, and keeps input order", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: -1000, max: 1000 }), { maxLength: 80 }),
+        fc.integer({ min: 1, max: 64 }),
+        async (xs, size) => {
+          const seen: number[] = [];
+          const out = await runBatches(xs, {
+            batchSize: size,
+            ramp: true,
+            prepare: async (slice) => [...slice],
+            infer: async (b: number[]) => {
+              seen.push(b.length);
+              return rowsOf(b);
+            },
+          });
+          expect(Array.from(out.data)).toEqual(xs.flatMap((x) => [x, 2 * x]));
+          const ramp = rampSizes(size);
+          seen.forEach((n, k) => {
+            const last = k === seen.length - 1;
+            expect(n).toBeLessThanOrEqual(size);
+            // Every batch but the last is exactly the planned size.
+            if (!last) expect(n).toBe(ramp[k] ?? size);
+            else expect(n).toBeLessThanOrEqual(ramp[k] ?? size);
+          });
+          expect(seen.reduce((a, b) => a + b, 0)).toBe(xs.length);
+        },
+      ),
+      { numRuns: 80 },
+    );
+  });
+
+  it("rampSizes grows ×4 from ⌈size/16⌉ and stays below size", () => {
+    expect(rampSizes(1)).toEqual([]);
+    expect(rampSizes(8)).toEqual([1, 4]);
+    expect(rampSizes(32)).toEqual([2, 8]);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 4096 }), (size) => {
+        const r = rampSizes(size);
+        r.forEach((s, i) => {
+          expect(s).toBeLessThan(size);
+          if (i > 0) expect(s).toBe(r[i - 1]! * 4);
+        });
+        if (r.length > 0) expect(r[0]).toBe(Math.ceil(size / 16));
+      }),
     );
   });
 

@@ -71,25 +71,40 @@ export async function createClipModel<I>(options: CreateClipModelOptions<I>): Pr
     ...(options.layout ? { prefer: options.layout } : {}),
   });
   const { config } = layout;
-  let padding: "longest" | "max_length" = config.modelType === "siglip" ? "max_length" : "longest";
-  // The position table bounds the length; a tokenizer may declare less (never more is usable).
-  const declared = tokenizer.modelMaxLength;
-  let maxLength = declared > 0 ? Math.min(config.maxTextLength, declared) : config.maxTextLength;
-  const toTokens = (texts: readonly string[]): TokenBatch => tokenize(tokenizer, texts, padding, maxLength);
+  // A graph with a fixed sequence length (open_clip exports add the whole position table) only
+  // runs rows padded to exactly that length; set while the graphs are described below.
+  let fixedLength: number | undefined;
+  // Read from the tokenizer on first use, not here: a deferred tokenizer stays unparsed in an
+  // image-only job.
+  const toTokens = (texts: readonly string[]): TokenBatch => {
+    if (fixedLength !== undefined) return tokenize(tokenizer, texts, "max_length", fixedLength);
+    // The position table bounds the length; a tokenizer may declare less (never more is usable).
+    const declared = tokenizer.modelMaxLength;
+    const maxLength = declared > 0 ? Math.min(config.maxTextLength, declared) : config.maxTextLength;
+    return tokenize(tokenizer, texts, config.modelType === "siglip" ? "max_length" : "longest", maxLength);
+  };
   const opened: LazySession[] = [];
   const eager = !canReadRanges(files);
+  // With ranged reads the graph scans are a few hundred small awaited reads each: start them
+  // together. Files read whole are described one at a time (each holds its bytes until opened).
+  const described = new Map<string, Promise<GraphSource>>();
+  const describe = (g: GraphFile): Promise<GraphSource> => {
+    let pending = described.get(g.path);
+    if (!pending) {
+      pending = describeGraph(backend, files, g, options.session);
+      // Awaited by open(); until then a failure must not surface as an unhandled rejection.
+      pending.catch(() => undefined);
+      described.set(g.path, pending);
+    }
+    return pending;
+  };
   const open = async (g: GraphFile, tower = true): Promise<GraphSource> => {
-    const loaded = await describeGraph(backend, files, g, options.session);
+    const loaded = await describe(g);
     opened.push(loaded.session);
     // Bytes read whole (no ranged reads) are turned into a session now, so they can be dropped.
     if (eager && tower) await loaded.session.open();
-    // A graph with a fixed sequence length (open_clip exports add the whole position table)
-    // only runs rows padded to exactly that length.
     const fixed = declaredTextLength(loaded.session);
-    if (fixed !== undefined) {
-      padding = "max_length";
-      maxLength = fixed;
-    }
+    if (fixed !== undefined) fixedLength = fixed;
     return loaded;
   };
   try {
@@ -115,6 +130,11 @@ export async function createClipModel<I>(options: CreateClipModelOptions<I>): Pr
 
     let textGraph: GraphSource;
     let visionGraph: GraphSource;
+    if (!eager && !combined) {
+      if (calibrate && combinedFile) void describe(combinedFile);
+      void describe(layout.text);
+      void describe(layout.vision);
+    }
     if (combined) {
       textGraph = await open(layout.text);
       visionGraph = textGraph;
@@ -244,6 +264,7 @@ export async function createClipModel<I>(options: CreateClipModelOptions<I>): Pr
         }
         const rows = await runBatches(inputs, {
           batchSize: visionPerInput ? 1 : checkBatchSize(embed?.batchSize, defaultBatch),
+          ramp: true,
           prepare,
           infer: (batch) => vision.run(batch),
           ...(embed?.signal ? { signal: embed.signal } : {}),

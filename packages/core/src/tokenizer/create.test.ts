@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { ModelFiles } from "../backend/session.js";
 import { ClipkitError, isClipkitError } from "../errors.js";
 import { clipTokenizerJsonFromMerges } from "./clip-tokenizer-json.js";
-import { createTokenizer, loadTokenizer } from "./create.js";
+import { createTokenizer, deferredTokenizer, loadTokenizer } from "./create.js";
 import { clipGoldenCases, clipMergesText } from "./test-data.js";
 
 function memoryFiles(files: Record<string, unknown>): ModelFiles {
@@ -152,6 +152,52 @@ describe("createTokenizer / loadTokenizer", () => {
       details: { file: "memory:/tokenizer.json" },
     });
     await expect(loadTokenizer(memoryFiles({}))).rejects.toMatchObject({ code: "MODEL_FILE_MISSING" });
+  });
+
+  it("deferParse: reads at load, parses on first use, same ids and open_clip cleaning choice", async () => {
+    const files = { "tokenizer.json": json, "tokenizer_config.json": tokenizerConfig };
+    for (const extra of [{}, { "open_clip_config.json": {} }]) {
+      const eager = await loadTokenizer(memoryFiles({ ...files, ...extra }));
+      const lazy = await loadTokenizer(memoryFiles({ ...files, ...extra }), { deferParse: true });
+      for (const c of clipGoldenCases().slice(0, 50))
+        expect(lazy.encode(c.text)).toEqual(eager.encode(c.text));
+      expect(lazy.encodeBatch(["a cat", "Tom &amp; Jerry"])).toEqual(
+        eager.encodeBatch(["a cat", "Tom &amp; Jerry"]),
+      );
+      expect([lazy.kind, lazy.vocabSize, lazy.modelMaxLength, lazy.padTokenId]).toEqual([
+        eager.kind,
+        eager.vocabSize,
+        eager.modelMaxLength,
+        eager.padTokenId,
+      ]);
+      expect([lazy.bosTokenId, lazy.eosTokenId, lazy.tokenToId("cat</w>")]).toEqual([
+        eager.bosTokenId,
+        eager.eosTokenId,
+        eager.tokenToId("cat</w>"),
+      ]);
+      expect(lazy.decode(eager.encode("two dogs"))).toBe(eager.decode(eager.encode("two dogs")));
+    }
+    // A missing file still fails the load; a malformed one fails at first use, every time.
+    await expect(loadTokenizer(memoryFiles({}), { deferParse: true })).rejects.toMatchObject({
+      code: "MODEL_FILE_MISSING",
+    });
+    const broken = await loadTokenizer(memoryFiles({ "tokenizer.json": "{nope" }), { deferParse: true });
+    for (let i = 0; i < 2; i++) {
+      expect(() => broken.encode("x")).toThrow(expect.objectContaining({ code: "TOKENIZER_INVALID" }));
+    }
+  });
+
+  it("deferredTokenizer builds once, on first use", () => {
+    let builds = 0;
+    const t = deferredTokenizer(() => {
+      builds++;
+      return createTokenizer(json, tokenizerConfig);
+    });
+    expect(builds).toBe(0);
+    expect(t.modelMaxLength).toBe(77);
+    t.encode("a photo");
+    t.decode([320]);
+    expect(builds).toBe(1);
   });
 });
 

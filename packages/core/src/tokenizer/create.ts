@@ -68,19 +68,71 @@ export function createTokenizer(
  * `"openai"` cleaning, as open_clip's tokenizer does; every other folder gets exactly its
  * tokenizer.json pipeline, as transformers does.
  */
-export async function loadTokenizer(files: ModelFiles, options: TokenizerOptions = {}): Promise<Tokenizer> {
-  const json = parseJsonFile(await files.readText("tokenizer.json"), `${files.location}/tokenizer.json`);
-  let config: unknown;
-  if (await files.exists("tokenizer_config.json")) {
-    config = parseJsonFile(
-      await files.readText("tokenizer_config.json"),
-      `${files.location}/tokenizer_config.json`,
-    );
-  }
-  let textCleaning = options.textCleaning;
-  if (textCleaning === undefined) {
-    const openClip = await files.exists("open_clip_config.json");
-    textCleaning = openClip && isClipBpe(asObject(json, "(root)")) ? "openai" : "none";
-  }
-  return createTokenizer(json, config, { ...options, textCleaning });
+export async function loadTokenizer(
+  files: ModelFiles,
+  options: LoadTokenizerOptions = {},
+): Promise<Tokenizer> {
+  const { deferParse = false, ...rest } = options;
+  const text = await files.readText("tokenizer.json");
+  const configText = (await files.exists("tokenizer_config.json"))
+    ? await files.readText("tokenizer_config.json")
+    : undefined;
+  const openClip = rest.textCleaning === undefined && (await files.exists("open_clip_config.json"));
+  const build = (): Tokenizer => {
+    const json = parseJsonFile(text, `${files.location}/tokenizer.json`);
+    const config =
+      configText === undefined
+        ? undefined
+        : parseJsonFile(configText, `${files.location}/tokenizer_config.json`);
+    const textCleaning =
+      rest.textCleaning ?? (openClip && isClipBpe(asObject(json, "(root)")) ? "openai" : "none");
+    return createTokenizer(json, config, { ...rest, textCleaning });
+  };
+  return deferParse ? deferredTokenizer(build) : build();
+}
+
+/** Options for {@link loadTokenizer}. */
+export interface LoadTokenizerOptions extends TokenizerOptions {
+  /**
+   * Read the files now but parse them on first use (default `false`). Parsing a 49k-entry CLIP
+   * vocabulary costs ~0.3 s, which an image-only job never needs; the price is that a malformed
+   * tokenizer.json is reported by the first call that uses the tokenizer, not by the load.
+   */
+  readonly deferParse?: boolean;
+}
+
+/**
+ * A {@link Tokenizer} built by `build` on first use (any property or method), then reused. A
+ * failing build throws its error at that use and again at the next (nothing half-built is kept).
+ */
+export function deferredTokenizer(build: () => Tokenizer): Tokenizer {
+  let built: Tokenizer | undefined;
+  const get = (): Tokenizer => {
+    built ??= build();
+    return built;
+  };
+  return {
+    get kind() {
+      return get().kind;
+    },
+    get vocabSize() {
+      return get().vocabSize;
+    },
+    get modelMaxLength() {
+      return get().modelMaxLength;
+    },
+    get padTokenId() {
+      return get().padTokenId;
+    },
+    get bosTokenId() {
+      return get().bosTokenId;
+    },
+    get eosTokenId() {
+      return get().eosTokenId;
+    },
+    encode: (text, options) => get().encode(text, options),
+    encodeBatch: (texts, options) => get().encodeBatch(texts, options),
+    decode: (ids, options) => get().decode(ids, options),
+    tokenToId: (token) => get().tokenToId(token),
+  };
 }

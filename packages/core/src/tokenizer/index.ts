@@ -12,7 +12,14 @@ export {
   clipTokenizerJsonFromMerges,
   type TokenizerFiles,
 } from "./clip-tokenizer-json.js";
-export { createTokenizer, loadTokenizer, type TextCleaning, type TokenizerOptions } from "./create.js";
+export {
+  createTokenizer,
+  deferredTokenizer,
+  type LoadTokenizerOptions,
+  loadTokenizer,
+  type TextCleaning,
+  type TokenizerOptions,
+} from "./create.js";
 export { fixText } from "./ftfy.js";
 export { unescapeHtml } from "./html-unescape.js";
 export { JsonTokenizer } from "./json-tokenizer.js";
