@@ -15,7 +15,10 @@ import type { VlmLoadOptions } from "./options.js";
 /** A part of a chat message, in transformers' processor chat format. */
 export type ChatContent =
   | { readonly type: "text"; readonly text: string }
-  /** An image placeholder; the pixels are `image` or, when absent, the next of the request's `images`. */
+  /**
+   * An image placeholder; the pixels are `image` or, when absent, the next of the images given
+   * beside the messages (`Vlm.chat`'s `images`, paired by `chatImages`).
+   */
   | { readonly type: "image"; readonly image?: RawImage };
 
 /** One chat turn. A string `content` is one text part. */
@@ -24,7 +27,11 @@ export interface ChatMessage {
   readonly content: string | readonly ChatContent[];
 }
 
-/** What one generated sequence is asked for; `images` are decoded pixels in prompt order. */
+/**
+ * What one generated sequence is asked for. `images` are decoded pixels in prompt order; for a
+ * chat, one per image part of `messages`, inline ones included, as `chatImages(messages, extra)`
+ * returns them (families read the pixels from `images`, never from the parts).
+ */
 export type VlmRequest =
   | {
       readonly kind: "caption";

@@ -119,6 +119,44 @@ export async function openSession(
   }
 }
 
+/** Graph paths by session name; an `undefined` path opens no session (an optional graph). */
+export type SessionPaths<P> = { readonly [K in keyof P]: string | undefined };
+
+/** The sessions of {@link withSessions}, by name, and their file labels (`<location>/<path>`) for errors. */
+export type NamedSessions<P extends SessionPaths<P>> = {
+  readonly [K in keyof P]: P[K] extends string ? InferenceSession : InferenceSession | undefined;
+} & { readonly labels: { readonly [K in keyof P]: P[K] extends string ? string : string | undefined } };
+
+/**
+ * Opens a session for each of `paths` (in their order, see {@link openSession}) and hands them to
+ * `build` with a `release` that frees them all (the loaded model's `release`). When an open or
+ * `build` fails, the sessions opened so far are released before the error propagates, so a
+ * family's `load` never leaks one.
+ */
+export async function withSessions<P extends SessionPaths<P>, T>(
+  options: VlmLoadOptions,
+  paths: P,
+  build: (sessions: NamedSessions<P>, release: () => Promise<void>) => T | Promise<T>,
+): Promise<T> {
+  const opened: InferenceSession[] = [];
+  const release = async () => {
+    await Promise.all(opened.map((s) => s.release()));
+  };
+  try {
+    const sessions: Record<string, unknown> = {};
+    const labels: Record<string, string> = {};
+    for (const [name, path] of Object.entries<string | undefined>(paths)) {
+      if (path === undefined) continue;
+      sessions[name] = await openSession(options, path, opened);
+      labels[name] = `${options.files.location}/${path}`;
+    }
+    return await build({ ...sessions, labels } as NamedSessions<P>, release);
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}
+
 /** Fails with `MODEL_TENSOR_MISSING` unless `session` has every one of `names` among its `kind`. */
 export function needTensors(
   session: InferenceSession,

@@ -12,7 +12,7 @@
  * `past_key_values.*` and `use_cache_branch`; a plain `decoder_model.onnx` also works, without
  * cache). tools/fixtures/blip/build.py writes this layout from the real classes.
  */
-import type { InferenceSession, Tensor } from "../../backend/session.js";
+import type { Tensor } from "../../backend/session.js";
 import { expectTensor } from "../../backend/tensor.js";
 import { parseVlmConfig } from "../config.js";
 import type {
@@ -30,7 +30,7 @@ import {
   loadVlmTokenizer,
   needTensors,
   onnxStem,
-  openSession,
+  withSessions,
 } from "../folder.js";
 import type { VlmLoadOptions } from "../options.js";
 import { type PixelData, requestPixels, stackPixels, unsupportedKind } from "../pixels.js";
@@ -74,14 +74,9 @@ async function loadBlip(folder: VlmFolder, options: VlmLoadOptions): Promise<Vlm
   const encoderPath = vqa ? graphs[1] : undefined;
   const decoderPath = graphs[graphs.length - 1]!;
   const label = (path: string) => `${files.location}/${path}`;
-  const opened: InferenceSession[] = [];
-  const release = async () => {
-    await Promise.all(opened.map((s) => s.release()));
-  };
-  try {
-    const vision = await openSession(options, visionPath, opened);
-    const encoder = encoderPath === undefined ? undefined : await openSession(options, encoderPath, opened);
-    const decoder = await openSession(options, decoderPath, opened);
+  const paths = { vision: visionPath, encoder: encoderPath, decoder: decoderPath };
+  return withSessions(options, paths, (s, release) => {
+    const { vision, encoder, decoder } = s;
     needTensors(vision, label(visionPath), ["pixel_values"], "inputs");
     needTensors(vision, label(visionPath), ["last_hidden_state"], "outputs");
     if (encoder && encoderPath) {
@@ -137,10 +132,7 @@ async function loadBlip(folder: VlmFolder, options: VlmLoadOptions): Promise<Vlm
     };
 
     return { family: NAME, tokenizer, defaults, config, kinds, tasks: [], prepare, start, release };
-  } catch (error) {
-    await release();
-    throw error;
-  }
+  });
 }
 
 /** The BLIP family: config.json `model_type: "blip"` or a BLIP captioning/VQA architecture. */

@@ -15,13 +15,12 @@
  * output of `CoCa._encode_image`) and `onnx/decoder_model.onnx` (input_ids [batch, context],
  * encoder_hidden_states = image_tokens → logits).
  */
-import type { InferenceSession } from "../../backend/session.js";
 import { expectTensor } from "../../backend/tensor.js";
 import { ClipkitError } from "../../errors.js";
 import { loadOpenClipTokenizer, OPEN_CLIP_CONFIG, parseOpenClipConfig } from "../../model/open-clip.js";
 import { parseVlmConfig } from "../config.js";
 import type { VlmFamily, VlmFolder, VlmModel } from "../family.js";
-import { needTensors, onnxStem, openSession } from "../folder.js";
+import { needTensors, onnxStem, withSessions } from "../folder.js";
 import type { VlmLoadOptions } from "../options.js";
 import { requestPixels, stackPixels, unsupportedKind } from "../pixels.js";
 import { cocaDecoder } from "./coca-decoder.js";
@@ -61,13 +60,8 @@ async function loadCoca(folder: VlmFolder, options: VlmLoadOptions): Promise<Vlm
     extra: { minNewTokens: MIN_SEQ_LEN - 1 },
   };
   const [visionPath, decoderPath] = (await cocaGraphs(folder)) as [string, string];
-  const opened: InferenceSession[] = [];
-  const release = async () => {
-    await Promise.all(opened.map((s) => s.release()));
-  };
-  try {
-    const vision = await openSession(options, visionPath, opened);
-    const decoder = await openSession(options, decoderPath, opened);
+  return withSessions(options, { vision: visionPath, decoder: decoderPath }, (s, release) => {
+    const { vision, decoder } = s;
     needTensors(vision, label(visionPath), ["pixel_values"], "inputs");
     needTensors(vision, label(visionPath), ["image_tokens"], "outputs");
     needTensors(decoder, label(decoderPath), ["input_ids", "encoder_hidden_states"], "inputs");
@@ -110,10 +104,7 @@ async function loadCoca(folder: VlmFolder, options: VlmLoadOptions): Promise<Vlm
       },
       release,
     };
-  } catch (error) {
-    await release();
-    throw error;
-  }
+  });
 }
 
 /** The CoCa family: an open_clip folder whose config.json says `model_type: "coca"`. */

@@ -10,6 +10,7 @@ import { expectTensor, tensor, toFloat32 } from "../../backend/tensor.js";
 import { describeKvCache, KvCache, type KvShapeHints, runDecoderStep } from "../../generation/kv-cache.js";
 import type { LogitsModel } from "../../generation/types.js";
 import { int64Rows } from "../tensors.js";
+import type { EmbedsSessions } from "./embeds-sessions.js";
 
 /** `embed_tokens` on equal-length rows → `rows × width × dim` float32. */
 export async function embedRows(
@@ -20,6 +21,25 @@ export async function embedRows(
   const out = await session.run({ input_ids: int64Rows(rows) });
   const t = expectTensor(out, "inputs_embeds", "float32", 3, label);
   return { data: toFloat32(t), dim: t.dims[2] as number };
+}
+
+/** The prompts' ids left-padded with `pad` to the longest (`width`), as transformers pads for generate(). */
+export function leftPad(
+  prompts: readonly (readonly number[])[],
+  pad: number,
+): { width: number; padded: number[][] } {
+  const width = Math.max(...prompts.map((p) => p.length));
+  return { width, padded: prompts.map((p) => [...new Array<number>(width - p.length).fill(pad), ...p]) };
+}
+
+/** What the `inputs_embeds` families' `start` takes besides the sessions and the prepared inputs. */
+export interface EmbedsStartOptions {
+  readonly useCache: boolean;
+  readonly hints: KvShapeHints;
+  /** The placeholder token whose embeddings the image features replace. */
+  readonly imageTokenId: number;
+  /** Fills the left padding of shorter prompts. */
+  readonly padTokenId: number;
 }
 
 /** One prompt row, left-padded to the batch width. */
@@ -35,13 +55,11 @@ export interface EmbedsRow {
 }
 
 export interface EmbedsDecoderOptions {
-  readonly decoder: InferenceSession;
-  readonly label: string;
+  /** The decoder runs the steps; `embed_tokens` embeds each new token. */
+  readonly sessions: EmbedsSessions;
   readonly dim: number;
   readonly hints: KvShapeHints;
   readonly useCache: boolean;
-  /** Embeds one new token per row → `rows × dim`. */
-  embed(tokens: readonly number[]): Promise<Float32Array>;
   /** `"3d"`: position_ids shaped [channels, batch, seq] (Qwen2-VL); `"2d"`: [batch, seq]. */
   readonly positionLayout: "2d" | "3d";
   /**
@@ -75,23 +93,31 @@ function positionTensor(rows: readonly RowState[], from: number, layout: "2d" | 
 /** A {@link LogitsModel} over prepared rows: the first `next(null)` feeds the prompts. */
 export function embedsDecoder(prompts: readonly EmbedsRow[], o: EmbedsDecoderOptions): LogitsModel {
   const { dim } = o;
+  const { decoder, embed } = o.sessions;
+  const label = o.sessions.labels.decoder;
   let rows: RowState[] = prompts.map((p) => ({
     embeds: p.embeds,
     mask: [...p.mask],
     positions: p.positions.map((c) => [...c]),
     next: p.next,
   }));
-  const layout = describeKvCache(o.decoder, o.label);
+  const layout = describeKvCache(decoder, label);
   const useCache = o.useCache && layout.entries.length > 0;
-  const cache = new KvCache(layout, rows.length, o.hints, o.label);
-  const hasPositions = o.decoder.inputs.some((i) => i.name === "position_ids");
-  const hasTypes = o.tokenTypes === true && o.decoder.inputs.some((i) => i.name === "token_type_ids");
+  const cache = new KvCache(layout, rows.length, o.hints, label);
+  const hasPositions = decoder.inputs.some((i) => i.name === "position_ids");
+  const hasTypes = o.tokenTypes === true && decoder.inputs.some((i) => i.name === "token_type_ids");
   const promptWidth = prompts[0]?.mask.length ?? 0;
   let started = false;
   return {
     async next(tokens) {
       if (tokens !== null) {
-        const added = await o.embed(tokens);
+        const added = (
+          await embedRows(
+            embed,
+            o.sessions.labels.embed,
+            tokens.map((t) => [t]),
+          )
+        ).data;
         rows = rows.map((r, i) => {
           const token = added.subarray(i * dim, (i + 1) * dim);
           // With the cache only the new token is fed; without it the whole sequence is re-fed.
@@ -123,7 +149,7 @@ export function embedsDecoder(prompts: readonly EmbedsRow[], o: EmbedsDecoderOpt
         const types = Array.from({ length: fresh }, (_, i) => (from + i < promptWidth ? 0 : 1));
         feeds.token_type_ids = int64Rows(rows.map(() => types));
       }
-      const step = await runDecoderStep(o.decoder, feeds, cache, useCache, o.label);
+      const step = await runDecoderStep(decoder, feeds, cache, useCache, label);
       started = true;
       return step;
     },

@@ -4,10 +4,9 @@
  * question becomes a decoder prefix through the question template.
  */
 
-import type { InferenceSession } from "../../backend/session.js";
 import { ClipkitError } from "../../errors.js";
 import { parseVlmConfig } from "../config.js";
-import { checkEncoderDecoder, type EncoderDecoderSessions, startEncoderDecoder } from "../encoder-decoder.js";
+import { checkEncoderDecoder, startEncoderDecoder } from "../encoder-decoder.js";
 import type { VlmFamily } from "../family.js";
 import {
   firstOnnxStem,
@@ -16,7 +15,7 @@ import {
   loadPreprocessConfig,
   loadVlmTokenizer,
   onnxStem,
-  openSession,
+  withSessions,
 } from "../folder.js";
 import { requestPixels, stackPixels, unsupportedKind } from "../pixels.js";
 
@@ -33,7 +32,7 @@ export const encoderDecoderFamily: VlmFamily = {
   ],
   async load(folder, options) {
     const { files } = folder;
-    const [encoderPath, decoderPath] = (await encoderDecoderFamily.graphs(folder)) as [string, string];
+    const [encoder, decoder] = (await encoderDecoderFamily.graphs(folder)) as [string, string];
     const config = parseVlmConfig(folder.config, `${files.location}/config.json`);
     const preprocess = await loadPreprocessConfig(folder);
     const tokenizer = await loadVlmTokenizer(files);
@@ -48,16 +47,7 @@ export const encoderDecoderFamily: VlmFamily = {
         },
       );
     }
-    const opened: InferenceSession[] = [];
-    const release = async () => {
-      await Promise.all(opened.map((s) => s.release()));
-    };
-    try {
-      const s: EncoderDecoderSessions = {
-        encoder: await openSession(options, encoderPath, opened),
-        decoder: await openSession(options, decoderPath, opened),
-        labels: { encoder: `${files.location}/${encoderPath}`, decoder: `${files.location}/${decoderPath}` },
-      };
+    return withSessions(options, { encoder, decoder }, (s, release) => {
       checkEncoderDecoder(s);
       const template = options.questionTemplate ?? config.templates.question ?? "{question}";
       return {
@@ -88,9 +78,6 @@ export const encoderDecoderFamily: VlmFamily = {
           ),
         release,
       };
-    } catch (error) {
-      await release();
-      throw error;
-    }
+    });
   },
 };

@@ -6,7 +6,6 @@
  * is parsed by `post_process_generation` (boxes in pixels of the original image).
  * Hub layout: onnx-community/Florence-2-base(-ft) / -large(-ft) (transformers.js).
  */
-import type { InferenceSession } from "../../backend/session.js";
 import { ClipkitError } from "../../errors.js";
 import { parsePreprocessorConfig } from "../../image/config.js";
 import { parseVlmConfig } from "../config.js";
@@ -16,13 +15,13 @@ import {
   loadVlmTokenizer,
   needTensors,
   onnxStem,
-  openSession,
   readImageProcessorConfig,
   readJson,
+  withSessions,
 } from "../folder.js";
 import type { VlmLoadOptions } from "../options.js";
 import { requestPixels, unsupportedKind } from "../pixels.js";
-import { type Florence2Input, type Florence2Sessions, startFlorence2 } from "./florence2-session.js";
+import { type Florence2Input, startFlorence2 } from "./florence2-session.js";
 import {
   FLORENCE2_TASKS,
   type Florence2ParseConfig,
@@ -97,24 +96,7 @@ async function load(folder: VlmFolder, options: VlmLoadOptions): Promise<VlmMode
     );
   }
   const [vision, embed, encoder, decoder] = (await graphs(folder)) as [string, string, string, string];
-  const opened: InferenceSession[] = [];
-  const release = async () => {
-    await Promise.all(opened.map((s) => s.release()));
-  };
-  let s: Florence2Sessions;
-  try {
-    s = {
-      vision: await openSession(options, vision, opened),
-      embed: await openSession(options, embed, opened),
-      encoder: await openSession(options, encoder, opened),
-      decoder: await openSession(options, decoder, opened),
-      labels: {
-        vision: where(vision),
-        embed: where(embed),
-        encoder: where(encoder),
-        decoder: where(decoder),
-      },
-    };
+  return withSessions(options, { vision, embed, encoder, decoder }, (s, release) => {
     needTensors(s.vision, s.labels.vision, ["pixel_values"], "inputs");
     needTensors(s.embed, s.labels.embed, ["input_ids"], "inputs");
     needTensors(s.encoder, s.labels.encoder, ["inputs_embeds", "attention_mask"], "inputs");
@@ -126,68 +108,65 @@ async function load(folder: VlmFolder, options: VlmLoadOptions): Promise<VlmMode
       "inputs",
     );
     needTensors(s.decoder, s.labels.decoder, ["logits"], "outputs");
-  } catch (error) {
-    await release();
-    throw error;
-  }
-  // Image features per picture: the vision graph's static axis, else the processor's image_seq_length.
-  const featureAxis = s.vision.outputs[0]?.dims?.[1];
-  const seqLength = (imageProcessor ?? {}) as { image_seq_length?: unknown };
-  const nImage =
-    typeof featureAxis === "number"
-      ? featureAxis
-      : typeof seqLength.image_seq_length === "number"
-        ? seqLength.image_seq_length
-        : undefined;
-  return {
-    family: NAME,
-    tokenizer,
-    defaults,
-    config,
-    kinds: ["task", "caption"],
-    tasks: Object.keys(FLORENCE2_TASKS),
-    prepare(request, index): PreparedRequest {
-      const { prompt } = taskOf(request, index);
-      const pixels = requestPixels(request, index, preprocess, NAME);
-      const encoderIds = [
-        bos,
-        ...tokenizer.encode(prompt, { addSpecialTokens: false, truncation: false }),
-        eos,
-      ];
-      const limit = config.maxPositions;
-      if (limit !== undefined && nImage !== undefined && nImage + encoderIds.length > limit) {
-        throw new ClipkitError(
-          "PROMPT_INVALID",
-          `request ${index}: the prompt takes ${nImage + encoderIds.length} encoder positions (image included), more than the model's ${limit}`,
-          { details: { argument: `requests[${index}]`, positions: nImage + encoderIds.length, limit } },
+    // Image features per picture: the vision graph's static axis, else the processor's image_seq_length.
+    const featureAxis = s.vision.outputs[0]?.dims?.[1];
+    const seqLength = (imageProcessor ?? {}) as { image_seq_length?: unknown };
+    const nImage =
+      typeof featureAxis === "number"
+        ? featureAxis
+        : typeof seqLength.image_seq_length === "number"
+          ? seqLength.image_seq_length
+          : undefined;
+    return {
+      family: NAME,
+      tokenizer,
+      defaults,
+      config,
+      kinds: ["task", "caption"],
+      tasks: Object.keys(FLORENCE2_TASKS),
+      prepare(request, index): PreparedRequest {
+        const { prompt } = taskOf(request, index);
+        const pixels = requestPixels(request, index, preprocess, NAME);
+        const encoderIds = [
+          bos,
+          ...tokenizer.encode(prompt, { addSpecialTokens: false, truncation: false }),
+          eos,
+        ];
+        const limit = config.maxPositions;
+        if (limit !== undefined && nImage !== undefined && nImage + encoderIds.length > limit) {
+          throw new ClipkitError(
+            "PROMPT_INVALID",
+            `request ${index}: the prompt takes ${nImage + encoderIds.length} encoder positions (image included), more than the model's ${limit}`,
+            { details: { argument: `requests[${index}]`, positions: nImage + encoderIds.length, limit } },
+          );
+        }
+        const data: Florence2Input = {
+          pixels: pixels.pixels,
+          pixelDims: pixels.dims.slice(1),
+          encoderIds,
+        };
+        return { ids: [start], positions: 1, batchKey: `florence2:${encoderIds.length}`, data };
+      },
+      start(batch, useCache) {
+        return startFlorence2(
+          s,
+          batch.map((p) => p.data as Florence2Input),
+          [start],
+          { useCache, hints: config.kv },
         );
-      }
-      const data: Florence2Input = {
-        pixels: pixels.pixels,
-        pixelDims: pixels.dims.slice(1),
-        encoderIds,
-      };
-      return { ids: [start], positions: 1, batchKey: `florence2:${encoderIds.length}`, data };
-    },
-    start(batch, useCache) {
-      return startFlorence2(
-        s,
-        batch.map((p) => p.data as Florence2Input),
-        [start],
-        { useCache, hints: config.kv },
-      );
-    },
-    postprocess(_text, tokens, request) {
-      const image = request.images[0];
-      if (image === undefined) return undefined;
-      // Only requests prepare() accepted get here: "task" or "caption".
-      const task = request.kind === "task" ? request.task : taskOf(request, 0).task;
-      // The parsers read the special tokens (<loc_N>, </s>) that the plain text drops.
-      const raw = tokenizer.decode(tokens, { skipSpecialTokens: false });
-      return parseFlorence2Answer(raw, task, [image.width, image.height], parseConfig);
-    },
-    release,
-  };
+      },
+      postprocess(_text, tokens, request) {
+        const image = request.images[0];
+        if (image === undefined) return undefined;
+        // Only requests prepare() accepted get here: "task" or "caption".
+        const task = request.kind === "task" ? request.task : taskOf(request, 0).task;
+        // The parsers read the special tokens (<loc_N>, </s>) that the plain text drops.
+        const raw = tokenizer.decode(tokens, { skipSpecialTokens: false });
+        return parseFlorence2Answer(raw, task, [image.width, image.height], parseConfig);
+      },
+      release,
+    };
+  });
 }
 
 /** The Florence-2 family: `model_type` "florence2" with the four transformers.js graphs. */

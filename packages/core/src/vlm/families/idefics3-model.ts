@@ -5,31 +5,21 @@
  * connector), written over the `<image>` embeddings in order; then `decoder_model_merged` on
  * left-padded `inputs_embeds` with 1-D `position_ids`.
  */
-import type { InferenceSession } from "../../backend/session.js";
 import { expectTensor, tensor, toFloat32 } from "../../backend/tensor.js";
 import { ClipkitError } from "../../errors.js";
-import type { KvShapeHints } from "../../generation/kv-cache.js";
 import type { LogitsModel } from "../../generation/types.js";
-import { type EmbedsRow, embedRows, embedsDecoder } from "./embeds-decoder.js";
+import {
+  type EmbedsRow,
+  type EmbedsStartOptions,
+  embedRows,
+  embedsDecoder,
+  leftPad,
+} from "./embeds-decoder.js";
+import type { EmbedsSessions } from "./embeds-sessions.js";
 import type { Idefics3Inputs } from "./idefics3-processor.js";
 
-/** The three sessions of an Idefics3 / SmolVLM folder and their file labels. */
-export interface Idefics3Sessions {
-  readonly vision: InferenceSession;
-  readonly embed: InferenceSession;
-  readonly decoder: InferenceSession;
-  readonly labels: { readonly vision: string; readonly embed: string; readonly decoder: string };
-}
-
-export interface Idefics3StartOptions {
-  readonly useCache: boolean;
-  readonly hints: KvShapeHints;
-  readonly imageTokenId: number;
-  readonly padTokenId: number;
-}
-
 /** The image features of one request's frames, `frames · image_seq_len × hidden` float32. */
-async function imageFeatures(s: Idefics3Sessions, input: Idefics3Inputs): Promise<Float32Array> {
+async function imageFeatures(s: EmbedsSessions, input: Idefics3Inputs): Promise<Float32Array> {
   if (input.frames.length === 0) return new Float32Array(0);
   const size = input.frames[0]!.size;
   const count = input.frames.reduce((n, f) => n + f.count, 0);
@@ -50,12 +40,14 @@ async function imageFeatures(s: Idefics3Sessions, input: Idefics3Inputs): Promis
 
 /** Runs the vision tower per request and returns a {@link LogitsModel} whose first step feeds the prompts. */
 export async function startIdefics3(
-  s: Idefics3Sessions,
+  s: EmbedsSessions,
   batch: readonly Idefics3Inputs[],
-  o: Idefics3StartOptions,
+  o: EmbedsStartOptions,
 ): Promise<LogitsModel> {
-  const width = Math.max(...batch.map((b) => b.ids.length));
-  const padded = batch.map((b) => [...new Array<number>(width - b.ids.length).fill(o.padTokenId), ...b.ids]);
+  const { width, padded } = leftPad(
+    batch.map((b) => b.ids),
+    o.padTokenId,
+  );
   const { data, dim } = await embedRows(s.embed, s.labels.embed, padded);
   const rows: EmbedsRow[] = [];
   for (const [r, b] of batch.entries()) {
@@ -87,19 +79,10 @@ export async function startIdefics3(
     });
   }
   return embedsDecoder(rows, {
-    decoder: s.decoder,
-    label: s.labels.decoder,
+    sessions: s,
     dim,
     hints: o.hints,
     useCache: o.useCache,
     positionLayout: "2d",
-    embed: async (tokens) =>
-      (
-        await embedRows(
-          s.embed,
-          s.labels.embed,
-          tokens.map((t) => [t]),
-        )
-      ).data,
   });
 }

@@ -5,25 +5,21 @@
  * `onnx/decoder_model_merged` on `inputs_embeds`. Prompts come from the folder's chat template;
  * each image becomes tiles plus a global image, `image_seq_len` tokens each.
  */
-import type { InferenceSession } from "../../backend/session.js";
 import { ClipkitError } from "../../errors.js";
 import { resolveImageProcessor } from "../../image/hf-config.js";
 import { readChatTemplate, renderChatTemplate } from "../chat-template.js";
 import { parseVlmConfig } from "../config.js";
 import type { ChatContent, ChatMessage, VlmFamily } from "../family.js";
 import {
-  firstOnnxStem,
   generationDefaults,
   hasOnnxStem,
   loadVlmTokenizer,
-  needTensors,
-  onnxStem,
-  openSession,
   readImageProcessorConfig,
   readJson,
 } from "../folder.js";
-import { chatRequest } from "./chat-request.js";
-import { type Idefics3Sessions, startIdefics3 } from "./idefics3-model.js";
+import { chatMessages } from "./chat-request.js";
+import { embedsGraphs, withEmbedsSessions } from "./embeds-sessions.js";
+import { startIdefics3 } from "./idefics3-model.js";
 import { type Idefics3Inputs, idefics3Inputs } from "./idefics3-processor.js";
 
 const NAME = "idefics3";
@@ -58,19 +54,11 @@ export const idefics3Family: VlmFamily = {
     folder.modelType !== undefined &&
     TYPES.has(folder.modelType) &&
     (await hasOnnxStem(folder, "vision_encoder")),
-  graphs: async (folder) => [
-    await onnxStem(folder, "vision_encoder", NAME),
-    await onnxStem(folder, "embed_tokens", NAME),
-    await firstOnnxStem(folder, ["decoder_model_merged", "decoder_model"], NAME),
-  ],
+  graphs: async (folder) => Object.values(await embedsGraphs(folder, NAME)),
   async load(folder, options) {
     const { files } = folder;
     const file = `${files.location}/config.json`;
-    const [visionPath, embedPath, decoderPath] = (await idefics3Family.graphs(folder)) as [
-      string,
-      string,
-      string,
-    ];
+    const paths = await embedsGraphs(folder, NAME);
     const config = parseVlmConfig(folder.config, file);
     const processorJson = (await readImageProcessorConfig(files)) as Record<string, unknown>;
     const settings = resolveImageProcessor(processorJson, { modelType: folder.modelType ?? NAME });
@@ -108,51 +96,27 @@ export const idefics3Family: VlmFamily = {
       });
     }
     const captionPrompt = options.captionPrompt ?? config.templates.caption ?? CAPTION_PROMPT;
-    const opened: InferenceSession[] = [];
-    const release = async () => {
-      await Promise.all(opened.map((s) => s.release()));
-    };
-    try {
-      const s: Idefics3Sessions = {
-        vision: await openSession(options, visionPath, opened),
-        embed: await openSession(options, embedPath, opened),
-        decoder: await openSession(options, decoderPath, opened),
-        labels: {
-          vision: `${files.location}/${visionPath}`,
-          embed: `${files.location}/${embedPath}`,
-          decoder: `${files.location}/${decoderPath}`,
-        },
-      };
-      needTensors(s.vision, s.labels.vision, ["pixel_values", "pixel_attention_mask"], "inputs");
-      needTensors(s.vision, s.labels.vision, ["image_features"], "outputs");
-      needTensors(s.embed, s.labels.embed, ["input_ids"], "inputs");
-      needTensors(s.embed, s.labels.embed, ["inputs_embeds"], "outputs");
-      needTensors(s.decoder, s.labels.decoder, ["inputs_embeds", "attention_mask"], "inputs");
-      needTensors(s.decoder, s.labels.decoder, ["logits"], "outputs");
-      return {
-        family: NAME,
-        tokenizer,
-        defaults,
-        config,
-        kinds: ["caption", "question", "chat"],
-        tasks: [],
-        prepare(request, index) {
-          const chat = chatRequest(request, index, NAME, captionPrompt);
-          const data = idefics3Inputs(tokenizer, renderChat(chat.messages), chat.images, settings, seqLen);
-          // Left padding lets prompts of any length share a batch; the vision tower runs per request.
-          return { ids: data.ids, positions: data.ids.length, batchKey: NAME, data };
-        },
-        start: (batch, useCache) =>
-          startIdefics3(
-            s,
-            batch.map((b) => b.data as Idefics3Inputs),
-            { useCache, hints: config.kv, imageTokenId, padTokenId: defaults.padTokenId ?? 0 },
-          ),
-        release,
-      };
-    } catch (error) {
-      await release();
-      throw error;
-    }
+    const need = { vision: ["pixel_values", "pixel_attention_mask"] };
+    return withEmbedsSessions(options, paths, need, (s, release) => ({
+      family: NAME,
+      tokenizer,
+      defaults,
+      config,
+      kinds: ["caption", "question", "chat"],
+      tasks: [],
+      prepare(request, index) {
+        const messages = chatMessages(request, index, NAME, captionPrompt);
+        const data = idefics3Inputs(tokenizer, renderChat(messages), request.images, settings, seqLen);
+        // Left padding lets prompts of any length share a batch; the vision tower runs per request.
+        return { ids: data.ids, positions: data.ids.length, batchKey: NAME, data };
+      },
+      start: (batch, useCache) =>
+        startIdefics3(
+          s,
+          batch.map((b) => b.data as Idefics3Inputs),
+          { useCache, hints: config.kv, imageTokenId, padTokenId: defaults.padTokenId ?? 0 },
+        ),
+      release,
+    }));
   },
 };

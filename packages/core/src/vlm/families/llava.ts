@@ -5,26 +5,24 @@
  * then LlavaProcessor's expansion of each `<image>` to the image's feature rows
  * (`num_image_tokens` from the processor config), several images per prompt.
  */
-import type { InferenceSession } from "../../backend/session.js";
 import { ClipkitError } from "../../errors.js";
 import { outputSize } from "../../image/config.js";
 import { readChatTemplate } from "../chat-template.js";
 import { parseVlmConfig } from "../config.js";
 import type { VlmFamily } from "../family.js";
 import {
-  firstOnnxStem,
   generationDefaults,
   hasOnnxStem,
   loadPreprocessConfig,
   loadVlmTokenizer,
-  onnxStem,
-  openSession,
   readJson,
+  withSessions,
 } from "../folder.js";
-import { checkLlava, type LlavaSessions, startLlava } from "../llava.js";
+import { checkLlava, startLlava } from "../llava.js";
 import { llavaImageTokens } from "../llava-processor.js";
 import { defaultLlavaTemplate, type LlavaPromptSettings, llavaPromptIds } from "../llava-prompt.js";
 import { type PixelData, requestPixels, stackPixels } from "../pixels.js";
+import { embedsGraphs } from "./embeds-sessions.js";
 
 const NAME = "llava";
 const DEFAULT_CAPTION_PROMPT = "Describe the image.";
@@ -35,18 +33,10 @@ export const llavaFamily: VlmFamily = {
   matches: async (folder) =>
     (folder.modelType === undefined || folder.modelType === "llava") &&
     (await hasOnnxStem(folder, "vision_encoder")),
-  graphs: async (folder) => [
-    await onnxStem(folder, "vision_encoder", NAME),
-    await onnxStem(folder, "embed_tokens", NAME),
-    await firstOnnxStem(folder, ["decoder_model_merged", "decoder_model"], NAME),
-  ],
+  graphs: async (folder) => Object.values(await embedsGraphs(folder, NAME)),
   async load(folder, options) {
     const { files } = folder;
-    const [visionPath, embedPath, decoderPath] = (await llavaFamily.graphs(folder)) as [
-      string,
-      string,
-      string,
-    ];
+    const paths = await embedsGraphs(folder, NAME);
     const config = parseVlmConfig(folder.config, `${files.location}/config.json`);
     const preprocess = await loadPreprocessConfig(folder);
     const tokenizer = await loadVlmTokenizer(files);
@@ -59,21 +49,7 @@ export const llavaFamily: VlmFamily = {
         { details: { file: `${files.location}/config.json` } },
       );
     }
-    const opened: InferenceSession[] = [];
-    const release = async () => {
-      await Promise.all(opened.map((s) => s.release()));
-    };
-    try {
-      const s: LlavaSessions = {
-        vision: await openSession(options, visionPath, opened),
-        embed: await openSession(options, embedPath, opened),
-        decoder: await openSession(options, decoderPath, opened),
-        labels: {
-          vision: `${files.location}/${visionPath}`,
-          embed: `${files.location}/${embedPath}`,
-          decoder: `${files.location}/${decoderPath}`,
-        },
-      };
+    return withSessions(options, paths, async (s, release) => {
       checkLlava(s);
       const captionPrompt = options.captionPrompt ?? config.templates.caption ?? DEFAULT_CAPTION_PROMPT;
       const featureDims = s.vision.outputs[0]?.dims;
@@ -131,9 +107,6 @@ export const llavaFamily: VlmFamily = {
         },
         release,
       };
-    } catch (error) {
-      await release();
-      throw error;
-    }
+    });
   },
 };

@@ -5,60 +5,47 @@
  * as `PaliGemmaProcessor` does — `<image>` × (images · image_seq_length), BOS, the text, "\n" — and
  * attends to itself both ways (prefix-LM) when the decoder takes `token_type_ids`.
  */
-import type { InferenceSession } from "../../backend/session.js";
-import { expectTensor, tensor, toFloat32 } from "../../backend/tensor.js";
+import { expectTensor, toFloat32 } from "../../backend/tensor.js";
 import { ClipkitError } from "../../errors.js";
-import type { KvShapeHints } from "../../generation/kv-cache.js";
 import type { LogitsModel } from "../../generation/types.js";
 import { preprocessBatch } from "../../image/preprocess.js";
 import { parseVlmConfig } from "../config.js";
 import type { PreparedRequest, VlmFamily } from "../family.js";
 import {
-  firstOnnxStem,
   generationDefaults,
   hasOnnxStem,
   loadPreprocessConfig,
   loadVlmTokenizer,
-  needTensors,
-  onnxStem,
-  openSession,
   readImageProcessorConfig,
 } from "../folder.js";
-import { type PixelData, unsupportedKind } from "../pixels.js";
-import { type EmbedsRow, embedRows, embedsDecoder } from "./embeds-decoder.js";
+import { type PixelData, stackPixels, unsupportedKind } from "../pixels.js";
+import {
+  type EmbedsRow,
+  type EmbedsStartOptions,
+  embedRows,
+  embedsDecoder,
+  leftPad,
+} from "./embeds-decoder.js";
+import { type EmbedsSessions, embedsGraphs, withEmbedsSessions } from "./embeds-sessions.js";
 
 const NAME = "paligemma";
 const CAPTION_PROMPT = "caption en";
-
-interface PaliGemmaSessions {
-  readonly vision: InferenceSession;
-  readonly embed: InferenceSession;
-  readonly decoder: InferenceSession;
-  readonly labels: { readonly vision: string; readonly embed: string; readonly decoder: string };
-}
 
 function positiveInt(v: unknown): number | undefined {
   return typeof v === "number" && Number.isInteger(v) && v > 0 ? v : undefined;
 }
 
 async function startPaliGemma(
-  s: PaliGemmaSessions,
+  s: EmbedsSessions,
   batch: readonly PreparedRequest[],
-  o: { useCache: boolean; hints: KvShapeHints; imageTokenId: number; padTokenId: number },
+  o: EmbedsStartOptions,
 ): Promise<LogitsModel> {
-  const parts = batch.map((b) => b.data as PixelData);
-  const [, c, h, w] = parts[0]!.dims as [number, number, number, number];
-  const total = parts.reduce((n, p) => n + p.pixels.length, 0);
-  const pixels = new Float32Array(total);
-  let at = 0;
-  for (const p of parts) {
-    pixels.set(p.pixels, at);
-    at += p.pixels.length;
-  }
-  const out = await s.vision.run({ pixel_values: tensor("float32", pixels, [total / (c * h * w), c, h, w]) });
+  const out = await s.vision.run({ pixel_values: stackPixels(batch) });
   const features = toFloat32(expectTensor(out, "image_features", "float32", 3, s.labels.vision));
-  const width = Math.max(...batch.map((b) => b.ids.length));
-  const padded = batch.map((b) => [...new Array<number>(width - b.ids.length).fill(o.padTokenId), ...b.ids]);
+  const { width, padded } = leftPad(
+    batch.map((b) => b.ids),
+    o.padTokenId,
+  );
   const { data, dim } = await embedRows(s.embed, s.labels.embed, padded);
   let feature = 0;
   const rows: EmbedsRow[] = batch.map((b, r) => {
@@ -87,21 +74,12 @@ async function startPaliGemma(
     );
   }
   return embedsDecoder(rows, {
-    decoder: s.decoder,
-    label: s.labels.decoder,
+    sessions: s,
     dim,
     hints: o.hints,
     useCache: o.useCache,
     positionLayout: "2d",
     tokenTypes: true,
-    embed: async (tokens) =>
-      (
-        await embedRows(
-          s.embed,
-          s.labels.embed,
-          tokens.map((t) => [t]),
-        )
-      ).data,
   });
 }
 
@@ -110,19 +88,11 @@ export const paligemmaFamily: VlmFamily = {
   summary:
     "PaliGemma (model_type paligemma): onnx/vision_encoder + onnx/embed_tokens + onnx/decoder_model_merged ([token_type_ids] for the prefix-LM mask)",
   matches: async (folder) => folder.modelType === NAME && (await hasOnnxStem(folder, "vision_encoder")),
-  graphs: async (folder) => [
-    await onnxStem(folder, "vision_encoder", NAME),
-    await onnxStem(folder, "embed_tokens", NAME),
-    await firstOnnxStem(folder, ["decoder_model_merged", "decoder_model"], NAME),
-  ],
+  graphs: async (folder) => Object.values(await embedsGraphs(folder, NAME)),
   async load(folder, options) {
     const { files } = folder;
     const file = `${files.location}/config.json`;
-    const [visionPath, embedPath, decoderPath] = (await paligemmaFamily.graphs(folder)) as [
-      string,
-      string,
-      string,
-    ];
+    const paths = await embedsGraphs(folder, NAME);
     const config = parseVlmConfig(folder.config, file);
     const preprocess = await loadPreprocessConfig(folder);
     const processorJson = (await readImageProcessorConfig(files)) as Record<string, unknown>;
@@ -158,69 +128,44 @@ export const paligemmaFamily: VlmFamily = {
       );
     }
     const captionPrompt = options.captionPrompt ?? config.templates.caption ?? CAPTION_PROMPT;
-    const opened: InferenceSession[] = [];
-    const release = async () => {
-      await Promise.all(opened.map((s) => s.release()));
-    };
-    try {
-      const s: PaliGemmaSessions = {
-        vision: await openSession(options, visionPath, opened),
-        embed: await openSession(options, embedPath, opened),
-        decoder: await openSession(options, decoderPath, opened),
-        labels: {
-          vision: `${files.location}/${visionPath}`,
-          embed: `${files.location}/${embedPath}`,
-          decoder: `${files.location}/${decoderPath}`,
-        },
-      };
-      needTensors(s.vision, s.labels.vision, ["pixel_values"], "inputs");
-      needTensors(s.vision, s.labels.vision, ["image_features"], "outputs");
-      needTensors(s.embed, s.labels.embed, ["input_ids"], "inputs");
-      needTensors(s.embed, s.labels.embed, ["inputs_embeds"], "outputs");
-      needTensors(s.decoder, s.labels.decoder, ["inputs_embeds", "attention_mask"], "inputs");
-      needTensors(s.decoder, s.labels.decoder, ["logits"], "outputs");
-      return {
-        family: NAME,
-        tokenizer,
-        defaults,
-        config,
-        kinds: ["caption", "question"],
-        tasks: [],
-        prepare(request, index) {
-          if (request.kind !== "caption" && request.kind !== "question")
-            return unsupportedKind(NAME, request, index);
-          if (request.images.length === 0) {
-            throw new ClipkitError(
-              "INVALID_ARGUMENT",
-              `request ${index}: a ${NAME} model needs at least one image`,
-              {
-                details: { argument: `requests[${index}].images` },
-              },
-            );
-          }
-          const prompt = request.kind === "caption" ? (request.prompt ?? captionPrompt) : request.question;
-          // PaliGemmaProcessor: "<image>" × images · image_seq_length + BOS + prompt + "\n", no other special tokens.
-          const ids = [
-            ...new Array<number>(request.images.length * seqLen).fill(imageTokenId),
-            bos,
-            ...tokenizer.encode(`${prompt}\n`, { addSpecialTokens: false, truncation: false }),
-          ];
-          const batch = preprocessBatch(request.images, preprocess);
-          const data: PixelData = { pixels: batch.data, dims: batch.dims };
-          return { ids, positions: ids.length, batchKey: NAME, data };
-        },
-        start: (batch, useCache) =>
-          startPaliGemma(s, batch, {
-            useCache,
-            hints: config.kv,
-            imageTokenId,
-            padTokenId: defaults.padTokenId ?? 0,
-          }),
-        release,
-      };
-    } catch (error) {
-      await release();
-      throw error;
-    }
+    return withEmbedsSessions(options, paths, { vision: ["pixel_values"] }, (s, release) => ({
+      family: NAME,
+      tokenizer,
+      defaults,
+      config,
+      kinds: ["caption", "question"],
+      tasks: [],
+      prepare(request, index) {
+        if (request.kind !== "caption" && request.kind !== "question")
+          return unsupportedKind(NAME, request, index);
+        if (request.images.length === 0) {
+          throw new ClipkitError(
+            "INVALID_ARGUMENT",
+            `request ${index}: a ${NAME} model needs at least one image`,
+            {
+              details: { argument: `requests[${index}].images` },
+            },
+          );
+        }
+        const prompt = request.kind === "caption" ? (request.prompt ?? captionPrompt) : request.question;
+        // PaliGemmaProcessor: "<image>" × images · image_seq_length + BOS + prompt + "\n", no other special tokens.
+        const ids = [
+          ...new Array<number>(request.images.length * seqLen).fill(imageTokenId),
+          bos,
+          ...tokenizer.encode(`${prompt}\n`, { addSpecialTokens: false, truncation: false }),
+        ];
+        const batch = preprocessBatch(request.images, preprocess);
+        const data: PixelData = { pixels: batch.data, dims: batch.dims };
+        return { ids, positions: ids.length, batchKey: NAME, data };
+      },
+      start: (batch, useCache) =>
+        startPaliGemma(s, batch, {
+          useCache,
+          hints: config.kv,
+          imageTokenId,
+          padTokenId: defaults.padTokenId ?? 0,
+        }),
+      release,
+    }));
   },
 };

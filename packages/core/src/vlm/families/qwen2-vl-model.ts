@@ -4,30 +4,21 @@
  * `embed_tokens` on the left-padded prompts, the features written over the `<|image_pad|>`
  * embeddings in order, then `decoder_model_merged` with the 3 × batch × length rotary ids.
  */
-import type { InferenceSession, Tensor } from "../../backend/session.js";
+import type { Tensor } from "../../backend/session.js";
 import { expectTensor, tensor, toFloat32 } from "../../backend/tensor.js";
 import { ClipkitError } from "../../errors.js";
-import type { KvShapeHints } from "../../generation/kv-cache.js";
 import type { LogitsModel } from "../../generation/types.js";
-import { type EmbedsRow, embedRows, embedsDecoder } from "./embeds-decoder.js";
+import {
+  type EmbedsRow,
+  type EmbedsStartOptions,
+  embedRows,
+  embedsDecoder,
+  leftPad,
+} from "./embeds-decoder.js";
+import type { EmbedsSessions } from "./embeds-sessions.js";
 import type { Qwen2VLInputs } from "./qwen2-vl-processor.js";
 
-/** The three sessions of a Qwen2-VL folder and their file labels. */
-export interface Qwen2VLSessions {
-  readonly vision: InferenceSession;
-  readonly embed: InferenceSession;
-  readonly decoder: InferenceSession;
-  readonly labels: { readonly vision: string; readonly embed: string; readonly decoder: string };
-}
-
-export interface Qwen2VLStartOptions {
-  readonly useCache: boolean;
-  readonly hints: KvShapeHints;
-  readonly imageTokenId: number;
-  readonly padTokenId: number;
-}
-
-async function imageFeatures(s: Qwen2VLSessions, batch: readonly Qwen2VLInputs[]): Promise<Float32Array> {
+async function imageFeatures(s: EmbedsSessions, batch: readonly Qwen2VLInputs[]): Promise<Float32Array> {
   const patches = batch.flatMap((b) => b.patches);
   if (patches.length === 0) return new Float32Array(0);
   const rowLength = patches[0]!.rowLength;
@@ -52,13 +43,15 @@ async function imageFeatures(s: Qwen2VLSessions, batch: readonly Qwen2VLInputs[]
 
 /** Runs the vision tower and returns a {@link LogitsModel} whose first step feeds the prompts. */
 export async function startQwen2VL(
-  s: Qwen2VLSessions,
+  s: EmbedsSessions,
   batch: readonly Qwen2VLInputs[],
-  o: Qwen2VLStartOptions,
+  o: EmbedsStartOptions,
 ): Promise<LogitsModel> {
   const features = await imageFeatures(s, batch);
-  const width = Math.max(...batch.map((b) => b.ids.length));
-  const padded = batch.map((b) => [...new Array<number>(width - b.ids.length).fill(o.padTokenId), ...b.ids]);
+  const { width, padded } = leftPad(
+    batch.map((b) => b.ids),
+    o.padTokenId,
+  );
   const { data, dim } = await embedRows(s.embed, s.labels.embed, padded);
   const placeholders = padded.reduce((n, r) => n + r.filter((t) => t === o.imageTokenId).length, 0);
   if (placeholders * dim !== features.length) {
@@ -82,19 +75,10 @@ export async function startQwen2VL(
     return { embeds, mask: padded[r]!.map((_, i) => (i < pad ? 0 : 1)), positions, next: b.next };
   });
   return embedsDecoder(rows, {
-    decoder: s.decoder,
-    label: s.labels.decoder,
+    sessions: s,
     dim,
     hints: o.hints,
     useCache: o.useCache,
     positionLayout: "3d",
-    embed: async (tokens) =>
-      (
-        await embedRows(
-          s.embed,
-          s.labels.embed,
-          tokens.map((t) => [t]),
-        )
-      ).data,
   });
 }

@@ -5,25 +5,16 @@
  * `position_ids`. Prompts come from the folder's chat template; images are smart-resized to the
  * processor's pixel budget, so prompts of one batch differ in length and are left-padded.
  */
-import type { InferenceSession } from "../../backend/session.js";
 import { ClipkitError } from "../../errors.js";
 import { parsePreprocessorConfig } from "../../image/config.js";
 import { resolveImageProcessor } from "../../image/hf-config.js";
 import { readChatTemplate, renderChatTemplate } from "../chat-template.js";
 import { parseVlmConfig } from "../config.js";
 import type { ChatContent, ChatMessage, VlmFamily } from "../family.js";
-import {
-  firstOnnxStem,
-  generationDefaults,
-  hasOnnxStem,
-  loadVlmTokenizer,
-  needTensors,
-  onnxStem,
-  openSession,
-  readImageProcessorConfig,
-} from "../folder.js";
-import { chatRequest } from "./chat-request.js";
-import { type Qwen2VLSessions, startQwen2VL } from "./qwen2-vl-model.js";
+import { generationDefaults, hasOnnxStem, loadVlmTokenizer, readImageProcessorConfig } from "../folder.js";
+import { chatMessages } from "./chat-request.js";
+import { embedsGraphs, withEmbedsSessions } from "./embeds-sessions.js";
+import { startQwen2VL } from "./qwen2-vl-model.js";
 import { type Qwen2VLInputs, type Qwen2VLProcessorConfig, qwen2vlInputs } from "./qwen2-vl-processor.js";
 
 const NAME = "qwen2_vl";
@@ -54,18 +45,10 @@ export const qwen2vlFamily: VlmFamily = {
   summary:
     "Qwen2-VL (model_type qwen2_vl): onnx/vision_encoder (pixel_values + grid_thw) + onnx/embed_tokens + onnx/decoder_model_merged (3-D position_ids)",
   matches: async (folder) => folder.modelType === NAME && (await hasOnnxStem(folder, "vision_encoder")),
-  graphs: async (folder) => [
-    await onnxStem(folder, "vision_encoder", NAME),
-    await onnxStem(folder, "embed_tokens", NAME),
-    await firstOnnxStem(folder, ["decoder_model_merged", "decoder_model"], NAME),
-  ],
+  graphs: async (folder) => Object.values(await embedsGraphs(folder, NAME)),
   async load(folder, options) {
     const { files } = folder;
-    const [visionPath, embedPath, decoderPath] = (await qwen2vlFamily.graphs(folder)) as [
-      string,
-      string,
-      string,
-    ];
+    const paths = await embedsGraphs(folder, NAME);
     const config = parseVlmConfig(folder.config, `${files.location}/config.json`);
     const processorJson = (await readImageProcessorConfig(files)) as Record<string, unknown>;
     const hint = { modelType: NAME };
@@ -91,51 +74,27 @@ export const qwen2vlFamily: VlmFamily = {
       imageTokenId,
     };
     const captionPrompt = options.captionPrompt ?? config.templates.caption ?? CAPTION_PROMPT;
-    const opened: InferenceSession[] = [];
-    const release = async () => {
-      await Promise.all(opened.map((s) => s.release()));
-    };
-    try {
-      const s: Qwen2VLSessions = {
-        vision: await openSession(options, visionPath, opened),
-        embed: await openSession(options, embedPath, opened),
-        decoder: await openSession(options, decoderPath, opened),
-        labels: {
-          vision: `${files.location}/${visionPath}`,
-          embed: `${files.location}/${embedPath}`,
-          decoder: `${files.location}/${decoderPath}`,
-        },
-      };
-      needTensors(s.vision, s.labels.vision, ["pixel_values", "grid_thw"], "inputs");
-      needTensors(s.vision, s.labels.vision, ["image_features"], "outputs");
-      needTensors(s.embed, s.labels.embed, ["input_ids"], "inputs");
-      needTensors(s.embed, s.labels.embed, ["inputs_embeds"], "outputs");
-      needTensors(s.decoder, s.labels.decoder, ["inputs_embeds", "attention_mask", "position_ids"], "inputs");
-      needTensors(s.decoder, s.labels.decoder, ["logits"], "outputs");
-      return {
-        family: NAME,
-        tokenizer,
-        defaults,
-        config,
-        kinds: ["caption", "question", "chat"],
-        tasks: [],
-        prepare(request, index) {
-          const chat = chatRequest(request, index, NAME, captionPrompt);
-          const data = qwen2vlInputs(tokenizer, renderChat(chat.messages), chat.images, processor);
-          // Rows of any length share a batch (left padding, per-row rotary ids).
-          return { ids: data.ids, positions: data.ids.length, batchKey: NAME, data };
-        },
-        start: (batch, useCache) =>
-          startQwen2VL(
-            s,
-            batch.map((b) => b.data as Qwen2VLInputs),
-            { useCache, hints: config.kv, imageTokenId, padTokenId: defaults.padTokenId ?? 0 },
-          ),
-        release,
-      };
-    } catch (error) {
-      await release();
-      throw error;
-    }
+    const need = { vision: ["pixel_values", "grid_thw"], decoder: ["position_ids"] };
+    return withEmbedsSessions(options, paths, need, (s, release) => ({
+      family: NAME,
+      tokenizer,
+      defaults,
+      config,
+      kinds: ["caption", "question", "chat"],
+      tasks: [],
+      prepare(request, index) {
+        const messages = chatMessages(request, index, NAME, captionPrompt);
+        const data = qwen2vlInputs(tokenizer, renderChat(messages), request.images, processor);
+        // Rows of any length share a batch (left padding, per-row rotary ids).
+        return { ids: data.ids, positions: data.ids.length, batchKey: NAME, data };
+      },
+      start: (batch, useCache) =>
+        startQwen2VL(
+          s,
+          batch.map((b) => b.data as Qwen2VLInputs),
+          { useCache, hints: config.kv, imageTokenId, padTokenId: defaults.padTokenId ?? 0 },
+        ),
+      release,
+    }));
   },
 };
