@@ -63,6 +63,20 @@ export function readRef<T>(dir: string): T {
   return JSON.parse(readFileSync(join(dir, "reference.json"), "utf8")) as T;
 }
 
+/** A fixture's `pixel_values.bin`: its processor's pixels (float32), at the offsets reference.json gives. */
+export function readRefPixels(dir: string): Float32Array {
+  const bin = readFileSync(join(dir, "pixel_values.bin"));
+  return new Float32Array(bin.buffer, bin.byteOffset, bin.byteLength / 4);
+}
+
+/** Expects `got` to equal `want` value for value (Δ = 0); the message counts the values that differ. */
+export function expectSamePixels(got: ArrayLike<number>, want: ArrayLike<number>, label: string): void {
+  expect(got.length, `${label} length`).toBe(want.length);
+  let diffs = 0;
+  for (let i = 0; i < want.length; i++) if (got[i] !== want[i]) diffs++;
+  expect(diffs, `${label} pixel values`).toBe(0);
+}
+
 /** transformers generate() kwargs → clipkit options. */
 export function toOptions(c: RefCase): GenerationOptions {
   const o = c.options;
