@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import {
   concatEmbeddings,
   isClipkitError,
@@ -6,85 +5,61 @@ import {
   parseJinaClipPreprocess,
   similarity,
 } from "@clipkit/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cosineToRow, decodePixels, MODELS_DIR, type Reference, readReference } from "./fixtures.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { cosineToRow } from "./fixtures.js";
+import {
+  embeddingFixture,
+  expectEmbeddings,
+  expectPixels,
+  expectTokenIds,
+  type GoldenReference,
+  type LoadedModel,
+  readPreprocessorJson,
+  useClipModel,
+} from "./golden-cases.js";
 import { loadClipModel } from "./load.js";
 import { nodeImagePreparer } from "./prepare.js";
 
 // Stand-ins in jina-clip's published ONNX layout (tools/fixtures/jina_clip/generate.py): the
 // parity covers layout, tensor names, tokenizer, preprocessing and Matryoshka truncation; the
 // towers are transformers/timm modules, not jina's remote-code classes.
-interface JinaReference extends Reference {
-  readonly golden: ReadonlyArray<{ text: string; ids: number[] }>;
+interface JinaReference extends GoldenReference {
   readonly matryoshka?: Record<string, { texts: number[][]; images: number[][] }>;
 }
-
-type Model = Awaited<ReturnType<typeof loadClipModel>>;
 
 describe.each([
   ["tiny-jina-clip-v1", "split"],
   ["tiny-jina-clip-v2", "combined"],
 ] as const)("%s: jina-clip ONNX layout parity", (name, layout) => {
-  const dir = `${MODELS_DIR}${name}`;
-  const ref = readReference(name) as JinaReference;
-  const texts = ref.texts.map((t) => t.text);
-  const images = ref.images.map((i) => `${MODELS_DIR}${i.file}`);
-  let model: Model;
-  beforeAll(async () => {
-    model = await loadClipModel(dir);
-  });
-  afterAll(async () => {
-    await model.release();
-  });
+  const f = embeddingFixture<JinaReference>(name);
+  const m = useClipModel(f.dir);
 
   it(`binds the ${layout} layout by jina's tensor names, softmax scoring from the config`, () => {
-    expect(model.layout.kind).toBe(layout);
-    expect(model.layout.config.family).toBe("jina_clip");
-    expect(model.scoringSource).toBe("config");
-    expect(model.scoring.kind).toBe("softmax");
-    expect(model.space.dim).toBe(ref.dim);
+    expect(m.model.layout.kind).toBe(layout);
+    expect(m.model.layout.config.family).toBe("jina_clip");
+    expect(m.model.scoringSource).toBe("config");
+    expect(m.model.scoring.kind).toBe("softmax");
+    expect(m.model.space.dim).toBe(f.ref.dim);
   });
 
   it("tokenises as the folder's transformers tokenizer (100 % of prompts and golden texts)", () => {
-    const all = [...ref.texts, ...ref.golden];
-    const ours = all.map((t) => model.tokenizer.encode(t.text, { truncation: true, maxLength: 128 }));
-    const equal = all.filter((t, i) => JSON.stringify(ours[i]) === JSON.stringify(t.ids)).length;
-    expect(equal).toBe(all.length);
+    expectTokenIds([...f.ref.texts, ...f.ref.golden], (texts) =>
+      texts.map((t) => m.model.tokenizer.encode(t, { truncation: true, maxLength: 128 })),
+    );
   });
 
   it("preprocesses as JinaCLIPImageProcessor / open_clip image_transform (Δ = 0)", async () => {
-    const json = JSON.parse(readFileSync(`${dir}/preprocessor_config.json`, "utf8")) as unknown;
-    const batch = await nodeImagePreparer(parseJinaClipPreprocess(json))(images);
-    const plane = batch.data.length / images.length;
-    for (const [i, r] of ref.images.entries()) {
-      const expected = decodePixels(r.pixels);
-      const ours = batch.data.subarray(i * plane, (i + 1) * plane);
-      expect(ours.length).toBe(expected.length);
-      let maxDiff = 0;
-      for (let k = 0; k < ours.length; k++) maxDiff = Math.max(maxDiff, Math.abs(ours[k]! - expected[k]!));
-      expect(maxDiff).toBe(0);
-    }
+    await expectPixels(nodeImagePreparer(parseJinaClipPreprocess(readPreprocessorJson(f.dir))), f);
   });
 
   it("embeds texts (padded batches, mask from pad ids) and images as the PyTorch modules (cos ≥ 0.99999)", async () => {
-    const t = await model.embedTexts(texts, { batchSize: 4 });
-    for (const [i, r] of ref.texts.entries()) {
-      expect(cosineToRow(t.data, t.dim, i, r.embedding)).toBeGreaterThanOrEqual(0.99999);
-    }
-    const im = await model.embedImages(images, { batchSize: 3 });
-    for (const [i, r] of ref.images.entries()) {
-      expect(cosineToRow(im.data, im.dim, i, r.embedding)).toBeGreaterThanOrEqual(0.99999);
-    }
+    await expectEmbeddings(m.model, f, { texts: 4, images: 3 });
   });
 });
 
 describe("tiny-jina-clip-v2: Matryoshka dimensions", () => {
-  const name = "tiny-jina-clip-v2";
-  const dir = `${MODELS_DIR}${name}`;
-  const ref = readReference(name) as JinaReference;
-  const texts = ref.texts.map((t) => t.text);
-  const images = ref.images.map((i) => `${MODELS_DIR}${i.file}`);
-  const models: Model[] = [];
+  const { dir, ref, texts, images } = embeddingFixture<JinaReference>("tiny-jina-clip-v2");
+  const models: LoadedModel[] = [];
   afterAll(async () => {
     await Promise.all(models.map((m) => m.release()));
   });
