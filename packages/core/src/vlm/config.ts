@@ -1,6 +1,7 @@
 /** Reads what generation needs from a VLM folder's config.json. */
 import { ClipkitError } from "../errors.js";
 import type { KvShapeHints } from "../generation/kv-cache.js";
+import type { Tokenizer } from "../tokenizer/types.js";
 
 type Json = Record<string, unknown>;
 
@@ -14,6 +15,11 @@ function num(o: Json | undefined, ...keys: string[]): number | undefined {
     if (typeof v === "number" && Number.isFinite(v)) return v;
   }
   return undefined;
+}
+
+/** `v` when it is a positive integer (a size or count read from a JSON config), else undefined. */
+export function positiveInt(v: unknown): number | undefined {
+  return typeof v === "number" && Number.isInteger(v) && v > 0 ? v : undefined;
 }
 
 /** Settings of one VLM folder that are not in generation_config.json. */
@@ -59,4 +65,27 @@ export function parseVlmConfig(json: unknown, file: string): VlmConfig {
       caption: str("caption_prompt"),
     },
   };
+}
+
+/**
+ * The image placeholder's id: config.json's `image_token_index` / `image_token_id`, else the
+ * tokenizer's `token` (e.g. `"<image>"`); `MODEL_CONFIG_INVALID` naming `file` when neither has it.
+ */
+export function resolveImageTokenId(
+  config: VlmConfig,
+  tokenizer: Tokenizer,
+  token: string,
+  file: string,
+): number {
+  const id = config.imageTokenId ?? tokenizer.tokenToId(token);
+  if (id === undefined) {
+    throw new ClipkitError(
+      "MODEL_CONFIG_INVALID",
+      `${file}: no image_token_index/image_token_id and no ${token} token`,
+      {
+        details: { file },
+      },
+    );
+  }
+  return id;
 }

@@ -5,15 +5,12 @@
  * (the CLS row the model drops), where height × width is the processed pixel size.
  */
 import { ClipkitError } from "../errors.js";
+import { positiveInt } from "./config.js";
 
 type Json = Record<string, unknown>;
 
 function obj(v: unknown): Json | undefined {
   return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Json) : undefined;
-}
-
-function positiveInt(v: unknown): number | undefined {
-  return typeof v === "number" && Number.isInteger(v) && v > 0 ? v : undefined;
 }
 
 /** Where the count came from, for docs and errors. */

@@ -8,7 +8,7 @@
 import { ClipkitError } from "../../errors.js";
 import { resolveImageProcessor } from "../../image/hf-config.js";
 import { readChatTemplate, renderChatTemplate } from "../chat-template.js";
-import { parseVlmConfig } from "../config.js";
+import { parseVlmConfig, positiveInt, resolveImageTokenId } from "../config.js";
 import type { ChatContent, ChatMessage, VlmFamily } from "../family.js";
 import {
   generationDefaults,
@@ -42,10 +42,6 @@ function renderSmolVlmChat(messages: readonly ChatMessage[]): string {
   return `${out}Assistant:`;
 }
 
-function num(v: unknown): number | undefined {
-  return typeof v === "number" && Number.isInteger(v) && v > 0 ? v : undefined;
-}
-
 export const idefics3Family: VlmFamily = {
   name: NAME,
   summary:
@@ -68,12 +64,12 @@ export const idefics3Family: VlmFamily = {
       | undefined;
     const vision = (folder.config.vision_config ?? {}) as Record<string, unknown>;
     const [size, patch, scale] = [
-      num(vision.image_size),
-      num(vision.patch_size),
-      num(folder.config.scale_factor) ?? 2,
+      positiveInt(vision.image_size),
+      positiveInt(vision.patch_size),
+      positiveInt(folder.config.scale_factor) ?? 2,
     ];
     const seqLen =
-      num(processorConfig?.image_seq_len) ??
+      positiveInt(processorConfig?.image_seq_len) ??
       (size !== undefined && patch !== undefined ? (size / patch) ** 2 / scale ** 2 : undefined);
     if (seqLen === undefined || !Number.isInteger(seqLen)) {
       throw new ClipkitError(
@@ -89,12 +85,7 @@ export const idefics3Family: VlmFamily = {
     const renderChat = (messages: readonly ChatMessage[]) =>
       template ? renderChatTemplate(template, messages) : renderSmolVlmChat(messages);
     const defaults = generationDefaults(folder, tokenizer);
-    const imageTokenId = config.imageTokenId ?? tokenizer.tokenToId("<image>");
-    if (imageTokenId === undefined) {
-      throw new ClipkitError("MODEL_CONFIG_INVALID", `${file}: no image_token_id and no <image> token`, {
-        details: { file },
-      });
-    }
+    const imageTokenId = resolveImageTokenId(config, tokenizer, "<image>", file);
     const captionPrompt = options.captionPrompt ?? config.templates.caption ?? CAPTION_PROMPT;
     const need = { vision: ["pixel_values", "pixel_attention_mask"] };
     return withEmbedsSessions(options, paths, need, (s, release) => ({

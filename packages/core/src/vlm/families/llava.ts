@@ -5,10 +5,9 @@
  * then LlavaProcessor's expansion of each `<image>` to the image's feature rows
  * (`num_image_tokens` from the processor config), several images per prompt.
  */
-import { ClipkitError } from "../../errors.js";
 import { outputSize } from "../../image/config.js";
 import { readChatTemplate } from "../chat-template.js";
-import { parseVlmConfig } from "../config.js";
+import { parseVlmConfig, resolveImageTokenId } from "../config.js";
 import type { VlmFamily } from "../family.js";
 import {
   generationDefaults,
@@ -41,14 +40,7 @@ export const llavaFamily: VlmFamily = {
     const preprocess = await loadPreprocessConfig(folder);
     const tokenizer = await loadVlmTokenizer(files);
     const defaults = generationDefaults(folder, tokenizer);
-    const imageTokenId = config.imageTokenId ?? tokenizer.tokenToId("<image>");
-    if (imageTokenId === undefined) {
-      throw new ClipkitError(
-        "MODEL_CONFIG_INVALID",
-        `${files.location}/config.json: no image_token_index and no <image> token`,
-        { details: { file: `${files.location}/config.json` } },
-      );
-    }
+    const imageTokenId = resolveImageTokenId(config, tokenizer, "<image>", `${files.location}/config.json`);
     return withSessions(options, paths, async (s, release) => {
       checkLlava(s);
       const captionPrompt = options.captionPrompt ?? config.templates.caption ?? DEFAULT_CAPTION_PROMPT;

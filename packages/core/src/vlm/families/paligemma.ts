@@ -9,7 +9,7 @@ import { expectTensor, toFloat32 } from "../../backend/tensor.js";
 import { ClipkitError } from "../../errors.js";
 import type { LogitsModel } from "../../generation/types.js";
 import { preprocessBatch } from "../../image/preprocess.js";
-import { parseVlmConfig } from "../config.js";
+import { parseVlmConfig, positiveInt, resolveImageTokenId } from "../config.js";
 import type { PreparedRequest, VlmFamily } from "../family.js";
 import {
   generationDefaults,
@@ -30,10 +30,6 @@ import { type EmbedsSessions, embedsGraphs, withEmbedsSessions } from "./embeds-
 
 const NAME = "paligemma";
 const CAPTION_PROMPT = "caption en";
-
-function positiveInt(v: unknown): number | undefined {
-  return typeof v === "number" && Number.isInteger(v) && v > 0 ? v : undefined;
-}
 
 async function startPaliGemma(
   s: EmbedsSessions,
@@ -116,16 +112,12 @@ export const paligemmaFamily: VlmFamily = {
     }
     const tokenizer = await loadVlmTokenizer(files);
     const defaults = generationDefaults(folder, tokenizer);
-    const imageTokenId = config.imageTokenId ?? tokenizer.tokenToId("<image>");
+    const imageTokenId = resolveImageTokenId(config, tokenizer, "<image>", file);
     const bos = tokenizer.bosTokenId;
-    if (imageTokenId === undefined || bos === undefined) {
-      throw new ClipkitError(
-        "MODEL_CONFIG_INVALID",
-        `${file}: no image_token_index/<image> token or no BOS token`,
-        {
-          details: { file },
-        },
-      );
+    if (bos === undefined) {
+      throw new ClipkitError("MODEL_CONFIG_INVALID", `${file}: the tokenizer has no BOS token`, {
+        details: { file },
+      });
     }
     const captionPrompt = options.captionPrompt ?? config.templates.caption ?? CAPTION_PROMPT;
     return withEmbedsSessions(options, paths, { vision: ["pixel_values"] }, (s, release) => ({

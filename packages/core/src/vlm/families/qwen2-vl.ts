@@ -5,11 +5,10 @@
  * `position_ids`. Prompts come from the folder's chat template; images are smart-resized to the
  * processor's pixel budget, so prompts of one batch differ in length and are left-padded.
  */
-import { ClipkitError } from "../../errors.js";
 import { parsePreprocessorConfig } from "../../image/config.js";
 import { resolveImageProcessor } from "../../image/hf-config.js";
 import { readChatTemplate, renderChatTemplate } from "../chat-template.js";
-import { parseVlmConfig } from "../config.js";
+import { parseVlmConfig, resolveImageTokenId } from "../config.js";
 import type { ChatContent, ChatMessage, VlmFamily } from "../family.js";
 import { generationDefaults, hasOnnxStem, loadVlmTokenizer, readImageProcessorConfig } from "../folder.js";
 import { chatMessages } from "./chat-request.js";
@@ -58,14 +57,12 @@ export const qwen2vlFamily: VlmFamily = {
     const renderChat = (messages: readonly ChatMessage[]) =>
       template ? renderChatTemplate(template, messages) : renderQwen2VLChat(messages);
     const defaults = generationDefaults(folder, tokenizer);
-    const imageTokenId = config.imageTokenId ?? tokenizer.tokenToId("<|image_pad|>");
-    if (imageTokenId === undefined) {
-      throw new ClipkitError(
-        "MODEL_CONFIG_INVALID",
-        `${files.location}/config.json: no image_token_id and no <|image_pad|> token`,
-        { details: { file: `${files.location}/config.json` } },
-      );
-    }
+    const imageTokenId = resolveImageTokenId(
+      config,
+      tokenizer,
+      "<|image_pad|>",
+      `${files.location}/config.json`,
+    );
     const processor: Qwen2VLProcessorConfig = {
       preprocess: parsePreprocessorConfig(processorJson, hint),
       patchSize: settings.patchSize ?? 14,
