@@ -1,5 +1,5 @@
 /** Node chat messages: image parts that carry paths, bytes or pixels, decoded for core. */
-import { type ChatMessage, ClipkitError, type RawImage } from "@clipkit/core";
+import { type ChatMessage, ClipkitError, type RawImage, type VlmChat } from "@clipkit/core";
 import { type DecodeOptions, decodeImage, type ImageInput } from "../image/index.js";
 
 /** A chat content part whose image may be a path, bytes or pixels. */
@@ -10,6 +10,14 @@ export interface NodeChatMessage {
   role: "system" | "user" | "assistant";
   content: string | readonly NodeChatContent[];
 }
+
+/**
+ * The chat calls of `NodeVlm` and `NodeVqa` (core's `VlmChat`), image parts carrying a
+ * path, bytes or pixels:
+ * `chat([{ role: "user", content: [{ type: "image", image: "a.jpg" }, { type: "image", image: "b.jpg" }, { type: "text", text: "Which is brighter?" }] }])`.
+ * Image parts without `image` take the next of `images`, in order.
+ */
+export type NodeVlmChat = VlmChat<NodeChatMessage, ImageInput>;
 
 /** Decodes one image, naming `argument` in the error. */
 export async function decodeAt(

@@ -1,3 +1,3 @@
-export { decodeChat, type NodeChatContent, type NodeChatMessage } from "./chat.js";
+export { decodeChat, type NodeChatContent, type NodeChatMessage, type NodeVlmChat } from "./chat.js";
 export { type LoadVlmOptions, loadCaptioner, loadVqa, type NodeCaptioner, type NodeVqa } from "./load.js";
 export { loadVlm, type NodeVlm } from "./vlm.js";

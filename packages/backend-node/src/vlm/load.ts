@@ -21,7 +21,7 @@ import { nodeFiles } from "../files/index.js";
 import { type HubOptions, resolveModelSource } from "../hub/index.js";
 import { type DecodeOptions, decodeImage, type ImageInput } from "../image/index.js";
 import { type NodeBackendOptions, nodeBackend } from "../session/index.js";
-import { decodeAt, decodeChat, type NodeChatMessage } from "./chat.js";
+import { decodeAt, decodeChat, type NodeChatMessage, type NodeVlmChat } from "./chat.js";
 
 /** Options of {@link loadCaptioner} / {@link loadVqa}. */
 export interface LoadVlmOptions extends Omit<VlmLoadOptions, "backend" | "files"> {
@@ -98,8 +98,8 @@ export interface NodeCaptioner {
   release(): Promise<void>;
 }
 
-/** A VQA model that takes image paths, bytes or pixels. */
-export interface NodeVqa {
+/** A VQA model that takes image paths, bytes or pixels; `chat` as {@link NodeVlmChat}. */
+export interface NodeVqa extends NodeVlmChat {
   /** The model family (`"encoder-decoder"`, `"llava"`, …). */
   readonly family: string;
   ask(image: ImageInput, question: string, options?: VlmGenerateOptions): Promise<GenerationResult>;
@@ -108,21 +108,6 @@ export interface NodeVqa {
     options?: VlmGenerateOptions,
   ): Promise<GenerationResult[]>;
   askStream(image: ImageInput, question: string, options?: GenerationOptions): AsyncGenerator<StreamChunk>;
-  /**
-   * Answers a conversation in transformers' messages format through the folder's chat template
-   * (core `Vqa.chat`); image parts carry a path, bytes or pixels, or take the next of `images`.
-   */
-  chat(
-    messages: readonly NodeChatMessage[],
-    images?: readonly ImageInput[],
-    options?: VlmChatOptions,
-  ): Promise<GenerationResult>;
-  /** {@link NodeVqa.chat}, streamed. */
-  chatStream(
-    messages: readonly NodeChatMessage[],
-    images?: readonly ImageInput[],
-    options?: Omit<VlmChatOptions, "onChunk">,
-  ): AsyncGenerator<StreamChunk>;
   release(): Promise<void>;
 }
 

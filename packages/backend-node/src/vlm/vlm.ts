@@ -15,11 +15,11 @@ import {
   type VlmRequest,
 } from "@clipkit/core";
 import type { ImageInput } from "../image/index.js";
-import { decodeAt, decodeChat, type NodeChatMessage } from "./chat.js";
+import { decodeAt, decodeChat, type NodeChatMessage, type NodeVlmChat } from "./chat.js";
 import { inChunks, type LoadVlmOptions, loadOptions } from "./load.js";
 
-/** A VLM of any family that takes image paths, bytes or pixels. */
-export interface NodeVlm {
+/** A VLM of any family that takes image paths, bytes or pixels; `chat` as {@link NodeVlmChat}. */
+export interface NodeVlm extends NodeVlmChat {
   readonly family: string;
   readonly kinds: Vlm["kinds"];
   readonly tasks: readonly string[];
@@ -31,22 +31,6 @@ export interface NodeVlm {
     question: string,
     options?: VlmGenerateOptions,
   ): Promise<GenerationResult>;
-  /**
-   * Continues a conversation through the folder's chat template:
-   * `chat([{ role: "user", content: [{ type: "image", image: "a.jpg" }, { type: "image", image: "b.jpg" }, { type: "text", text: "Which is brighter?" }] }])`.
-   * Image parts without `image` take the next of `images`, in order.
-   */
-  chat(
-    messages: readonly NodeChatMessage[],
-    images?: readonly ImageInput[],
-    options?: VlmChatOptions,
-  ): Promise<GenerationResult>;
-  /** {@link NodeVlm.chat}, streamed as `{ input, token, text }` chunks. */
-  chatStream(
-    messages: readonly NodeChatMessage[],
-    images?: readonly ImageInput[],
-    options?: Omit<VlmChatOptions, "onChunk">,
-  ): AsyncGenerator<StreamChunk>;
   /** A Florence-2 style task on every image; `PROMPT_INVALID` when the model has no such task. */
   task(
     images: readonly ImageInput[],

@@ -59,5 +59,5 @@ export { detectVlmFamily, loadVlmModel } from "./model.js";
 export type { VlmLoadOptions } from "./options.js";
 export { type PixelData, requestPixels, stackPixels } from "./pixels.js";
 export { type GeneratedText, type GenerationResult, runVlm, type VlmGenerateOptions } from "./run.js";
-export { createVlm, type Vlm, type VlmChatOptions, vlmFrom } from "./vlm.js";
+export { createVlm, type Vlm, type VlmChat, type VlmChatOptions, vlmFrom } from "./vlm.js";
 export { createVqa, type Vqa, type VqaItem } from "./vqa.js";

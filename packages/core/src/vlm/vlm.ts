@@ -20,8 +20,25 @@ export interface VlmChatOptions extends VlmGenerateOptions {
   system?: string;
 }
 
+/**
+ * The chat calls of {@link Vlm} and `Vqa` (and of the Node front-ends, over their message and
+ * image types): `messages` in transformers' chat format, image parts carrying their `image` or
+ * taking the next of `images`, in order (`chatImages`); the prompt is the folder's chat template
+ * rendered with `add_generation_prompt`, `options.system` a system turn first. Families without
+ * chat (encoder-decoder, PaliGemma) throw `PROMPT_INVALID`.
+ */
+export interface VlmChat<M = ChatMessage, I = RawImage> {
+  chat(messages: readonly M[], images?: readonly I[], options?: VlmChatOptions): Promise<GenerationResult>;
+  /** {@link VlmChat.chat}, streamed as `{ input, token, text }` chunks. */
+  chatStream(
+    messages: readonly M[],
+    images?: readonly I[],
+    options?: Omit<VlmChatOptions, "onChunk">,
+  ): AsyncGenerator<StreamChunk>;
+}
+
 /** A loaded VLM of any family. */
-export interface Vlm {
+export interface Vlm extends VlmChat {
   /** The detected family, e.g. `"llava"`, `"encoder-decoder"`, `"florence2"`. */
   readonly family: string;
   /** Request kinds it answers (`"caption"`, `"question"`, `"chat"`, `"task"`). */
@@ -39,22 +56,6 @@ export interface Vlm {
     question: string,
     options?: VlmGenerateOptions,
   ): Promise<GenerationResult>;
-  /**
-   * Continues a conversation: `messages` in transformers' chat format, image parts carrying
-   * their `image` or paired in order with `images`; the prompt is the folder's chat template
-   * with `add_generation_prompt`. Families without chat throw `PROMPT_INVALID`.
-   */
-  chat(
-    messages: readonly ChatMessage[],
-    images?: readonly RawImage[],
-    options?: VlmChatOptions,
-  ): Promise<GenerationResult>;
-  /** {@link Vlm.chat}, streamed. */
-  chatStream(
-    messages: readonly ChatMessage[],
-    images?: readonly RawImage[],
-    options?: Omit<VlmChatOptions, "onChunk">,
-  ): AsyncGenerator<StreamChunk>;
   /**
    * Runs a task prompt (Florence-2 `"<OD>"`, `"<CAPTION_TO_PHRASE_GROUNDING>"` with `text`) on
    * every image; `structured` holds the family's parsed output. `PROMPT_INVALID` when the model

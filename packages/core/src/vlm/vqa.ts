@@ -5,11 +5,10 @@ import { iterate, type StreamChunk } from "../generation/stream.js";
 import type { GenerationOptions } from "../generation/types.js";
 import type { RawImage } from "../image/types.js";
 import type { Tokenizer } from "../tokenizer/types.js";
-import type { ChatMessage } from "./family.js";
 import { loadVlmModel } from "./model.js";
 import type { VlmLoadOptions } from "./options.js";
 import { type GenerationResult, runVlm, type VlmGenerateOptions } from "./run.js";
-import { type VlmChatOptions, vlmFrom } from "./vlm.js";
+import { type VlmChat, vlmFrom } from "./vlm.js";
 
 /** One image-question pair. */
 export interface VqaItem {
@@ -17,8 +16,8 @@ export interface VqaItem {
   readonly question: string;
 }
 
-/** A loaded VQA model. */
-export interface Vqa {
+/** A loaded VQA model; `chat` answers the last user turn of a conversation ({@link VlmChat}). */
+export interface Vqa extends VlmChat {
   /** The model family (`"encoder-decoder"`, `"llava"`, …). */
   readonly family: string;
   readonly tokenizer: Tokenizer;
@@ -28,24 +27,6 @@ export interface Vqa {
   askMany(items: readonly VqaItem[], options?: VlmGenerateOptions): Promise<GenerationResult[]>;
   /** Streams the answer's tokens and text deltas. */
   askStream(image: RawImage, question: string, options?: GenerationOptions): AsyncGenerator<StreamChunk>;
-  /**
-   * Answers the last user turn of a conversation in transformers' messages format
-   * (`[{ role: "user", content: [{ type: "image" }, { type: "image" }, { type: "text", text }] }]`),
-   * rendered by the folder's chat template with `add_generation_prompt`; image parts carry their
-   * `image` or take the next of `images`, in order. `options.system` adds a system turn first.
-   * Families without chat (encoder-decoder) fail with `PROMPT_INVALID`.
-   */
-  chat(
-    messages: readonly ChatMessage[],
-    images?: readonly RawImage[],
-    options?: VlmChatOptions,
-  ): Promise<GenerationResult>;
-  /** {@link Vqa.chat}, streamed as `{ input, token, text }` chunks. */
-  chatStream(
-    messages: readonly ChatMessage[],
-    images?: readonly RawImage[],
-    options?: Omit<VlmChatOptions, "onChunk">,
-  ): AsyncGenerator<StreamChunk>;
   release(): Promise<void>;
 }
 
