@@ -1,19 +1,12 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  isClipkitError,
-  loadVlmModel,
-  type RawImage,
-  runVlm,
-  type VlmModel,
-  type VlmRequest,
-} from "@clipkit/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isClipkitError, loadVlmModel, type RawImage, runVlm, type VlmRequest } from "@clipkit/core";
+import { describe, expect, it } from "vitest";
 import { nodeFiles } from "../files/index.js";
-import { decodeImage } from "../image/index.js";
 import { nodeBackend } from "../session/index.js";
 import { expectSequences, fixtures, maxDiff, type RefSeq } from "./golden-cases.js";
+import { useVlmFixture } from "./golden-suite.js";
 import { loadCaptioner } from "./load.js";
 
 // Written by tools/fixtures/florence2/build.py from transformers' Florence2Processor,
@@ -56,15 +49,7 @@ const request = (image: RawImage, task: string, text: string | null): VlmRequest
   text === null ? { kind: "task", images: [image], task } : { kind: "task", images: [image], task, text };
 
 describe("Florence-2 (tiny Florence2ForConditionalGeneration fixture) against transformers", () => {
-  let model: VlmModel;
-  const images = new Map<string, RawImage>();
-  beforeAll(async () => {
-    model = await loadVlmModel({ backend: nodeBackend({ intraOpThreads: 1 }), files: nodeFiles(dir) });
-    for (const im of ref.images) images.set(im.file, await decodeImage(join(root, im.file)));
-  });
-  afterAll(async () => {
-    await model?.release();
-  });
+  const fx = useVlmFixture(dir, Object.fromEntries(ref.images.map((im) => [im.file, im.file])), root);
 
   it("has a fixture whose answers depend on the picture", () => {
     for (const task of ["<CAPTION>", "<OD>", "<OCR>"]) {
@@ -76,17 +61,17 @@ describe("Florence-2 (tiny Florence2ForConditionalGeneration fixture) against tr
   });
 
   it("is detected as Florence-2 and knows its tasks", () => {
-    expect(model.family).toBe("florence2");
-    expect(model.kinds).toEqual(["task", "caption"]);
+    expect(fx.model.family).toBe("florence2");
+    expect(fx.model.kinds).toEqual(["task", "caption"]);
     for (const t of ["<CAPTION>", "<DETAILED_CAPTION>", "<MORE_DETAILED_CAPTION>", "<OCR>", "<OD>"])
-      expect(model.tasks).toContain(t);
-    expect(model.tasks).toContain("<CAPTION_TO_PHRASE_GROUNDING>");
+      expect(fx.model.tasks).toContain(t);
+    expect(fx.model.tasks).toContain("<CAPTION_TO_PHRASE_GROUNDING>");
   });
 
   it("preprocesses and tokenizes every task prompt as Florence2Processor", () => {
     for (const im of ref.images) {
       for (const c of im.tasks) {
-        const p = model.prepare(request(images.get(im.file)!, c.task, c.text), 0);
+        const p = fx.model.prepare(request(fx.image(im.file), c.task, c.text), 0);
         const data = p.data as PreparedData;
         expect(maxDiff(data.pixels, im.pixel_values), im.file).toBeLessThan(1e-5);
         // transformers puts image_seq_length <image> placeholders before <s> prompt </s>.
@@ -94,14 +79,14 @@ describe("Florence-2 (tiny Florence2ForConditionalGeneration fixture) against tr
         expect(c.input_ids.length - data.encoderIds.length).toBe(ref.image_seq_length);
       }
     }
-    const pixel = images.get(ref.images[0]!.file)!;
+    const pixel = fx.image(ref.images[0]!.file);
     for (const c of ref.prompts) {
-      const task = model.tasks.find((t) => c.input.startsWith(t));
+      const task = fx.model.tasks.find((t) => c.input.startsWith(t));
       const r: VlmRequest =
         task === undefined
           ? { kind: "caption", images: [pixel], prompt: c.input }
           : { kind: "task", images: [pixel], task, text: c.input.slice(task.length) };
-      expect((model.prepare(r, 0).data as PreparedData).encoderIds, c.input).toEqual(c.ids);
+      expect((fx.model.prepare(r, 0).data as PreparedData).encoderIds, c.input).toEqual(c.ids);
     }
   });
 
@@ -109,18 +94,20 @@ describe("Florence-2 (tiny Florence2ForConditionalGeneration fixture) against tr
     const o = { maxNewTokens: ref.generate.max_new_tokens };
     let exact = 0;
     for (const im of ref.images) {
-      const image = images.get(im.file)!;
+      const image = fx.image(im.file);
       for (const c of im.tasks) {
         const r = request(image, c.task, c.text);
         const label = `${im.file} ${c.task}`;
-        const [greedy] = await runVlm(model, [r], { ...o, numBeams: 1 });
+        const [greedy] = await runVlm(fx.model, [r], { ...o, numBeams: 1 });
         expectSequences(greedy!.sequences, c.greedy, label);
         expect(greedy!.structured, label).toEqual(c.greedy[0]!.parsed);
-        const [beam] = await runVlm(model, [r], { ...o, numBeams: 3, numReturnSequences: 3 });
+        const [beam] = await runVlm(fx.model, [r], { ...o, numBeams: 3, numReturnSequences: 3 });
         expectSequences(beam!.sequences, c.beam3, `${label} beam3`);
         beam!.sequences.forEach((s, i) => {
-          expect(model.tokenizer.decode(s.tokens, { skipSpecialTokens: false })).toBe(c.beam3[i]!.decoded);
-          expect(model.postprocess!(s.text, s.tokens, r), `${label} beam ${i}`).toEqual(c.beam3[i]!.parsed);
+          expect(fx.model.tokenizer.decode(s.tokens, { skipSpecialTokens: false })).toBe(c.beam3[i]!.decoded);
+          expect(fx.model.postprocess!(s.text, s.tokens, r), `${label} beam ${i}`).toEqual(
+            c.beam3[i]!.parsed,
+          );
         });
         exact += 2;
       }
@@ -130,7 +117,7 @@ describe("Florence-2 (tiny Florence2ForConditionalGeneration fixture) against tr
 
   it("boxes come out in pixels of the original picture", async () => {
     const im = ref.images.find((i) => i.file.endsWith("coffee.jpg"))!;
-    const [r] = await runVlm(model, [request(images.get(im.file)!, "<OD>", null)], { maxNewTokens: 40 });
+    const [r] = await runVlm(fx.model, [request(fx.image(im.file), "<OD>", null)], { maxNewTokens: 40 });
     const od = r!.structured as { bboxes: number[][]; labels: string[] };
     expect(od.labels.length).toBeGreaterThan(0);
     for (const [x0, y0, x1, y1] of od.bboxes) {
@@ -145,16 +132,16 @@ describe("Florence-2 (tiny Florence2ForConditionalGeneration fixture) against tr
     const cases = ref.images.flatMap((im) =>
       im.tasks
         .filter((c) => c.task === "<OD>" || c.task === "<CAPTION>")
-        .map((c) => ({ r: request(images.get(im.file)!, c.task, c.text), want: c.greedy })),
+        .map((c) => ({ r: request(fx.image(im.file), c.task, c.text), want: c.greedy })),
     );
     const got = await runVlm(
-      model,
+      fx.model,
       cases.map((c) => c.r),
       { maxNewTokens: ref.generate.max_new_tokens },
     );
     for (const [i, g] of got.entries()) expectSequences(g.sequences, cases[i]!.want, `batched ${i}`);
     const c = cases[1]!;
-    const [noCache] = await runVlm(model, [c.r], {
+    const [noCache] = await runVlm(fx.model, [c.r], {
       maxNewTokens: ref.generate.max_new_tokens,
       useCache: false,
     });
@@ -163,18 +150,18 @@ describe("Florence-2 (tiny Florence2ForConditionalGeneration fixture) against tr
 
   it("maps a plain caption request to <CAPTION>", async () => {
     const im = ref.images[1]!;
-    const image = images.get(im.file)!;
+    const image = fx.image(im.file);
     const want = im.tasks.find((c) => c.task === "<CAPTION>")!;
-    const [r] = await runVlm(model, [{ kind: "caption", images: [image] }], { maxNewTokens: 40 });
+    const [r] = await runVlm(fx.model, [{ kind: "caption", images: [image] }], { maxNewTokens: 40 });
     expectSequences(r!.sequences, want.greedy, "caption");
     expect(r!.structured).toBe(want.greedy[0]!.parsed);
   });
 
   it("reads a caption prompt as Florence2Processor reads text, and loadCaptioner captions with <CAPTION>", async () => {
     const im = ref.images[2]!;
-    const image = images.get(im.file)!;
+    const image = fx.image(im.file);
     const od = im.tasks.find((c) => c.task === "<OD>")!;
-    const [r] = await runVlm(model, [{ kind: "caption", images: [image], prompt: "<OD>" }], {
+    const [r] = await runVlm(fx.model, [{ kind: "caption", images: [image], prompt: "<OD>" }], {
       maxNewTokens: 40,
     });
     expectSequences(r!.sequences, od.greedy, "caption prompt <OD>");
@@ -189,18 +176,18 @@ describe("Florence-2 (tiny Florence2ForConditionalGeneration fixture) against tr
   });
 
   it("rejects what Florence-2 cannot answer, naming the argument", () => {
-    const image = images.get(ref.images[0]!.file)!;
-    expect(() => model.prepare({ kind: "question", images: [image], question: "why?" }, 2)).toThrow(
+    const image = fx.image(ref.images[0]!.file);
+    expect(() => fx.model.prepare({ kind: "question", images: [image], question: "why?" }, 2)).toThrow(
       /request 2: a florence2 model does not answer "question"/,
     );
-    expect(() => model.prepare({ kind: "task", images: [image], task: "<NOPE>" }, 0)).toThrow(
+    expect(() => fx.model.prepare({ kind: "task", images: [image], task: "<NOPE>" }, 0)).toThrow(
       /unknown Florence-2 task/,
     );
-    expect(() => model.prepare({ kind: "task", images: [image, image], task: "<OD>" }, 1)).toThrow(
+    expect(() => fx.model.prepare({ kind: "task", images: [image, image], task: "<OD>" }, 1)).toThrow(
       /takes 1 image per prompt, got 2/,
     );
     expect(() =>
-      model.prepare({ kind: "task", images: [image], task: "<CAPTION_TO_PHRASE_GROUNDING>" }, 0),
+      fx.model.prepare({ kind: "task", images: [image], task: "<CAPTION_TO_PHRASE_GROUNDING>" }, 0),
     ).toThrow(/needs a text input/);
     const long = {
       kind: "task",
@@ -208,7 +195,7 @@ describe("Florence-2 (tiny Florence2ForConditionalGeneration fixture) against tr
       task: "<CAPTION_TO_PHRASE_GROUNDING>",
       text: "a cat ".repeat(60),
     } as const;
-    expect(() => model.prepare(long, 3)).toThrow(
+    expect(() => fx.model.prepare(long, 3)).toThrow(
       /request 3: the prompt takes \d+ encoder positions .* more than the model's 96/,
     );
   });

@@ -53,15 +53,15 @@ export interface VlmFixture {
 }
 
 /**
- * Loads `dir` (one intra-op thread) and decodes its reference images (`images`: name → file in
- * `dir`) before the enclosing describe's tests, and releases the model after them.
+ * Loads `dir` (one intra-op thread) and decodes its reference images (`images`: name → file under
+ * `base`, default `dir`) before the enclosing describe's tests, and releases the model after them.
  */
-export function useVlmFixture(dir: string, images: Readonly<Record<string, string>>): VlmFixture {
+export function useVlmFixture(dir: string, images: Readonly<Record<string, string>>, base = dir): VlmFixture {
   let model: VlmModel | undefined;
   const decoded = new Map<string, RawImage>();
   beforeAll(async () => {
     model = await loadVlmModel({ backend: nodeBackend({ intraOpThreads: 1 }), files: nodeFiles(dir) });
-    for (const [name, file] of Object.entries(images)) decoded.set(name, await decodeImage(join(dir, file)));
+    for (const [name, file] of Object.entries(images)) decoded.set(name, await decodeImage(join(base, file)));
   });
   afterAll(async () => {
     await model?.release();

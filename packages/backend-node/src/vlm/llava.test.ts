@@ -1,18 +1,10 @@
 import { join } from "node:path";
-import {
-  type GenerationOptions,
-  loadVlmModel,
-  type PixelData,
-  type RawImage,
-  runVlm,
-  type VlmModel,
-  type VlmRequest,
-} from "@clipkit/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type GenerationOptions, loadVlmModel, type PixelData, runVlm, type VlmRequest } from "@clipkit/core";
+import { describe, expect, it } from "vitest";
 import { nodeFiles } from "../files/index.js";
-import { decodeImage } from "../image/index.js";
 import { nodeBackend } from "../session/index.js";
 import { expectSequences, type LlavaRef, llavaDir, maxDiff, readRef, toOptions } from "./golden-cases.js";
+import { useVlmFixture } from "./golden-suite.js";
 import { loadVqa } from "./load.js";
 
 const ref = readRef<LlavaRef>(llavaDir);
@@ -20,34 +12,26 @@ const ref = readRef<LlavaRef>(llavaDir);
 // Prompts go through clipkit's own processing (chat template, LlavaProcessor's <image>
 // expansion, Llama tokenizer); one check compares those ids with LlavaProcessor's input_ids.
 describe("LLaVA (tiny LlavaForConditionalGeneration fixture) against transformers", () => {
-  let model: VlmModel;
-  const images = new Map<string, RawImage>();
-  beforeAll(async () => {
-    model = await loadVlmModel({ backend: nodeBackend({ intraOpThreads: 1 }), files: nodeFiles(llavaDir) });
-    for (const im of ref.images) images.set(im.file, await decodeImage(join(llavaDir, im.file)));
-  });
-  afterAll(async () => {
-    await model?.release();
-  });
+  const fx = useVlmFixture(llavaDir, Object.fromEntries(ref.images.map((im) => [im.file, im.file])));
   // Every reference prompt is asked as a question (the caption prompt included): the test below
   // checks clipkit tokenizes each to the ids LlavaProcessor produced.
   const request = (file: string, prompt: string): VlmRequest => ({
     kind: "question",
-    images: [images.get(file)!],
+    images: [fx.image(file)],
     question: prompt,
   });
   const run = (file: string, prompt: string, o: GenerationOptions) =>
-    runVlm(model, [request(file, prompt)], o).then((r) => r[0]!);
+    runVlm(fx.model, [request(file, prompt)], o).then((r) => r[0]!);
 
   it("preprocesses like CLIPImageProcessor and runs the three graphs to transformers' logits", async () => {
-    expect(model.family).toBe("llava");
+    expect(fx.model.family).toBe("llava");
     for (const im of ref.images) {
       for (const [prompt, p] of Object.entries(im.prompts)) {
-        const prepared = model.prepare(request(im.file, prompt), 0);
+        const prepared = fx.model.prepare(request(im.file, prompt), 0);
         expect(maxDiff((prepared.data as PixelData).pixels, im.pixel_values), im.file).toBeLessThan(1e-6);
         // As LlavaProcessor: <image> repeated once per image feature row.
         expect(prepared.positions, prompt).toBe(p.input_ids.length);
-        const lm = await model.start([prepared], true);
+        const lm = await fx.model.start([prepared], true);
         const { logits } = await lm.next(null);
         expect(maxDiff(logits, p.last_logits), `${im.file} ${prompt}`).toBeLessThan(1e-4);
       }
@@ -64,7 +48,7 @@ describe("LLaVA (tiny LlavaForConditionalGeneration fixture) against transformer
         exact += 2;
       }
       for (const c of ref.cases) {
-        const [r] = await runVlm(model, [{ kind: "caption", images: [images.get(im.file)!] }], toOptions(c));
+        const [r] = await runVlm(fx.model, [{ kind: "caption", images: [fx.image(im.file)] }], toOptions(c));
         expectSequences(r!.sequences, im.results[c.name]!, c.name);
         exact++;
       }
@@ -76,7 +60,7 @@ describe("LLaVA (tiny LlavaForConditionalGeneration fixture) against transformer
 
   it("tokenizes prompts as LlavaProcessor does (Llama SentencePiece BPE, BOS once) and answers as generate()", async () => {
     for (const [prompt, p] of Object.entries(ref.images[0]!.prompts)) {
-      const ids = model.prepare(request(ref.images[0]!.file, prompt), 0).ids;
+      const ids = fx.model.prepare(request(ref.images[0]!.file, prompt), 0).ids;
       expect(ids, prompt).toEqual(p.input_ids);
     }
     const vqa = await loadVqa(llavaDir, { backend: { intraOpThreads: 1 } });
@@ -108,7 +92,7 @@ describe("LLaVA (tiny LlavaForConditionalGeneration fixture) against transformer
     const prompts = Object.keys(im.prompts);
     expect(new Set(Object.values(im.prompts).map((p) => p.input_ids.length)).size).toBeGreaterThan(1);
     const many = await runVlm(
-      model,
+      fx.model,
       prompts.map((p) => request(im.file, p)),
       { maxNewTokens: 12 },
     );
@@ -117,7 +101,7 @@ describe("LLaVA (tiny LlavaForConditionalGeneration fixture) against transformer
       expect(many[i]!.tokens).toEqual(single.tokens);
     }
     const batch = await runVlm(
-      model,
+      fx.model,
       ref.images.map((x) => request(x.file, ref.caption_prompt)),
       { numBeams: 2 },
     );
