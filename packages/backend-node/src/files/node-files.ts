@@ -1,3 +1,4 @@
+import { closeSync, openSync, readSync } from "node:fs";
 import { access, open, readFile, stat } from "node:fs/promises";
 import { resolve, sep } from "node:path";
 import { ClipkitError, type ModelFiles } from "@clipkit/core";
@@ -64,6 +65,7 @@ export function nodeFiles(dir: string): ModelFiles {
     async readRange(path, offset, length) {
       const file = full(path);
       try {
+        if (length <= SYNC_READ_MAX) return readRangeSync(file, offset, length);
         const handle = await open(file, "r");
         try {
           const out = new Uint8Array(length);
@@ -82,4 +84,28 @@ export function nodeFiles(dir: string): ModelFiles {
       }
     },
   };
+}
+
+/**
+ * Ranged reads up to this size are done synchronously. A graph scan is hundreds of small reads in
+ * a row (headers between skipped weight blobs); each asynchronous read waits for a libuv pool
+ * thread, which on a busy machine cost ~0.5 ms a read, against a few microseconds for a `pread`
+ * from the page cache. Larger reads stay asynchronous so the event loop is never held long.
+ */
+const SYNC_READ_MAX = 256 * 1024;
+
+function readRangeSync(file: string, offset: number, length: number): Uint8Array {
+  const fd = openSync(file, "r");
+  try {
+    const out = new Uint8Array(length);
+    let got = 0;
+    while (got < length) {
+      const n = readSync(fd, out, got, length - got, offset + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return got === length ? out : out.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
 }
