@@ -17,11 +17,13 @@
  *   process (batch 8, image-only job), plus clipkit with onnxruntime's CPU arena and memory pattern
  *   toggled (the session-option defaults were picked from these);
  * - cold start to the first image embedding (import + load + one photo), each contender in fresh
- *   child processes, interleaved, `--cold` repeats, clipkit imported from its built `dist/` (run
- *   `pnpm build` after changing the sources; the bench builds once when dist/ is missing).
+ *   child processes, interleaved, `--cold` repeats.
+ *
+ * Every measurement runs in a child process that imports clipkit's built `dist/` (the bench runs
+ * `pnpm build` first when dist/ is missing or older than the sources).
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { link, mkdir } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
@@ -95,6 +97,19 @@ function ensureModel(): void {
   if (existsSync(join(MODEL, "onnx/vision_model.onnx"))) return;
   console.log("writing bench/.models/clip-b32 (tools/bench-models/clip_b32.py)…");
   execFileSync("/work/venv/bin/python", [join(ROOT, "tools/bench-models/clip_b32.py")], { stdio: "inherit" });
+}
+
+/** True when a package's dist/ is missing or older than a file under its src/. */
+function distIsStale(): boolean {
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
+      const p = join(dir, e.name);
+      return Math.max(m, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+    }, 0);
+  return ["core", "backend-node"].some((pkg) => {
+    const dist = join(ROOT, "packages", pkg, "dist/index.js");
+    return !existsSync(dist) || statSync(dist).mtimeMs < newest(join(ROOT, "packages", pkg, "src"));
+  });
 }
 
 type Contender = "clipkit" | "transformers.js" | "raw";
@@ -203,23 +218,17 @@ async function timing(photos: string[]): Promise<string[]> {
 }
 
 /**
- * Runs this script as a child measurement. Cold starts import clipkit's built packages (`dist/`,
- * what users run), not the TypeScript sources tsx would compile on import — transformers.js is
- * imported built too.
+ * Runs this script as a child measurement. Children import clipkit's built packages (`dist/`, what
+ * users run, as transformers.js is imported built): from the TypeScript sources, tsx compiles
+ * every module on import — seconds of cold start — and again inside each decode worker, whose
+ * compiled sources alone added ~0.1 GB of peak RSS.
  */
 function child(args: string[]): Record<string, number> & { rows?: string[] } {
-  const built = args.some((a) => a.startsWith("cold:"));
-  const r = spawnSync(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      ...(built ? [] : ["--conditions=@clipkit/source"]),
-      fileURLToPath(import.meta.url),
-      ...args,
-    ],
-    { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
-  );
+  const r = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const last = r.stdout.trim().split("\n").at(-1) ?? "";
   if (r.status !== 0 || !last.startsWith("{")) throw new Error(`child ${args.join(" ")} failed: ${r.stdout}`);
   return JSON.parse(last) as Record<string, number> & { rows?: string[] };
@@ -261,8 +270,8 @@ if (values.child) {
   await runChild(values.child);
 } else {
   ensureModel();
-  if (!existsSync(join(ROOT, "packages/backend-node/dist/index.js"))) {
-    console.log("building the packages for the cold-start rows (pnpm build)…");
+  if (distIsStale()) {
+    console.log("building the packages (pnpm build): the measurements import dist/…");
     execFileSync("npx", ["-y", "pnpm@12.4.2", "build"], { cwd: ROOT, stdio: "inherit" });
   }
   await inputs(Number.parseInt(values.gallery, 10));
