@@ -2,7 +2,8 @@
  * Hub ids → folders in the shared hub cache. A path that exists wins; an `owner/name[@revision]`
  * is looked up in the cache first (no request when the snapshot already holds what the load needs)
  * and downloaded otherwise: revision → commit once, then only the selected files, into
- * `snapshots/<that commit>/`.
+ * `snapshots/<that commit>/`. A split export's combined graph, wanted only for its logit
+ * constants, is read over Range requests and recorded (`<graph>.clipkit-scoring.json`) instead.
  */
 import { stat } from "node:fs/promises";
 import { join, resolve as resolvePath } from "node:path";
@@ -15,6 +16,7 @@ import {
   isMissingFiles,
   type ModelFiles,
   parseHubModelRef,
+  planModelFiles,
   recordedExternalData,
   selectModelFiles,
 } from "@clipkit/core";
@@ -23,6 +25,7 @@ import { nodeFiles } from "../files/node-files.js";
 import { hubCacheDir, readRef, repoFolder, within, writeRef } from "./cache.js";
 import { downloadFile, withRetries } from "./download.js";
 import { type HubOptions, type ResolvedHubOptions, resolveHubOptions } from "./options.js";
+import { recordScoring } from "./remote-scoring.js";
 
 /** Options of {@link downloadModel} / {@link resolveModelSource}. */
 export interface DownloadModelOptions extends HubOptions, HubSelection {}
@@ -175,10 +178,30 @@ async function fetchModel(
     await get(path);
     return nodeFiles(snapshotDir).read(path);
   };
-  const files = await selectModelFiles(
+  const plan = await planModelFiles(
     listingFiles(`${o.endpoint}/${repo}@${revision}`, listing, readVia),
     selection,
   );
+  let files = plan.files;
+  // A combined graph wanted only for its logit constants: read them over Range requests and
+  // record them, rather than download the graph (falls back to the download when that fails).
+  let record: string | undefined;
+  if (plan.calibration) {
+    const { graph, modelType } = plan.calibration;
+    const entry = listing.get(graph);
+    record = await recordScoring({
+      repo,
+      revision,
+      commit,
+      snapshotDir,
+      graph,
+      modelType,
+      etag: entry?.lfs?.oid ?? entry?.oid,
+      options: o,
+    });
+    const skipped = plan.calibration.files;
+    if (record) files = files.filter((f) => !skipped.includes(f));
+  }
   const sizes = files.map((f) => listing.get(f)?.lfs?.size ?? listing.get(f)?.size ?? 0);
   const total = sizes.reduce((a, b) => a + b, 0);
   let before = 0;
@@ -209,7 +232,7 @@ async function fetchModel(
   // downloaded graph's records and fetch what it names, as the loader will read it.
   const extra = (await unlistedExternalData(nodeFiles(snapshotDir), files)).filter((p) => listing.has(p));
   for (const p of extra) await get(p);
-  files.push(...extra);
+  files.push(...extra, ...(record ? [record] : []));
   return { repo, revision, commit, dir: snapshotDir, files, fromCache: false };
 }
 

@@ -104,3 +104,72 @@ export async function transferTo(partial: string, req: TransferRequest): Promise
     req.signal?.removeEventListener("abort", onAbort);
   }
 }
+
+/** One ranged read's inputs (the same URL, token and stall rule as {@link transferTo}). */
+export type RangeRequest = Omit<TransferRequest, "size" | "onBytes">;
+
+/**
+ * Bytes `[offset, offset + length)` of `req.url` in one request, or `"ignored"` when the server
+ * answers the Range with the whole file (its body is cancelled unread). Throws `HubApiError` for
+ * HTTP errors, `DOWNLOAD_FAILED` for stalls, short bodies or more bytes than asked for.
+ */
+export async function readRange(
+  req: RangeRequest,
+  offset: number,
+  length: number,
+): Promise<Uint8Array | "ignored"> {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(req.signal?.reason);
+  req.signal?.addEventListener("abort", onAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  let stall = false;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      stall = true;
+      controller.abort();
+    }, req.stallTimeoutMs);
+  };
+  try {
+    arm();
+    const headers: Record<string, string> = { Range: `bytes=${offset}-${offset + length - 1}` };
+    if (req.token) headers.Authorization = `Bearer ${req.token}`;
+    const res = await req.fetch(req.url, { headers, signal: controller.signal });
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new HubApiError(res.url || req.url, res.status, res.headers.get("X-Request-Id") ?? undefined);
+    }
+    if (res.status !== 206 || !(res.headers.get("Content-Range") ?? "").startsWith(`bytes ${offset}-`)) {
+      await res.body?.cancel();
+      return "ignored";
+    }
+    const out = new Uint8Array(length);
+    let have = 0;
+    if (!res.body)
+      throw new ClipkitError("DOWNLOAD_FAILED", "empty response", { details: { transient: true } });
+    const reader = res.body.getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      arm();
+      if (have + r.value.byteLength > length) {
+        await reader.cancel();
+        throw new ClipkitError("DOWNLOAD_FAILED", `the server sent more than the ${length} bytes asked for`, {
+          details: { transient: false },
+        });
+      }
+      out.set(r.value, have);
+      have += r.value.byteLength;
+    }
+    if (have !== length) {
+      throw new ClipkitError("DOWNLOAD_FAILED", `range closed at ${have} of ${length} bytes`, {
+        details: { transient: true },
+      });
+    }
+    return out;
+  } catch (error) {
+    if (stall) throw stalled(req.stallTimeoutMs);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    req.signal?.removeEventListener("abort", onAbort);
+  }
+}

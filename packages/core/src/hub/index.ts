@@ -1,10 +1,20 @@
 export type { HubProgress } from "./progress.js";
 export { checkRevision, type HubModelRef, isCommitHash, parseHubModelRef } from "./repo-id.js";
 export {
+  formatScoringRecord,
+  parseScoringRecord,
+  readScoringRecord,
+  SCORING_RECORD_SUFFIX,
+  type ScoringRecord,
+  scoringRecordPath,
+} from "./scoring-record.js";
+export {
   CONFIG_FILES,
   type HubModelKind,
   type HubSelection,
   isMissingFiles,
+  type ModelFilePlan,
+  planModelFiles,
   recordedExternalData,
   selectModelFiles,
 } from "./select.js";

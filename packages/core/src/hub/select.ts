@@ -4,12 +4,13 @@
  * will open, never the 20 graph variants a hub export carries.
  */
 import type { ModelFiles } from "../backend/session.js";
-import { isClipkitError } from "../errors.js";
-import type { ModelDtype } from "../model/dtype.js";
+import { ClipkitError, isClipkitError } from "../errors.js";
+import { type ModelDtype, onnxPath } from "../model/dtype.js";
 import { checkExternalLocation, externalDataLocations } from "../model/external-data.js";
 import { type GraphFile, resolveClipLayout } from "../model/resolve.js";
 import { openVlmFolder } from "../vlm/folder.js";
 import { detectVlmFamily } from "../vlm/model.js";
+import { readScoringRecord, scoringRecordPath } from "./scoring-record.js";
 
 /** What the files are for: a CLIP/SigLIP model, a captioner/VQA model, or whichever the config says. */
 export type HubModelKind = "clip" | "vlm" | "auto";
@@ -67,13 +68,32 @@ async function vlmGraphs(files: ModelFiles, dtype: ModelDtype | undefined): Prom
   return out;
 }
 
+/** What a load with a selection reads, and which of it only calibrates the scoring. */
+export interface ModelFilePlan {
+  /** Every repo path the load reads (what {@link selectModelFiles} returns). */
+  readonly files: string[];
+  /**
+   * Split layouts: the combined graph (and its weights files), in `files`, wanted only for its
+   * logit constants, which a hub resolver may read remotely instead (see `ScoringRecord`).
+   */
+  readonly calibration?: {
+    readonly graph: string;
+    readonly files: readonly string[];
+    /** How the constants are read (`scoringFromConstants`). */
+    readonly modelType: "clip" | "siglip";
+  };
+}
+
 /**
- * The repo paths a load with `selection` reads: the config files present plus the chosen graphs and
- * their external data. `files` answers `exists` from the listing and `readText` for `config.json`.
- * Throws what the core resolver throws (`MODEL_FILE_MISSING` naming the dtypes the repo has,
- * `MODEL_LAYOUT_UNSUPPORTED`).
+ * {@link selectModelFiles} with the calibration-only graph named. Over a snapshot that holds a
+ * valid scoring record instead of the combined graph, the record is selected; a record that does
+ * not fit the snapshot (corrupt, another commit) makes the file set incomplete
+ * (`MODEL_FILE_MISSING`), so it is fetched again rather than trusted or silently skipped.
  */
-export async function selectModelFiles(files: ModelFiles, selection: HubSelection = {}): Promise<string[]> {
+export async function planModelFiles(
+  files: ModelFiles,
+  selection: HubSelection = {},
+): Promise<ModelFilePlan> {
   const configs: string[] = [];
   for (const f of CONFIG_FILES) if (await files.exists(f)) configs.push(f);
   let kind = selection.kind ?? "auto";
@@ -81,19 +101,49 @@ export async function selectModelFiles(files: ModelFiles, selection: HubSelectio
     const type = await modelType(files);
     kind = type === "clip" || type === "siglip" ? "clip" : "vlm";
   }
-  if (kind === "vlm") return [...configs, ...(await vlmGraphs(files, selection.dtype))];
+  if (kind === "vlm") return { files: [...configs, ...(await vlmGraphs(files, selection.dtype))] };
   const layout = await resolveClipLayout(files, {
     ...(selection.dtype ? { dtype: selection.dtype } : {}),
     ...(selection.layout ? { prefer: selection.layout } : {}),
   });
-  const graphs = new Set([...graphFiles(layout.text), ...graphFiles(layout.vision)]);
-  if (layout.combined && selection.calibrateScoring !== false) {
-    for (const p of graphFiles(layout.combined)) graphs.add(p);
+  const calibrate = selection.calibrateScoring !== false;
+  const withData = async (paths: readonly string[]): Promise<string[]> => {
+    const out = [...paths];
+    for (const g of paths) {
+      if (g.endsWith(".onnx") && (await files.exists(`${g}.data`))) out.push(`${g}.data`);
+    }
+    return out;
+  };
+  const graphs = new Set(await withData([...graphFiles(layout.text), ...graphFiles(layout.vision)]));
+  let calibration: ModelFilePlan["calibration"];
+  if (layout.combined && calibrate) {
+    const combined = await withData(graphFiles(layout.combined));
+    if (layout.kind === "split")
+      calibration = { graph: layout.combined.path, files: combined, modelType: layout.config.modelType };
+    for (const p of combined) graphs.add(p);
+  } else if (layout.scoringRecord && calibrate) {
+    graphs.add(scoringRecordPath(layout.scoringRecord.graph));
+  } else if (layout.kind === "split" && calibrate) {
+    const graph = onnxPath("model", layout.dtype);
+    if ((await readScoringRecord(files, graph)) === "invalid") {
+      throw new ClipkitError(
+        "MODEL_FILE_MISSING",
+        `${files.location}/${scoringRecordPath(graph)} does not fit this snapshot (corrupt, or another commit's); it is not used`,
+        { details: { file: scoringRecordPath(graph), location: files.location } },
+      );
+    }
   }
-  for (const g of [...graphs]) {
-    if (g.endsWith(".onnx") && (await files.exists(`${g}.data`))) graphs.add(`${g}.data`);
-  }
-  return [...configs, ...graphs];
+  return { files: [...configs, ...graphs], ...(calibration ? { calibration } : {}) };
+}
+
+/**
+ * The repo paths a load with `selection` reads: the config files present plus the chosen graphs and
+ * their external data. `files` answers `exists` from the listing and `readText` for `config.json`.
+ * Throws what the core resolver throws (`MODEL_FILE_MISSING` naming the dtypes the repo has,
+ * `MODEL_LAYOUT_UNSUPPORTED`).
+ */
+export async function selectModelFiles(files: ModelFiles, selection: HubSelection = {}): Promise<string[]> {
+  return (await planModelFiles(files, selection)).files;
 }
 
 /**

@@ -57,7 +57,10 @@ export function tokenize(
  * (`ModelFiles.readRange`, e.g. over HTTP) are read once and opened at load.
  *
  * The scoring constants of a folder with a combined graph are read from that graph's structure
- * (`logitConstants`); only a graph built some other way is run to fit them.
+ * (`logitConstants`); only a graph built some other way is run to fit them. A hub snapshot of a
+ * split export may hold, instead of the combined graph, the constants the hub resolver read from
+ * that graph's structure over ranged requests (`layout.scoringRecord`, a
+ * `<graph>.clipkit-scoring.json` of this commit): `scoringSource` is `"graph"` then too.
  *
  * The space id is `<_name_or_path>@<12 hex of a sampled SHA-256 of the graph files used>` (see
  * {@link sampledFingerprint}) unless `spaceId` is given. Vectors are L2-normalised unless `normalize: false` is passed per call (the
@@ -111,9 +114,10 @@ export async function createClipModel<I>(options: CreateClipModelOptions<I>): Pr
     const combined = layout.kind === "combined";
     const combinedFile = layout.combined;
     // jina-clip's combined graph has no logits output to calibrate on.
+    const recorded = layout.scoringRecord;
     const calibrate =
       !options.scoring &&
-      combinedFile !== undefined &&
+      (combinedFile !== undefined || recorded !== undefined) &&
       options.calibrateScoring !== false &&
       config.family !== "jina_clip";
     const calibrateOn = async (graph: GraphSource, file: GraphFile): Promise<Scoring> =>
@@ -150,6 +154,18 @@ export async function createClipModel<I>(options: CreateClipModelOptions<I>): Pr
           opened.splice(opened.indexOf(graph.session), 1);
           await graph.session.release();
         }
+      } else if (calibrate && recorded) {
+        // The hub resolver read the constants from the remote graph's structure (no download).
+        const label = `${files.location}/${recorded.graph} (scoring record)`;
+        const fitted = scoringFromConstants(config.modelType, recorded, label);
+        if (!fitted) {
+          throw new ClipkitError(
+            "MODEL_CONFIG_INVALID",
+            `${label}: scale ${recorded.scale}${recorded.bias === undefined ? "" : `, bias ${recorded.bias}`} do not fit a ${config.modelType} model`,
+            { details: { file: label, record: recorded } },
+          );
+        }
+        scoring = fitted;
       }
       textGraph = await open(layout.text);
       visionGraph = await open(layout.vision);

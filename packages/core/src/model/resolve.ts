@@ -1,5 +1,6 @@
 import type { ModelFiles } from "../backend/session.js";
 import { ClipkitError } from "../errors.js";
+import { readScoringRecord, type ScoringRecord } from "../hub/scoring-record.js";
 import { type ModelConfig, parseModelConfig } from "./config.js";
 import { MODEL_DTYPES, type ModelDtype, onnxPath } from "./dtype.js";
 import { isOpenClipFolder, OPEN_CLIP_CONFIG, parseOpenClipConfig } from "./open-clip.js";
@@ -27,6 +28,12 @@ export interface ClipLayout {
   readonly vision: GraphFile;
   /** The combined graph when the folder has one, also for split layouts (it carries the trained logit scale). */
   readonly combined?: GraphFile;
+  /**
+   * Split layouts whose combined graph is absent but was read by the hub resolver: its logit
+   * constants, from `<graph>.clipkit-scoring.json` in the snapshot (see {@link ScoringRecord};
+   * only a record of this graph at this snapshot's commit counts).
+   */
+  readonly scoringRecord?: ScoringRecord;
 }
 
 /** Options for {@link resolveClipLayout}. */
@@ -99,6 +106,8 @@ export async function resolveClipLayout(
   const combined = hasModel ? await graph(files, modelPath) : undefined;
   const split = hasText && hasVision && options.prefer !== "combined";
   if (split) {
+    // A hub snapshot may hold the combined graph's constants instead of the graph.
+    const recorded = combined ? undefined : await readScoringRecord(files, modelPath);
     return {
       config,
       dtype,
@@ -106,6 +115,7 @@ export async function resolveClipLayout(
       text: await graph(files, textPath),
       vision: await graph(files, visionPath),
       ...(combined ? { combined } : {}),
+      ...(typeof recorded === "object" ? { scoringRecord: recorded } : {}),
     };
   }
   if (combined && options.prefer !== "split") {

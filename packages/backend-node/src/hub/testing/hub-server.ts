@@ -21,8 +21,8 @@ export interface FakeRepo {
   readonly token?: string;
 }
 
-/** Failures the server can inject. */
-export type Fault = "500" | "drop" | "slow" | "corrupt";
+/** Failures the server can inject; `"no-range"` answers a ranged read with the whole file (200). */
+export type Fault = "500" | "drop" | "slow" | "corrupt" | "no-range";
 
 /** One request the server saw. */
 export interface LoggedRequest {
@@ -30,6 +30,10 @@ export interface LoggedRequest {
   readonly path: string;
   readonly range: string | undefined;
   readonly authorized: boolean;
+  /** HTTP status sent (0 until answered). */
+  status: number;
+  /** Body bytes sent (file bodies only; JSON and redirects count 0). */
+  bytes: number;
 }
 
 export interface HubServer {
@@ -96,13 +100,14 @@ export async function startHubServer(repos: Readonly<Record<string, FakeRepo>>):
     file: RepoFile,
     headers: Record<string, string>,
     fault: Fault | undefined,
+    log: LoggedRequest,
   ) => {
     let body = file.bytes;
     if (fault === "corrupt") {
       body = Buffer.from(body);
       body[body.length >> 1] = (body[body.length >> 1]! + 1) & 255;
     }
-    const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? "");
+    const m = fault === "no-range" ? null : /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? "");
     let start = 0;
     let end = file.size - 1;
     let status = 200;
@@ -121,8 +126,10 @@ export async function startHubServer(repos: Readonly<Record<string, FakeRepo>>):
     const slice = body.subarray(start, end + 1);
     out["Content-Length"] = String(slice.length);
     out["Content-Type"] = "application/octet-stream";
+    log.status = status;
     res.writeHead(status, out);
     if (req.method === "HEAD") return void res.end();
+    log.bytes = fault === "drop" ? slice.length >> 1 : slice.length;
     if (fault === "drop") {
       res.write(slice.subarray(0, slice.length >> 1), () => res.destroy());
       return;
@@ -165,12 +172,15 @@ export async function startHubServer(repos: Readonly<Record<string, FakeRepo>>):
   const hub = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://x");
     const path = decodeURIComponent(url.pathname);
-    requests.push({
+    const log: LoggedRequest = {
       method: req.method ?? "GET",
       path,
       range: req.headers.range,
       authorized: !!req.headers.authorization,
-    });
+      status: 0,
+      bytes: 0,
+    };
+    requests.push(log);
     if (req.method === "OPTIONS") return void res.writeHead(204, CORS).end();
     const fault = takeFault(path, req.headers.range);
     if (fault === "500") return json(res, 500, { error: "Internal Error" });
@@ -178,7 +188,7 @@ export async function startHubServer(repos: Readonly<Record<string, FakeRepo>>):
     if (lfs) {
       const file = blobs.get(lfs[1]!);
       if (!file) return json(res, 404, { error: "no such blob" });
-      return sendBytes(req, res, file, { ETag: `"${file.sha256}"` }, fault);
+      return sendBytes(req, res, file, { ETag: `"${file.sha256}"` }, fault, log);
     }
     const api = /^\/api\/models\/([^/]+\/[^/]+)\/(revision|tree)\/([^/]+)(?:\/(.*))?$/.exec(url.pathname);
     const resolve = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
@@ -253,7 +263,7 @@ export async function startHubServer(repos: Readonly<Record<string, FakeRepo>>):
       });
       return void res.end();
     }
-    return sendBytes(req, res, file, { ...common, ETag: `"${file.gitOid}"` }, fault);
+    return sendBytes(req, res, file, { ...common, ETag: `"${file.gitOid}"` }, fault, log);
   };
 
   const listen = (server: Server) =>

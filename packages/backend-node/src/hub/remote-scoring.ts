@@ -1,0 +1,169 @@
+/**
+ * Reads a remote combined graph's logit constants from its structure with HTTP Range requests, so
+ * a split load records them (`<graph>.clipkit-scoring.json`, see core's `ScoringRecord`) instead
+ * of downloading hundreds of MB it would only scan. `scanGraph` skips weight blobs by their length
+ * prefix; the {@link rangeSource} here adds read-ahead for the stretches it reads in order (the
+ * node list), so a ViT-B/32 graph costs about one request per large weight plus a few for the
+ * nodes. A server that ignores Range, a graph whose constants need running it, or a scan that
+ * would read more than its byte budget all answer `undefined`: the caller downloads the graph.
+ */
+import { lstat, mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import {
+  formatScoringRecord,
+  isClipkitError,
+  logitConstants,
+  type RangeSource,
+  readScoringRecord,
+  type ScoringRecord,
+  scanGraph,
+  scoringFromConstants,
+  scoringRecordPath,
+} from "@clipkit/core";
+import { fileDownloadInfo } from "@huggingface/hub";
+import { writeFileAtomic } from "../files/atomic.js";
+import { nodeFiles } from "../files/node-files.js";
+import { normalizeEtag, within } from "./cache.js";
+import { withRetries } from "./download.js";
+import type { HubErrorContext } from "./errors.js";
+import type { ResolvedHubOptions } from "./options.js";
+import { type RangeRequest, readRange } from "./transfer.js";
+
+/** Largest read-ahead for reads in file order. */
+const MAX_READ_AHEAD = 1024 * 1024;
+
+/** Why a scan stopped early (the caller downloads instead). */
+class ScanStopped extends Error {}
+
+/** A {@link RangeSource} over HTTP, counting what it fetched. */
+export interface HttpRangeSource extends RangeSource {
+  /** Requests made and bytes received so far. */
+  readonly stats: { requests: number; bytes: number };
+}
+
+/**
+ * Ranged reads of `req.url` (`size` bytes) with one cached block: a read that continues the block
+ * doubles the read-ahead (up to 1 MiB), a jump fetches just what was asked. Fetching more than
+ * `budget` bytes in all, or a server that ignores Range, stops the scan (`ScanStopped`).
+ */
+export function rangeSource(
+  req: RangeRequest,
+  size: number,
+  budget: number,
+  retry: <T>(fn: () => Promise<T>) => Promise<T>,
+): HttpRangeSource {
+  let block: { start: number; bytes: Uint8Array } = { start: 0, bytes: new Uint8Array(0) };
+  let ahead = 0;
+  const stats = { requests: 0, bytes: 0 };
+  return {
+    size,
+    stats,
+    async read(offset, length) {
+      const end = Math.min(size, offset + length);
+      const blockEnd = block.start + block.bytes.length;
+      if (offset >= block.start && end <= blockEnd) {
+        return block.bytes.subarray(offset - block.start, end - block.start);
+      }
+      const sequential = block.bytes.length > 0 && offset >= block.start && offset <= blockEnd;
+      ahead = sequential ? Math.min(MAX_READ_AHEAD, Math.max(2 * ahead, 64 * 1024)) : 0;
+      const want = Math.min(size - offset, Math.max(end - offset, ahead));
+      if (want <= 0) return new Uint8Array(0);
+      if (stats.bytes + want > budget) throw new ScanStopped(`byte budget of ${budget} spent`);
+      stats.requests++;
+      const got = await retry(() => readRange(req, offset, want));
+      if (got === "ignored") throw new ScanStopped("the server ignores Range");
+      stats.bytes += got.length;
+      block = { start: offset, bytes: got };
+      return got.subarray(0, end - offset);
+    },
+  };
+}
+
+/** One graph to record. */
+export interface ScoringScan {
+  readonly repo: string;
+  readonly revision: string;
+  readonly commit: string;
+  /** The snapshot folder the record goes into. */
+  readonly snapshotDir: string;
+  /** Repo path of the combined graph. */
+  readonly graph: string;
+  readonly modelType: "clip" | "siglip";
+  /** The listing's LFS sha256 or git blob id. */
+  readonly etag?: string | undefined;
+  readonly options: ResolvedHubOptions;
+}
+
+/**
+ * Makes `<graph>.clipkit-scoring.json` present in the snapshot and returns its repo path, or
+ * `undefined` when the constants cannot be read this way (then download the graph). A valid
+ * record already there is reused without a request. Throws what a download of the graph would
+ * (`HUB_AUTH_REQUIRED`, `DOWNLOAD_FAILED`, `ABORTED`…).
+ */
+export async function recordScoring(s: ScoringScan): Promise<string | undefined> {
+  const path = scoringRecordPath(s.graph);
+  const pointer = within(s.snapshotDir, path);
+  if (typeof (await readScoringRecord(nodeFiles(s.snapshotDir), s.graph)) === "object") return path;
+  // Never replace a file the repo itself has under that name (linked from a blob).
+  if (
+    await lstat(pointer).then(
+      (st) => st.isSymbolicLink(),
+      () => false,
+    )
+  )
+    return undefined;
+  const o = s.options;
+  const ctx: HubErrorContext = { repo: s.repo, revision: s.revision, file: s.graph };
+  const info = await withRetries(o, ctx, () =>
+    fileDownloadInfo({
+      repo: { type: "model", name: s.repo },
+      path: s.graph,
+      revision: s.commit,
+      hubUrl: o.endpoint,
+      ...(o.token ? { accessToken: o.token } : {}),
+      ...(o.fetch ? { fetch: o.fetch } : {}),
+    }),
+  );
+  if (!info) return undefined;
+  const source = rangeSource(
+    {
+      url: info.url,
+      token: o.token,
+      stallTimeoutMs: o.stallTimeoutMs ?? 30_000,
+      signal: o.signal,
+      fetch: o.fetch ?? fetch,
+    },
+    info.size,
+    Math.max(8 * 1024 * 1024, Math.ceil(info.size / 16)),
+    (fn) => withRetries(o, ctx, fn),
+  );
+  const label = `${o.endpoint}/${s.repo}/resolve/${s.commit}/${s.graph}`;
+  let constants: ReturnType<typeof logitConstants>;
+  try {
+    constants = logitConstants(await scanGraph(source, label));
+  } catch (error) {
+    if (error instanceof ScanStopped || isClipkitError(error, "MODEL_LAYOUT_UNSUPPORTED")) return undefined;
+    throw error;
+  }
+  // Only constants the loader will accept for this model type are recorded.
+  let fits: boolean;
+  try {
+    fits = scoringFromConstants(s.modelType, constants, label) !== undefined;
+  } catch (error) {
+    if (isClipkitError(error, "MODEL_CONFIG_INVALID")) return undefined;
+    throw error;
+  }
+  if (!constants || !fits) return undefined;
+  const record: ScoringRecord = {
+    format: 1,
+    graph: s.graph,
+    commit: s.commit,
+    ...(s.etag ? { etag: s.etag } : { etag: normalizeEtag(info.etag) }),
+    size: info.size,
+    scale: constants.scale,
+    ...(constants.bias === undefined ? {} : { bias: constants.bias }),
+  };
+  await mkdir(dirname(pointer), { recursive: true });
+  await writeFileAtomic(pointer, new TextEncoder().encode(formatScoringRecord(record)));
+  return path;
+}
