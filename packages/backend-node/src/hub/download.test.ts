@@ -67,7 +67,8 @@ describe("downloadModel", () => {
         "onnx/text_model.onnx",
         "onnx/vision_model.onnx",
         "onnx/vision_model.onnx_data",
-        "onnx/model.onnx",
+        // The combined graph is wanted only for its logit scale: read over Range, recorded.
+        "onnx/model.onnx.clipkit-scoring.json",
       ].sort(),
     );
     const folder = join(cache, "models--clipkit--tiny-clip");
@@ -78,13 +79,13 @@ describe("downloadModel", () => {
     const data = await sha256(join(MODELS_DIR, "tiny-clip", "onnx", "vision_model.onnx_data"));
     expect(link).toBe(`../../../blobs/${data}`);
     expect(await readlink(join(m.dir, "config.json"))).toMatch(/^\.\.\/\.\.\/blobs\/[0-9a-f]{40}$/);
-    for (const f of m.files) {
+    for (const f of m.files.filter((p) => !p.endsWith(".clipkit-scoring.json"))) {
       expect(await sha256(join(m.dir, f))).toBe(await sha256(join(MODELS_DIR, "tiny-clip", f)));
     }
     expect((await readdir(join(folder, "blobs"))).filter((b) => b.includes("incomplete"))).toEqual([]);
     const last = events.at(-1)!;
     expect(last.bytes).toBe(last.total);
-    expect(last.filesDone).toBe(8);
+    expect(last.filesDone).toBe(7);
     expect(events.every((e, i) => i === 0 || e.bytes >= events[i - 1]!.bytes)).toBe(true);
   });
 

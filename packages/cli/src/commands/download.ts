@@ -8,7 +8,9 @@ const usage = `Usage: clipkit download <owner/name[@revision]> [--dtype D] [--re
 
 Downloads the files a model needs for one dtype (configs, tokenizer, the chosen graphs and their
 external data; not every variant in the repo) into the Hugging Face cache shared with Python's
-huggingface_hub, and prints the snapshot folder. A second run makes no request.
+huggingface_hub, and prints the snapshot folder. A second run makes no request. For split exports
+the combined onnx/model.onnx is not downloaded: its logit scale is read with Range requests and
+kept as onnx/model.onnx.clipkit-scoring.json (the graph is downloaded when that cannot work).
 
 Options:
   --dtype D           CLIP/SigLIP weights: fp32 (default), fp16, quantized, int8, uint8, q4, q4f16, bnb4
