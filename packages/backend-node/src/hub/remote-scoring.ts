@@ -10,6 +10,7 @@
 import { lstat, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import {
+  ClipkitError,
   formatScoringRecord,
   isClipkitError,
   logitConstants,
@@ -94,24 +95,8 @@ export interface ScoringScan {
   readonly options: ResolvedHubOptions;
 }
 
-/**
- * Makes `<graph>.clipkit-scoring.json` present in the snapshot and returns its repo path, or
- * `undefined` when the constants cannot be read this way (then download the graph). A valid
- * record already there is reused without a request. Throws what a download of the graph would
- * (`HUB_AUTH_REQUIRED`, `DOWNLOAD_FAILED`, `ABORTED`…).
- */
-export async function recordScoring(s: ScoringScan): Promise<string | undefined> {
-  const path = scoringRecordPath(s.graph);
-  const pointer = within(s.snapshotDir, path);
-  if (typeof (await readScoringRecord(nodeFiles(s.snapshotDir), s.graph)) === "object") return path;
-  // Never replace a file the repo itself has under that name (linked from a blob).
-  if (
-    await lstat(pointer).then(
-      (st) => st.isSymbolicLink(),
-      () => false,
-    )
-  )
-    return undefined;
+/** The graph's constants read over Range (`undefined` constants: not readable from structure). */
+async function scanRemote(s: ScoringScan) {
   const o = s.options;
   const ctx: HubErrorContext = { repo: s.repo, revision: s.revision, file: s.graph };
   const info = await withRetries(o, ctx, () =>
@@ -138,13 +123,40 @@ export async function recordScoring(s: ScoringScan): Promise<string | undefined>
     (fn) => withRetries(o, ctx, fn),
   );
   const label = `${o.endpoint}/${s.repo}/resolve/${s.commit}/${s.graph}`;
-  let constants: ReturnType<typeof logitConstants>;
+  return { constants: logitConstants(await scanGraph(source, label)), info, label };
+}
+
+/**
+ * Makes `<graph>.clipkit-scoring.json` present in the snapshot and returns its repo path, or
+ * `undefined` when the constants cannot be read this way (then download the graph: a server that
+ * ignores Range, a graph that must run, a scan over budget, any failed request). A valid record
+ * already there is reused without a request. Throws `ABORTED` (the signal) and `IO_FAILED` (the
+ * record cannot be written).
+ */
+export async function recordScoring(s: ScoringScan): Promise<string | undefined> {
+  const path = scoringRecordPath(s.graph);
+  const pointer = within(s.snapshotDir, path);
+  if (typeof (await readScoringRecord(nodeFiles(s.snapshotDir), s.graph)) === "object") return path;
+  // Never replace a file the repo itself has under that name (linked from a blob).
+  if (
+    await lstat(pointer).then(
+      (st) => st.isSymbolicLink(),
+      () => false,
+    )
+  )
+    return undefined;
+  const o = s.options;
+  let found: Awaited<ReturnType<typeof scanRemote>>;
   try {
-    constants = logitConstants(await scanGraph(source, label));
+    found = await scanRemote(s);
   } catch (error) {
-    if (error instanceof ScanStopped || isClipkitError(error, "MODEL_LAYOUT_UNSUPPORTED")) return undefined;
-    throw error;
+    // Anything but an abort: the download decides (it reports its own failures in full).
+    if (isClipkitError(error, "ABORTED")) throw error;
+    if (o.signal?.aborted) throw new ClipkitError("ABORTED", `${s.repo}: download aborted`, { cause: error });
+    return undefined;
   }
+  if (!found) return undefined;
+  const { constants, info, label } = found;
   // Only constants the loader will accept for this model type are recorded.
   let fits: boolean;
   try {

@@ -40,7 +40,11 @@ export interface HubModel {
   readonly commit: string;
   /** `<cache>/models--owner--name/snapshots/<commit>`: pass it to any loader. */
   readonly dir: string;
-  /** Repo paths of the selected files, all present under `dir`. */
+  /**
+   * Repo paths of the selected files, all present under `dir`; for a split export whose combined
+   * graph was scanned over Range rather than downloaded, `<graph>.clipkit-scoring.json` (written by
+   * clipkit, not a repo file) stands in for the graph.
+   */
   readonly files: readonly string[];
   /** True when the cache already held everything and no request was made. */
   readonly fromCache: boolean;
@@ -85,6 +89,9 @@ function listingFiles(
 /**
  * Makes the files a load of `id` needs present in the hub cache and returns their snapshot folder.
  * `id` is `owner/name[@revision]`; `options.revision` overrides the `@revision`.
+ *
+ * A split export's combined graph, wanted only for its logit constants, is read with HTTP Range
+ * requests and recorded (see `ScoringRecord`); it is downloaded when that fails.
  *
  * Throws `INVALID_ARGUMENT` (malformed id), `NOT_FOUND` (no such repo/revision), `HUB_AUTH_REQUIRED`
  * (gated/private: HTTP 401/403), `MODEL_FILE_MISSING` (the dtype's graphs are not in the repo, or
