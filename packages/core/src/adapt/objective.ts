@@ -1,6 +1,7 @@
 import type { PreparedData } from "./data.js";
-import { matmulABt, pad4, transpose } from "./gemm.js";
-import type { Objective } from "./lbfgs.js";
+import { pad4, transpose } from "./gemm.js";
+import type { Objective, StepObjective } from "./lbfgs.js";
+import { product, runSteps, type Steps } from "./steps.js";
 
 /**
  * Regularised logistic-regression objectives over normalised embeddings. Parameters are one flat
@@ -54,6 +55,12 @@ function log1pExp(z: number): number {
 
 /** Builds f and ∇f for {@link minimizeLbfgs}; see {@link ObjectiveOptions}. */
 export function logisticObjective(data: PreparedData, options: ObjectiveOptions): Objective {
+  const steps = logisticObjectiveSteps(data, options);
+  return (theta, gradient) => runSteps(steps(theta, gradient));
+}
+
+/** {@link logisticObjective} as steps: its two products (X·Wᵀ and Gᵀ·X) are yielded (see `steps.ts`). */
+export function logisticObjectiveSteps(data: PreparedData, options: ObjectiveOptions): StepObjective {
   const { n, dim } = data;
   const c = data.classes.length;
   const { kind, lambda, prior, precise = false } = options;
@@ -66,9 +73,9 @@ export function logisticObjective(data: PreparedData, options: ObjectiveOptions)
   const gt = precise ? new Float64Array(c * np) : new Float32Array(c * np);
   const gw = precise ? new Float64Array(c * dim) : new Float32Array(c * dim);
   const row = new Float64Array(c);
-  return (theta, gradient) => {
+  return function* (theta, gradient) {
     for (let t = 0; t < c * dim; t++) w[t] = theta[t]!;
-    matmulABt(x, w, n, c, dim, z, !precise);
+    yield* product(x, w, n, c, dim, z, precise);
     let loss = 0;
     gradient.fill(0);
     for (let i = 0; i < n; i++) {
@@ -99,7 +106,7 @@ export function logisticObjective(data: PreparedData, options: ObjectiveOptions)
         }
       }
     }
-    matmulABt(gt, xt, c, dim, np, gw, !precise);
+    yield* product(gt, xt, c, dim, np, gw, precise);
     let reg = 0;
     for (let t = 0; t < c * dim; t++) {
       const d = theta[t]! - (prior ? prior[t]! : 0);
@@ -111,11 +118,11 @@ export function logisticObjective(data: PreparedData, options: ObjectiveOptions)
 }
 
 /** `n × classes` logits W x + b of prepared rows under parameters `theta`. */
-export function linearLogits(data: PreparedData, theta: Float64Array): Float64Array {
+export function* linearLogits(data: PreparedData, theta: Float64Array): Steps<Float64Array> {
   const c = data.classes.length;
   const w = new Float32Array(c * data.dim);
   for (let t = 0; t < w.length; t++) w[t] = theta[t]!;
-  const z = matmulABt(data.x, w, data.n, c, data.dim) as Float64Array;
+  const z = yield* product(data.x, w, data.n, c, data.dim);
   for (let i = 0; i < data.n; i++) for (let k = 0; k < c; k++) z[i * c + k]! += theta[c * data.dim + k]!;
   return z;
 }

@@ -1,6 +1,7 @@
 import type { PreparedData } from "./data.js";
-import { matmulABt, pad4, transpose } from "./gemm.js";
+import { pad4, transpose } from "./gemm.js";
 import { seededRandom, shuffled } from "./rng.js";
+import { product, runSteps, type Steps } from "./steps.js";
 import { zeroShotLogits } from "./zeroshot-weights.js";
 
 /** Fine-tuning options of Tip-Adapter-F (defaults: the paper's ImageNet recipe). */
@@ -38,6 +39,16 @@ export function cacheLossGradient(
   rows: readonly number[],
   grad: Float32Array | Float64Array,
 ): number {
+  return runSteps(cacheLossGradientSteps(p, keys, rows, grad));
+}
+
+/** {@link cacheLossGradient} with its three products yielded (see `steps.ts`). */
+export function* cacheLossGradientSteps(
+  p: CacheLoss,
+  keys: Float32Array,
+  rows: readonly number[],
+  grad: Float32Array | Float64Array,
+): Steps<number> {
   const { data, zs, scale, weight: w, beta } = p;
   const { n, dim } = data;
   const c = data.classes.length;
@@ -47,8 +58,8 @@ export function cacheLossGradient(
   rows.forEach((row, i) => {
     q.set(data.x.subarray(row * dim, (row + 1) * dim), i * dim);
   });
-  const s = matmulABt(q, keys, r, n, dim);
-  const base = zeroShotLogits(q, r, zs, c, dim, scale);
+  const s = yield* product(q, keys, r, n, dim);
+  const base = yield* zeroShotLogits(q, r, zs, c, dim, scale);
   const ds = new Float32Array(n * bp);
   const z = new Float64Array(c);
   let loss = 0;
@@ -66,7 +77,7 @@ export function cacheLossGradient(
       ds[e * bp + i] = z[data.y[e]!]! * w * beta * Math.exp(-beta * (1 - s[i * n + e]!));
   }
   // ∂L/∂K = dSᵀ · Q, computed as (dSᵀ)(Qᵀ)ᵀ over the zero-padded batch dimension.
-  matmulABt(ds, transpose(q, r, dim, bp), n, dim, bp, grad);
+  yield* product(ds, transpose(q, r, dim, bp), n, dim, bp, grad);
   return loss;
 }
 
@@ -83,7 +94,26 @@ export function fineTuneKeys(
   alpha: number,
   beta: number,
   options: TipFineTuneOptions,
-): { keys: Float32Array; epochs: number; losses: number[] } {
+): FineTuned {
+  return runSteps(fineTuneKeysSteps(data, zs, scale, alpha, beta, options));
+}
+
+/** What {@link fineTuneKeys} returns: the tuned keys, the epochs run and each epoch's mean loss. */
+export interface FineTuned {
+  keys: Float32Array;
+  epochs: number;
+  losses: number[];
+}
+
+/** {@link fineTuneKeys} with its products yielded (see `steps.ts`). */
+export function* fineTuneKeysSteps(
+  data: PreparedData,
+  zs: Float32Array,
+  scale: number,
+  alpha: number,
+  beta: number,
+  options: TipFineTuneOptions,
+): Steps<FineTuned> {
   const { n, dim } = data;
   const epochs = options.epochs ?? 20;
   const lr0 = options.learningRate ?? 1e-3;
@@ -104,7 +134,7 @@ export function fineTuneKeys(
     let epochLoss = 0;
     for (let b0 = 0; b0 < n; b0 += batch) {
       const rows = perm.slice(b0, b0 + batch);
-      epochLoss += cacheLossGradient(problem, keys, rows, grad) * rows.length;
+      epochLoss += (yield* cacheLossGradientSteps(problem, keys, rows, grad)) * rows.length;
       step++;
       const lr = 0.5 * lr0 * (1 + Math.cos((Math.PI * (step - 1)) / steps));
       const c1 = 1 - 0.9 ** step;
