@@ -1,5 +1,5 @@
 import type { PreparedData } from "./data.js";
-import { pad4, transpose } from "./gemm.js";
+import { pad4, transpose, transposeInto } from "./gemm.js";
 import type { Objective, StepObjective } from "./lbfgs.js";
 import { product, runSteps, type Steps } from "./steps.js";
 
@@ -78,34 +78,44 @@ export function logisticObjectiveSteps(data: PreparedData, options: ObjectiveOpt
     yield* product(x, w, n, c, dim, z, precise);
     let loss = 0;
     gradient.fill(0);
+    // Each row's gradient G[i, ·] overwrites its logits in z (contiguous writes), then one blocked
+    // transpose makes Gᵀ for the Gᵀ·X product: writing Gᵀ directly strides a cache line per value.
     for (let i = 0; i < n; i++) {
-      for (let k = 0; k < c; k++) row[k] = z[i * c + k]! + theta[c * dim + k]!;
+      const o = i * c;
+      for (let k = 0; k < c; k++) row[k] = z[o + k]! + theta[c * dim + k]!;
       if (kind === "softmax") {
         let max = Number.NEGATIVE_INFINITY;
         for (let k = 0; k < c; k++) max = Math.max(max, row[k]!);
-        let sum = 0;
-        for (let k = 0; k < c; k++) sum += Math.exp(row[k]! - max);
-        const lse = max + Math.log(sum);
         const yi = data.y[i]!;
         const wi = weights[i]!;
-        loss += wi * (lse - row[yi]!);
+        const target = row[yi]!;
+        // One exp per logit: p_k = exp(z_k − max) / Σ exp(z_j − max).
+        let sum = 0;
         for (let k = 0; k < c; k++) {
-          const g = wi * (Math.exp(row[k]! - lse) - (k === yi ? 1 : 0));
-          gt[k * np + i] = g;
+          const e = Math.exp(row[k]! - max);
+          row[k] = e;
+          sum += e;
+        }
+        loss += wi * (max + Math.log(sum) - target);
+        const scale = wi / sum;
+        for (let k = 0; k < c; k++) {
+          const g = scale * row[k]! - (k === yi ? wi : 0);
+          z[o + k] = g;
           gradient[c * dim + k]! += g;
         }
       } else {
         for (let k = 0; k < c; k++) {
-          const t = data.targets![i * c + k]!;
-          const wik = weights[i * c + k]!;
+          const t = data.targets![o + k]!;
+          const wik = weights[o + k]!;
           const zk = row[k]!;
           loss += wik * (log1pExp(zk) - t * zk);
           const g = wik * (1 / (1 + Math.exp(-zk)) - t);
-          gt[k * np + i] = g;
+          z[o + k] = g;
           gradient[c * dim + k]! += g;
         }
       }
     }
+    transposeInto(z, n, c, gt, np);
     yield* product(gt, xt, c, dim, np, gw, precise);
     let reg = 0;
     for (let t = 0; t < c * dim; t++) {

@@ -1,5 +1,5 @@
 import type { PreparedData } from "./data.js";
-import { pad4, transpose } from "./gemm.js";
+import { pad4, transpose, transposeInto } from "./gemm.js";
 import { seededRandom, shuffled } from "./rng.js";
 import { product, runSteps, type Steps } from "./steps.js";
 import { zeroShotLogits } from "./zeroshot-weights.js";
@@ -64,18 +64,30 @@ export function* cacheLossGradientSteps(
   const z = new Float64Array(c);
   let loss = 0;
   for (let i = 0; i < r; i++) {
+    const o = i * n;
     for (let k = 0; k < c; k++) z[k] = base[i * c + k]!;
-    for (let e = 0; e < n; e++) z[data.y[e]!]! += w * Math.exp(-beta * (1 - s[i * n + e]!));
+    // The affinities A_qe replace the similarities in place: one exp per (query, key).
+    for (let e = 0; e < n; e++) {
+      const a = Math.exp(-beta * (1 - s[o + e]!));
+      s[o + e] = a;
+      z[data.y[e]!]! += w * a;
+    }
     let max = Number.NEGATIVE_INFINITY;
     for (let k = 0; k < c; k++) max = Math.max(max, z[k]!);
-    let sum = 0;
-    for (let k = 0; k < c; k++) sum += Math.exp(z[k]! - max);
     const y = data.y[rows[i]!]!;
-    loss += (max + Math.log(sum) - z[y]!) / r;
-    for (let k = 0; k < c; k++) z[k] = (Math.exp(z[k]! - max) / sum - (k === y ? 1 : 0)) / r;
-    for (let e = 0; e < n; e++)
-      ds[e * bp + i] = z[data.y[e]!]! * w * beta * Math.exp(-beta * (1 - s[i * n + e]!));
+    const target = z[y]!;
+    let sum = 0;
+    for (let k = 0; k < c; k++) {
+      const p = Math.exp(z[k]! - max);
+      z[k] = p;
+      sum += p;
+    }
+    loss += (max + Math.log(sum) - target) / r;
+    for (let k = 0; k < c; k++) z[k] = (z[k]! / sum - (k === y ? 1 : 0)) / r;
+    // dS row-major, over the affinities (contiguous writes); transposed in tiles below.
+    for (let e = 0; e < n; e++) s[o + e] = z[data.y[e]!]! * w * beta * s[o + e]!;
   }
+  transposeInto(s, r, n, ds, bp);
   // ∂L/∂K = dSᵀ · Q, computed as (dSᵀ)(Qᵀ)ᵀ over the zero-padded batch dimension.
   yield* product(ds, transpose(q, r, dim, bp), n, dim, bp, grad);
   return loss;
