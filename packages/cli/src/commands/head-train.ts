@@ -44,7 +44,7 @@ train options (few-shot heads on frozen image embeddings; see docs/few-shot.md):
   --cache FILE        embedding cache (an exact index file, as 'clipkit index' writes; default
                       <input>.embeddings.idx): images are embedded once, re-training is instant
   --out FILE          where to write the head (format v2; 'clipkit classify --head' reads it)
-  The training products run on onnxruntime's GEMM (--threads sets its threads).`;
+  The training products run on onnxruntime's GEMM: one thread, or --threads N.`;
 
 const IMAGE = new Set([".png", ".jpg", ".jpeg", ".webp", ".gif", ".avif", ".tif", ".tiff", ".bmp"]);
 
