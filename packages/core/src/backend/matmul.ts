@@ -70,20 +70,10 @@ function checkSizes(a: Float32Array, b: Float32Array, m: number, n: number, k: n
 }
 
 /**
- * Largest output, in floats, of one runtime call (4 MiB). A product with a bigger output runs in
- * row blocks of at least {@link MIN_ROWS} rows: measured on onnxruntime-node, a 16,000 × 1,000
- * output in one call cost 2–3× the CPU time of the same product in ~1,000-row blocks (fresh
- * 64 MB buffers per call: page faults and copies), while fewer rows per call repack `B` more often.
- */
-const MAX_OUTPUT = 1 << 20;
-const MIN_ROWS = 256;
-
-/**
  * A {@link MatMul} on any backend's `createSession`: the graph of {@link matmulGraph}, opened on
  * first use and kept for every later product. Backends expose it as `backend.matmul()`; `options`
  * go to the session (e.g. `intraOpThreads`). Empty products (`m`, `n` or `k` zero) never reach
- * the runtime; large outputs are computed in row blocks (see {@link MAX_OUTPUT}), which does not
- * change any value (each output row depends on its own row of `A` only).
+ * the runtime.
  */
 export function sessionMatMul(createSession: Backend["createSession"], options: SessionOptions = {}): MatMul {
   let session: Promise<InferenceSession> | undefined;
@@ -96,20 +86,11 @@ export function sessionMatMul(createSession: Backend["createSession"], options: 
       checkSizes(a, b, m, n, k);
       if (m === 0 || n === 0 || k === 0) return new Float32Array(m * n);
       const s = await open();
-      const bk = b.length === n * k ? b : b.subarray(0, n * k);
-      const run = async (i0: number, rows: number) => {
-        const ai = a.subarray(i0 * k, (i0 + rows) * k);
-        const out = await s.run({
-          a: { type: "float32", dims: [rows, k], data: ai },
-          b: { type: "float32", dims: [n, k], data: bk },
-        });
-        return out.c!.data as Float32Array;
-      };
-      const block = Math.max(MIN_ROWS, Math.floor(MAX_OUTPUT / n));
-      if (m <= block) return run(0, m);
-      const c = new Float32Array(m * n);
-      for (let i0 = 0; i0 < m; i0 += block) c.set(await run(i0, Math.min(block, m - i0)), i0 * n);
-      return c;
+      const out = await s.run({
+        a: { type: "float32", dims: [m, k], data: a.length === m * k ? a : a.subarray(0, m * k) },
+        b: { type: "float32", dims: [n, k], data: b.length === n * k ? b : b.subarray(0, n * k) },
+      });
+      return out.c!.data as Float32Array;
     },
     async release() {
       const s = session;
