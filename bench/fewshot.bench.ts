@@ -5,10 +5,14 @@
  *
  *   npx tsx --conditions=@clipkit/source bench/fewshot.bench.ts [--classes 1000] [--shots 16] [--dim 512]
  *     [--probe-iterations 3] [--tip-epochs 1] [--no-tip-search] [--no-browser] [--rounds 3]
+ *     [--backend-threads 1,2] [--no-backend] [--loo-all]
  *
  * In Node the workload runs `--rounds` times in one process; each step reports the median wall
  * time with the min–max over rounds, the median CPU time (on a shared machine wall time overstates
- * the cost) and the load average before and after.
+ * the cost) and the load average before and after. Unless `--no-backend`, every step runs with
+ * both drivers of the training code, interleaved: the WebAssembly kernel (`trainHead`) and
+ * onnxruntime-node's GEMM (`trainHeadAsync`) at each of `--backend-threads` intra-op threads
+ * (see fewshot-backend.ts); `--loo-all` adds the uncapped leave-one-out search.
  *
  * Reported: Tip-Adapter's training-free cache (fixed α, β) and its leave-one-out (α, β) search;
  * a fixed-λ linear probe for a capped number of L-BFGS iterations; one probe loss + gradient
@@ -23,6 +27,7 @@ import { parseArgs } from "node:util";
 import { bundleForBrowser } from "../tools/browser-test/bundle.js";
 import { chromiumMissing, launchChromium } from "../tools/browser-test/chromium.js";
 import { startStaticServer } from "../tools/browser-test/server.js";
+import { type Comparison, runBackendComparison } from "./fewshot-backend.js";
 import { runWorkload, type Timings, type WorkloadSize } from "./fewshot-workload.js";
 
 const { values } = parseArgs({
@@ -35,6 +40,9 @@ const { values } = parseArgs({
     "no-tip-search": { type: "boolean", default: false },
     "no-browser": { type: "boolean", default: false },
     rounds: { type: "string", default: "3" },
+    "backend-threads": { type: "string", default: "1,2" },
+    "no-backend": { type: "boolean", default: false },
+    "loo-all": { type: "boolean", default: false },
   },
 });
 const size: WorkloadSize = {
@@ -65,19 +73,54 @@ const load = () =>
   loadavg()
     .map((l) => l.toFixed(2))
     .join(" ");
-const rounds: Timings[] = [];
-const loads = [load()];
-for (let r = 0; r < Number(values.rounds); r++) {
-  rounds.push(runWorkload(size, r === 0));
-  loads.push(load());
-}
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
+
+/** Median CPU and wall per step and driver over the rounds, and each driver's CPU ratio to wasm. */
+function printComparison(all: Comparison[], loads: string[]): void {
+  const first = all[0]!;
+  const drivers = [...first.values().next().value!.keys()];
+  console.log(
+    `
+Node, wasm kernel vs onnxruntime GEMM (same code, interleaved), ${size.classes} classes × ${size.shots} shots × ${size.dim}-d; median of ${all.length} round(s)`,
+  );
+  console.log(`  load average (1/5/15 min): ${loads.join(" → ")}`);
+  console.log(`  ${"step".padEnd(48)} ${drivers.map((d) => `${d} cpu / wall`.padStart(30)).join(" ")}`);
+  for (const name of first.keys()) {
+    const cells = drivers.map((d) => {
+      const cpu = median(all.map((c) => c.get(name)!.get(d)!.cpu)) / 1000;
+      const wall = median(all.map((c) => c.get(name)!.get(d)!.wall)) / 1000;
+      const base = median(all.map((c) => c.get(name)!.get(drivers[0]!)!.cpu)) / 1000;
+      const ratio = d === drivers[0] ? "" : ` (${(base / cpu).toFixed(1)}×)`;
+      return `${cpu.toFixed(2)} s / ${wall.toFixed(2)} s${ratio}`.padStart(30);
+    });
+    console.log(`  ${name.padEnd(48)} ${cells.join(" ")}`);
+  }
+  console.log("  (×: wasm CPU time / that driver's CPU time)");
+}
+
+if (!values["no-backend"]) {
+  const threads = values["backend-threads"].split(",").map(Number);
+  const all: Comparison[] = [];
+  const loads = [load()];
+  for (let r = 0; r < Number(values.rounds); r++) {
+    all.push(await runBackendComparison(size, { threads, looAll: values["loo-all"] }));
+    loads.push(load());
+  }
+  printComparison(all, loads);
+}
+
+const rounds: Timings[] = [];
+const loads = [load()];
+for (let r = 0; r < (values["no-backend"] ? Number(values.rounds) : 0); r++) {
+  rounds.push(runWorkload(size, r === 0));
+  loads.push(load());
+}
 const summary: Timings = {};
-for (const name of Object.keys(rounds[0]!)) summary[name] = median(rounds.map((t) => t[name]!));
-print("Node", summary);
+for (const name of Object.keys(rounds[0] ?? {})) summary[name] = median(rounds.map((t) => t[name]!));
+if (rounds.length > 0) print("Node", summary);
 if (rounds.length > 1) {
   console.log(`  min–max wall over ${rounds.length} rounds; load average (1/5/15 min): ${loads.join(" → ")}`);
   for (const name of Object.keys(summary)) {

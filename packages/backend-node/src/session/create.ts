@@ -13,6 +13,7 @@ import {
   wrapError,
 } from "@clipkit/core";
 import * as ort from "onnxruntime-node";
+import { nodeMatMul } from "./matmul.js";
 import { nodeMatMulTopK } from "./matmul-topk.js";
 import { fromOrtTensor, toOrtTensor } from "./tensor.js";
 
@@ -225,6 +226,7 @@ export function nodeBackend(defaults: NodeBackendOptions = {}): Backend {
     name: "onnxruntime-node",
     createSession: (model, options) => createSession(model, { ...defaults, ...options }),
     matmulTopK: (options) => nodeMatMulTopK({ ...defaults, ...options }),
+    matmul: (options) => nodeMatMul({ ...defaults, ...options }),
     createSessionFromPath: (path, options) => createSession(path, { ...defaults, label: path, ...options }),
   };
 }

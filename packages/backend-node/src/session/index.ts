@@ -6,5 +6,6 @@ export {
   type NodeSessionOptions,
   nodeBackend,
 } from "./create.js";
+export { nodeMatMul } from "./matmul.js";
 export { nodeMatMulTopK } from "./matmul-topk.js";
 export { fromOrtTensor, toOrtTensor } from "./tensor.js";

@@ -3,6 +3,7 @@ import {
   ClipkitError,
   type InferenceSession,
   type SessionOptions,
+  sessionMatMul,
   sessionMatMulTopK,
   type Tensor,
   type ValueInfo,
@@ -128,6 +129,10 @@ export function webBackend(options: WebBackendOptions = {}): WebBackend {
     // WebGPU), for FlatIndex.searchAsync. onnxruntime-web copies inputs into its heap per run.
     matmulTopK(matmulOptions) {
       return sessionMatMulTopK((model, o) => this.createSession(model, o), matmulOptions);
+    },
+    // The "matmul" capability (A·Bᵀ on the same sessions) the few-shot trainers' async path awaits.
+    matmul(matmulOptions) {
+      return sessionMatMul((model, o) => this.createSession(model, o), matmulOptions);
     },
   };
 }

@@ -64,6 +64,25 @@ describe("clipkit head train", () => {
       examples: 11,
     });
 
+    // The leave-one-out search on a seeded per-class sample of 4 queries (every image stays a key).
+    const capped = await run([
+      "head",
+      "train",
+      folder,
+      "--method",
+      "tip",
+      "--loo-queries",
+      "4",
+      "--out",
+      out,
+    ]);
+    expect(capped.code, capped.stderr).toBe(0);
+    expect(capped.stdout).toMatch(/by loo \(4 of 11 examples as queries\)/);
+    expect(loadAdaptedHead(new Uint8Array(await readFile(out))).adapter.looQueries).toBe(4);
+    const zero = await run(["head", "train", folder, "--method", "tip", "--loo-queries", "0", "--out", out]);
+    expect(zero.code).not.toBe(0);
+    expect(zero.stderr).toMatch(/--loo-queries must be a positive integer/);
+
     const classify = await run([
       "classify",
       join(ASSETS, "tiger-face.png"),

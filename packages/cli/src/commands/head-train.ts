@@ -2,6 +2,7 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, extname, join, resolve } from "node:path";
 import {
   type GalleryMetadata,
+  nodeBackend,
   openOrCreateFlatIndexFile,
   saveFlatIndexFile,
   updateGallery,
@@ -17,17 +18,18 @@ import {
   saveAdaptedHead,
   seededRandom,
   shuffled,
-  trainHead,
+  trainHeadAsync,
 } from "@clipkit/core";
 import { buildPrompts } from "@clipkit/prompts";
 import type { CommandContext } from "../command.js";
 import { parseFlags, parseNumber, parsePositiveInt, usageError } from "../util/args.js";
 import { MODEL_FLAGS, openModel } from "../util/model.js";
 import { createProgress, shouldShowProgress } from "../util/progress.js";
+import { parseRuntimeFlags } from "../util/runtime.js";
 import { templatesFromFlags } from "../util/templates.js";
 
 export const HEAD_TRAIN_USAGE = `  clipkit head train <folder-per-class | manifest.jsonl> --method probe|zs-probe|tip|tip-f --out FILE.ckhead
-      [--shots K] [--val 0.2] [--seed N] [--templates T] [--cache FILE.idx] [--model DIR]
+      [--shots K] [--val 0.2] [--seed N] [--loo-queries N|all] [--templates T] [--cache FILE.idx] [--model DIR]
 
 train options (few-shot heads on frozen image embeddings; see docs/few-shot.md):
   --method M          probe (linear probe), zs-probe (zero-shot-initialised probe), tip
@@ -36,10 +38,13 @@ train options (few-shot heads on frozen image embeddings; see docs/few-shot.md):
   --val F             hold out this fraction of each class to choose hyper-parameters, then
                       refit on everything (default: cross-validation on the training images)
   --seed N            seed of the sampling, splits and batch order (default 0)
+  --loo-queries N     tip/tip-f leave-one-out search: score at most N examples as queries, a
+                      seeded per-class sample (default 2048; 'all' scores every one)
   --templates T       prompt templates of the zero-shot head zs-probe/tip/tip-f start from
   --cache FILE        embedding cache (an exact index file, as 'clipkit index' writes; default
                       <input>.embeddings.idx): images are embedded once, re-training is instant
-  --out FILE          where to write the head (format v2; 'clipkit classify --head' reads it)`;
+  --out FILE          where to write the head (format v2; 'clipkit classify --head' reads it)
+  The training products run on onnxruntime's GEMM: one thread, or --threads N.`;
 
 const IMAGE = new Set([".png", ".jpg", ".jpeg", ".webp", ".gif", ".avif", ".tif", ".tiff", ".bmp"]);
 
@@ -108,6 +113,7 @@ export async function headTrain(ctx: CommandContext, argv: readonly string[]): P
     shots: { type: "string" },
     val: { type: "string" },
     seed: { type: "string" },
+    "loo-queries": { type: "string" },
     templates: { type: "string", multiple: true },
     cache: { type: "string" },
     out: { type: "string" },
@@ -123,6 +129,13 @@ export async function headTrain(ctx: CommandContext, argv: readonly string[]): P
   if (val !== undefined && !(val > 0 && val < 1))
     throw usageError("--val must be a fraction in (0, 1)", "--val");
   const seed = values.seed === undefined ? 0 : parsePositiveInt(values.seed, "--seed", 0);
+  const looQueries =
+    values["loo-queries"] === undefined
+      ? undefined
+      : values["loo-queries"] === "all"
+        ? Number.POSITIVE_INFINITY
+        : parsePositiveInt(values["loo-queries"], "--loo-queries", 1);
+  const runtime = parseRuntimeFlags(values);
   const set = await readTrainingSet(input);
   const rows = limitShots(set.labels, shots, seed);
   const paths = rows.map((r) => set.paths[r]!);
@@ -185,9 +198,10 @@ export async function headTrain(ctx: CommandContext, argv: readonly string[]): P
       label: "fits",
       enabled: shouldShowProgress(ctx.stderr, 2, 1),
     });
-    let head: ReturnType<typeof trainHead>;
+    let head: Awaited<ReturnType<typeof trainHeadAsync>>;
     try {
-      head = trainHead(
+      // The large products (X·Wᵀ, similarities, gradients) run on onnxruntime's GEMM (MLAS).
+      head = await trainHeadAsync(
         method,
         { embeddings, labels },
         {
@@ -195,7 +209,9 @@ export async function headTrain(ctx: CommandContext, argv: readonly string[]): P
           seed,
           classes: zeroShot?.labels ?? classes,
           ...(val === undefined ? {} : { valFraction: val }),
+          ...(looQueries === undefined ? {} : { looQueries }),
           onProgress: (d, t) => fits.update(d, t),
+          backend: nodeBackend(runtime.backend),
         },
       );
     } finally {
@@ -220,7 +236,9 @@ export async function headTrain(ctx: CommandContext, argv: readonly string[]): P
         `wrote ${values.out}: ${method} head, ${head.size} classes, ${a.examples} images (≥ ${a.shots} per class), seed ${a.seed}, ${describeSpace(head.space)}`,
         `trained in ${seconds} s; chose ${Object.entries(a.hyper)
           .map(([k, v]) => `${k} ${v}`)
-          .join(", ")} by ${a.selection}`,
+          .join(
+            ", ",
+          )} by ${a.selection}${a.looQueries === undefined ? "" : ` (${a.looQueries} of ${a.examples} examples as queries)`}`,
         `validation: ${held}`,
         "",
       ].join("\n"),

@@ -215,3 +215,34 @@ export function validationSplit(
   }
   return { train: train.sort((a, b) => a - b), validation: validation.sort((a, b) => a - b) };
 }
+
+/**
+ * A seeded sample of `count` rows stratified by class (first tag for multi-label data): each
+ * class gets `count · size / n` rows rounded down, the rows left over go to the classes with the
+ * largest remainders (ties in a seeded class order), and within a class the rows are a seeded
+ * shuffle's first ones (per class name, as {@link stratifiedFolds}). Sorted row indices; all rows
+ * when `count ≥ n`.
+ */
+export function stratifiedSample(data: PreparedData, count: number, seed: number): number[] {
+  if (count >= data.n) return Array.from({ length: data.n }, (_, i) => i);
+  const byClass = groupByStratum(data);
+  const keys = strataInNameOrder(data, byClass);
+  const exact = keys.map((k) => (count * byClass.get(k)!.length) / data.n);
+  const quota = exact.map(Math.floor);
+  let left = count - quota.reduce((a, b) => a + b, 0);
+  // Stable sort of a seeded order: equal remainders (equal class sizes) are served in that order.
+  const order = shuffled(
+    keys.map((_, i) => i),
+    seededRandom((seed ^ 0x2545f491) >>> 0),
+  ).sort((a, b) => exact[b]! - quota[b]! - (exact[a]! - quota[a]!));
+  for (const i of order) {
+    if (left === 0) break;
+    quota[i]!++;
+    left--;
+  }
+  const rows: number[] = [];
+  keys.forEach((key, i) => {
+    rows.push(...shuffled(byClass.get(key)!, stratumRandom(data, key, seed)).slice(0, quota[i]));
+  });
+  return rows.sort((a, b) => a - b);
+}

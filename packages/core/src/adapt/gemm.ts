@@ -138,10 +138,33 @@ export function transpose(
   padTo = rows,
 ): Float32Array {
   const out = new Float32Array(cols * padTo);
-  for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) out[j * padTo + i] = a[i * cols + j]!;
-  }
+  transposeInto(a, rows, cols, out, padTo);
   return out;
+}
+
+/** Side of the tiles {@link transposeInto} copies: 32 × 32 values keep reads and writes in cache. */
+const TILE = 32;
+
+/**
+ * Writes the transpose of the row-major `rows × cols` matrix `a` into `out` (`cols × padTo`,
+ * row stride `padTo`), tile by tile; columns `rows … padTo` of `out` are left as they are.
+ */
+export function transposeInto(
+  a: Float32Array | Float64Array,
+  rows: number,
+  cols: number,
+  out: Float32Array | Float64Array,
+  padTo = rows,
+): void {
+  for (let i0 = 0; i0 < rows; i0 += TILE) {
+    const i1 = Math.min(rows, i0 + TILE);
+    for (let j0 = 0; j0 < cols; j0 += TILE) {
+      const j1 = Math.min(cols, j0 + TILE);
+      for (let i = i0; i < i1; i++) {
+        for (let j = j0; j < j1; j++) out[j * padTo + i] = a[i * cols + j]!;
+      }
+    }
+  }
 }
 
 /** Smallest multiple of 4 at or above `n` (the SIMD kernel's row-length unit). */

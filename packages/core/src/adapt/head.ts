@@ -26,6 +26,11 @@ export interface AdapterRecord {
   readonly hyper: Readonly<Record<string, number>>;
   /** How they were chosen: k-fold or leave-one-out cross-validation, a validation split, or defaults (too few shots). */
   readonly selection: "cv" | "loo" | "validation" | "default";
+  /**
+   * Leave-one-out selection on a capped query sample (Tip-Adapter's `looQueries`): how many
+   * examples were scored as queries (all of them stayed keys). Absent when every example was.
+   */
+  readonly looQueries?: number;
   /** Score of the chosen setting on held-out data (CV folds or the validation split). */
   readonly heldOut?: FitScore;
   /** Default out-of-domain cosine threshold (see {@link AdaptedHead}). */

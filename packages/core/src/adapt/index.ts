@@ -25,13 +25,22 @@ export {
 } from "./probe.js";
 export type { SelectionOptions } from "./protocol.js";
 export { type Random, seededRandom, shuffled } from "./rng.js";
+export { type AsyncStepsOptions, DEFAULT_BACKEND_MIN_MULTIPLY_ADDS } from "./steps.js";
 export {
   buildTipAdapter,
   DEFAULT_TIP_ALPHA_GRID,
   DEFAULT_TIP_BETA_GRID,
+  DEFAULT_TIP_LOO_QUERIES,
   type TipAdapterFOptions,
   type TipAdapterOptions,
   trainTipAdapterF,
 } from "./tip.js";
 export type { TipFineTuneOptions } from "./tip-finetune.js";
-export { ADAPTER_METHODS, evaluateHead, type TrainHeadOptions, trainHead } from "./train.js";
+export {
+  ADAPTER_METHODS,
+  evaluateHead,
+  type TrainHeadAsyncOptions,
+  type TrainHeadOptions,
+  trainHead,
+  trainHeadAsync,
+} from "./train.js";

@@ -1,7 +1,11 @@
 import { ClipkitError } from "../errors.js";
+import { runSteps, type Steps } from "./steps.js";
 
 /** A differentiable objective: returns f(x) and writes ∇f(x) into `gradient`. */
 export type Objective = (x: Float64Array, gradient: Float64Array) => number;
+
+/** An {@link Objective} whose products are yielded to the driver (see `steps.ts`). */
+export type StepObjective = (x: Float64Array, gradient: Float64Array) => Steps<number>;
 
 /** Options for {@link minimizeLbfgs}. */
 export interface LbfgsOptions {
@@ -52,6 +56,19 @@ export function minimizeLbfgs(
   x0: Float64Array,
   options: LbfgsOptions = {},
 ): LbfgsResult {
+  // biome-ignore lint/correctness/useYield: a plain objective has no product to hand over
+  const steps: StepObjective = function* (x, g) {
+    return objective(x, g);
+  };
+  return runSteps(lbfgsSteps(steps, x0, options));
+}
+
+/** {@link minimizeLbfgs} over a {@link StepObjective}: the same iterations, products yielded. */
+export function* lbfgsSteps(
+  objective: StepObjective,
+  x0: Float64Array,
+  options: LbfgsOptions = {},
+): Steps<LbfgsResult> {
   const m = options.memory ?? 10;
   const maxIterations = options.maxIterations ?? 200;
   const gtol = options.gradientTolerance ?? 1e-5;
@@ -59,7 +76,7 @@ export function minimizeLbfgs(
   const n = x0.length;
   const x = Float64Array.from(x0);
   const g = new Float64Array(n);
-  let f = objective(x, g);
+  let f = yield* objective(x, g);
   let evaluations = 1;
   if (!Number.isFinite(f) || !g.every(Number.isFinite)) {
     throw new ClipkitError("NON_FINITE", "L-BFGS: objective or gradient is not finite at the start");
@@ -102,7 +119,7 @@ export function minimizeLbfgs(
     let fNew = Number.POSITIVE_INFINITY;
     for (let trial = 0; trial < 40; trial++) {
       for (let i = 0; i < n; i++) xNew[i] = x[i]! + step * d[i]!;
-      fNew = objective(xNew, gNew);
+      fNew = yield* objective(xNew, gNew);
       evaluations++;
       if (Number.isFinite(fNew) && fNew <= f + 1e-4 * step * slope) break;
       step *= 0.5;

@@ -1,6 +1,7 @@
 import type { PreparedData } from "./data.js";
-import { matmulABt, pad4, transpose } from "./gemm.js";
-import type { Objective } from "./lbfgs.js";
+import { pad4, transpose, transposeInto } from "./gemm.js";
+import type { Objective, StepObjective } from "./lbfgs.js";
+import { product, runSteps, type Steps } from "./steps.js";
 
 /**
  * Regularised logistic-regression objectives over normalised embeddings. Parameters are one flat
@@ -54,6 +55,12 @@ function log1pExp(z: number): number {
 
 /** Builds f and ∇f for {@link minimizeLbfgs}; see {@link ObjectiveOptions}. */
 export function logisticObjective(data: PreparedData, options: ObjectiveOptions): Objective {
+  const steps = logisticObjectiveSteps(data, options);
+  return (theta, gradient) => runSteps(steps(theta, gradient));
+}
+
+/** {@link logisticObjective} as steps: its two products (X·Wᵀ and Gᵀ·X) are yielded (see `steps.ts`). */
+export function logisticObjectiveSteps(data: PreparedData, options: ObjectiveOptions): StepObjective {
   const { n, dim } = data;
   const c = data.classes.length;
   const { kind, lambda, prior, precise = false } = options;
@@ -66,40 +73,50 @@ export function logisticObjective(data: PreparedData, options: ObjectiveOptions)
   const gt = precise ? new Float64Array(c * np) : new Float32Array(c * np);
   const gw = precise ? new Float64Array(c * dim) : new Float32Array(c * dim);
   const row = new Float64Array(c);
-  return (theta, gradient) => {
+  return function* (theta, gradient) {
     for (let t = 0; t < c * dim; t++) w[t] = theta[t]!;
-    matmulABt(x, w, n, c, dim, z, !precise);
+    yield* product(x, w, n, c, dim, z, precise);
     let loss = 0;
     gradient.fill(0);
+    // Each row's gradient G[i, ·] overwrites its logits in z (contiguous writes), then one blocked
+    // transpose makes Gᵀ for the Gᵀ·X product: writing Gᵀ directly strides a cache line per value.
     for (let i = 0; i < n; i++) {
-      for (let k = 0; k < c; k++) row[k] = z[i * c + k]! + theta[c * dim + k]!;
+      const o = i * c;
+      for (let k = 0; k < c; k++) row[k] = z[o + k]! + theta[c * dim + k]!;
       if (kind === "softmax") {
         let max = Number.NEGATIVE_INFINITY;
         for (let k = 0; k < c; k++) max = Math.max(max, row[k]!);
-        let sum = 0;
-        for (let k = 0; k < c; k++) sum += Math.exp(row[k]! - max);
-        const lse = max + Math.log(sum);
         const yi = data.y[i]!;
         const wi = weights[i]!;
-        loss += wi * (lse - row[yi]!);
+        const target = row[yi]!;
+        // One exp per logit: p_k = exp(z_k − max) / Σ exp(z_j − max).
+        let sum = 0;
         for (let k = 0; k < c; k++) {
-          const g = wi * (Math.exp(row[k]! - lse) - (k === yi ? 1 : 0));
-          gt[k * np + i] = g;
+          const e = Math.exp(row[k]! - max);
+          row[k] = e;
+          sum += e;
+        }
+        loss += wi * (max + Math.log(sum) - target);
+        const scale = wi / sum;
+        for (let k = 0; k < c; k++) {
+          const g = scale * row[k]! - (k === yi ? wi : 0);
+          z[o + k] = g;
           gradient[c * dim + k]! += g;
         }
       } else {
         for (let k = 0; k < c; k++) {
-          const t = data.targets![i * c + k]!;
-          const wik = weights[i * c + k]!;
+          const t = data.targets![o + k]!;
+          const wik = weights[o + k]!;
           const zk = row[k]!;
           loss += wik * (log1pExp(zk) - t * zk);
           const g = wik * (1 / (1 + Math.exp(-zk)) - t);
-          gt[k * np + i] = g;
+          z[o + k] = g;
           gradient[c * dim + k]! += g;
         }
       }
     }
-    matmulABt(gt, xt, c, dim, np, gw, !precise);
+    transposeInto(z, n, c, gt, np);
+    yield* product(gt, xt, c, dim, np, gw, precise);
     let reg = 0;
     for (let t = 0; t < c * dim; t++) {
       const d = theta[t]! - (prior ? prior[t]! : 0);
@@ -111,11 +128,11 @@ export function logisticObjective(data: PreparedData, options: ObjectiveOptions)
 }
 
 /** `n × classes` logits W x + b of prepared rows under parameters `theta`. */
-export function linearLogits(data: PreparedData, theta: Float64Array): Float64Array {
+export function* linearLogits(data: PreparedData, theta: Float64Array): Steps<Float64Array> {
   const c = data.classes.length;
   const w = new Float32Array(c * data.dim);
   for (let t = 0; t < w.length; t++) w[t] = theta[t]!;
-  const z = matmulABt(data.x, w, data.n, c, data.dim) as Float64Array;
+  const z = yield* product(data.x, w, data.n, c, data.dim);
   for (let i = 0; i < data.n; i++) for (let k = 0; k < c; k++) z[i * c + k]! += theta[c * data.dim + k]!;
   return z;
 }

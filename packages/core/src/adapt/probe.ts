@@ -2,11 +2,12 @@ import { ClipkitError } from "../errors.js";
 import type { ZeroShotHead } from "../zeroshot/head.js";
 import { type LabelledEmbeddings, labelsOf, type PreparedData, prepareData } from "./data.js";
 import { AdaptedHead } from "./head.js";
-import { minimizeLbfgs } from "./lbfgs.js";
+import { lbfgsSteps } from "./lbfgs.js";
 import { better, type FitScore, scoreLogits } from "./metrics.js";
-import { linearLogits, logisticObjective } from "./objective.js";
+import { linearLogits, logisticObjectiveSteps } from "./objective.js";
 import { chooseProtocol, HeldOutTally, type SelectionOptions } from "./protocol.js";
 import { classPrototypes } from "./prototypes.js";
+import { runSteps, type Steps } from "./steps.js";
 
 /** Options of {@link trainLinearProbe}. */
 export interface ProbeOptions extends SelectionOptions {
@@ -67,33 +68,38 @@ interface FitSettings {
   maxIterations: number;
 }
 
-function fit(
+function* fit(
   data: PreparedData,
   lambda: number,
   prior: Float64Array | undefined,
   start: Float64Array,
   s: FitSettings,
-): Float64Array {
+): Steps<Float64Array> {
   const c = data.classes.length;
-  const objective = logisticObjective(data, {
+  const objective = logisticObjectiveSteps(data, {
     kind: s.multiLabel ? "sigmoid" : "softmax",
     lambda,
     prior: prior?.subarray(0, c * data.dim),
     classBalanced: s.classBalanced,
   });
-  return minimizeLbfgs(objective, start, {
+  const result = yield* lbfgsSteps(objective, start, {
     maxIterations: s.maxIterations,
     gradientTolerance: 1e-6,
     relativeTolerance: 1e-7,
-  }).x;
+  });
+  return result.x;
 }
 
-/** Shared trainer: plain probe when `prior` is undefined, zero-shot-initialised otherwise. */
-function trainProbe(
+/**
+ * Shared trainer: plain probe when `prior` is undefined, zero-shot-initialised otherwise. Its
+ * products are yielded (see `steps.ts`): `trainLinearProbe` runs it on the WebAssembly kernel,
+ * `trainHeadAsync` on a backend's GEMM.
+ */
+export function* probeSteps(
   data: LabelledEmbeddings,
   options: ZeroShotProbeOptions,
   zeroShot: ZeroShotHead | undefined,
-): AdaptedHead {
+): Steps<AdaptedHead> {
   const multiLabel = options.multiLabel ?? false;
   const classes = options.classes ?? zeroShot?.labels ?? labelsOf(data);
   if (zeroShot) zeroShot.assertSpace(data.embeddings.space, "trainZeroShotProbe");
@@ -128,14 +134,15 @@ function trainProbe(
     const tallies = lambdaGrid.map(() => alphaGrid.map(() => new HeldOutTally()));
     for (const split of protocol.splits) {
       let theta: Float64Array = zero();
-      lambdaGrid.forEach((l, li) => {
-        theta = fit(split.train, l, prior, theta, settings);
-        alphaGrid.forEach((a, ai) => {
+      for (const [li, l] of lambdaGrid.entries()) {
+        theta = yield* fit(split.train, l, prior, theta, settings);
+        for (const [ai, a] of alphaGrid.entries()) {
           const params = prior ? mix(prior, theta, a) : theta;
-          tallies[li]![ai]!.add(scoreLogits(linearLogits(split.held, params), split.held), split.held.n);
-        });
+          const logits = yield* linearLogits(split.held, params);
+          tallies[li]![ai]!.add(scoreLogits(logits, split.held), split.held.n);
+        }
         options.onProgress?.(++done, total);
-      });
+      }
     }
     lambdaGrid.forEach((l, li) => {
       alphaGrid.forEach((a, ai) => {
@@ -148,7 +155,7 @@ function trainProbe(
       });
     });
   }
-  const trained = fit(protocol.all, lambda, prior, zero(), settings);
+  const trained = yield* fit(protocol.all, lambda, prior, zero(), settings);
   options.onProgress?.(total, total);
   const theta = prior ? mix(prior, trained, alpha) : trained;
   const { prototypes, minCosine } = classPrototypes(prepared);
@@ -188,7 +195,7 @@ function trainProbe(
  * @throws ClipkitError `SHAPE_MISMATCH` (labels vs rows), `INVALID_ARGUMENT` (bad options or labels).
  */
 export function trainLinearProbe(data: LabelledEmbeddings, options: ProbeOptions = {}): AdaptedHead {
-  return trainProbe(data, options, undefined);
+  return runSteps(probeSteps(data, options, undefined));
 }
 
 /**
@@ -205,5 +212,5 @@ export function trainZeroShotProbe(
   data: LabelledEmbeddings,
   options: ZeroShotProbeOptions = {},
 ): AdaptedHead {
-  return trainProbe(data, options, zeroShot);
+  return runSteps(probeSteps(data, options, zeroShot));
 }

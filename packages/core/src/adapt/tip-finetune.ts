@@ -1,6 +1,7 @@
 import type { PreparedData } from "./data.js";
-import { matmulABt, pad4, transpose } from "./gemm.js";
+import { pad4, transpose, transposeInto } from "./gemm.js";
 import { seededRandom, shuffled } from "./rng.js";
+import { product, runSteps, type Steps } from "./steps.js";
 import { zeroShotLogits } from "./zeroshot-weights.js";
 
 /** Fine-tuning options of Tip-Adapter-F (defaults: the paper's ImageNet recipe). */
@@ -38,6 +39,16 @@ export function cacheLossGradient(
   rows: readonly number[],
   grad: Float32Array | Float64Array,
 ): number {
+  return runSteps(cacheLossGradientSteps(p, keys, rows, grad));
+}
+
+/** {@link cacheLossGradient} with its three products yielded (see `steps.ts`). */
+export function* cacheLossGradientSteps(
+  p: CacheLoss,
+  keys: Float32Array,
+  rows: readonly number[],
+  grad: Float32Array | Float64Array,
+): Steps<number> {
   const { data, zs, scale, weight: w, beta } = p;
   const { n, dim } = data;
   const c = data.classes.length;
@@ -47,26 +58,38 @@ export function cacheLossGradient(
   rows.forEach((row, i) => {
     q.set(data.x.subarray(row * dim, (row + 1) * dim), i * dim);
   });
-  const s = matmulABt(q, keys, r, n, dim);
-  const base = zeroShotLogits(q, r, zs, c, dim, scale);
+  const s = yield* product(q, keys, r, n, dim);
+  const base = yield* zeroShotLogits(q, r, zs, c, dim, scale);
   const ds = new Float32Array(n * bp);
   const z = new Float64Array(c);
   let loss = 0;
   for (let i = 0; i < r; i++) {
+    const o = i * n;
     for (let k = 0; k < c; k++) z[k] = base[i * c + k]!;
-    for (let e = 0; e < n; e++) z[data.y[e]!]! += w * Math.exp(-beta * (1 - s[i * n + e]!));
+    // The affinities A_qe replace the similarities in place: one exp per (query, key).
+    for (let e = 0; e < n; e++) {
+      const a = Math.exp(-beta * (1 - s[o + e]!));
+      s[o + e] = a;
+      z[data.y[e]!]! += w * a;
+    }
     let max = Number.NEGATIVE_INFINITY;
     for (let k = 0; k < c; k++) max = Math.max(max, z[k]!);
-    let sum = 0;
-    for (let k = 0; k < c; k++) sum += Math.exp(z[k]! - max);
     const y = data.y[rows[i]!]!;
-    loss += (max + Math.log(sum) - z[y]!) / r;
-    for (let k = 0; k < c; k++) z[k] = (Math.exp(z[k]! - max) / sum - (k === y ? 1 : 0)) / r;
-    for (let e = 0; e < n; e++)
-      ds[e * bp + i] = z[data.y[e]!]! * w * beta * Math.exp(-beta * (1 - s[i * n + e]!));
+    const target = z[y]!;
+    let sum = 0;
+    for (let k = 0; k < c; k++) {
+      const p = Math.exp(z[k]! - max);
+      z[k] = p;
+      sum += p;
+    }
+    loss += (max + Math.log(sum) - target) / r;
+    for (let k = 0; k < c; k++) z[k] = (z[k]! / sum - (k === y ? 1 : 0)) / r;
+    // dS row-major, over the affinities (contiguous writes); transposed in tiles below.
+    for (let e = 0; e < n; e++) s[o + e] = z[data.y[e]!]! * w * beta * s[o + e]!;
   }
+  transposeInto(s, r, n, ds, bp);
   // ∂L/∂K = dSᵀ · Q, computed as (dSᵀ)(Qᵀ)ᵀ over the zero-padded batch dimension.
-  matmulABt(ds, transpose(q, r, dim, bp), n, dim, bp, grad);
+  yield* product(ds, transpose(q, r, dim, bp), n, dim, bp, grad);
   return loss;
 }
 
@@ -83,7 +106,26 @@ export function fineTuneKeys(
   alpha: number,
   beta: number,
   options: TipFineTuneOptions,
-): { keys: Float32Array; epochs: number; losses: number[] } {
+): FineTuned {
+  return runSteps(fineTuneKeysSteps(data, zs, scale, alpha, beta, options));
+}
+
+/** What {@link fineTuneKeys} returns: the tuned keys, the epochs run and each epoch's mean loss. */
+export interface FineTuned {
+  keys: Float32Array;
+  epochs: number;
+  losses: number[];
+}
+
+/** {@link fineTuneKeys} with its products yielded (see `steps.ts`). */
+export function* fineTuneKeysSteps(
+  data: PreparedData,
+  zs: Float32Array,
+  scale: number,
+  alpha: number,
+  beta: number,
+  options: TipFineTuneOptions,
+): Steps<FineTuned> {
   const { n, dim } = data;
   const epochs = options.epochs ?? 20;
   const lr0 = options.learningRate ?? 1e-3;
@@ -104,7 +146,7 @@ export function fineTuneKeys(
     let epochLoss = 0;
     for (let b0 = 0; b0 < n; b0 += batch) {
       const rows = perm.slice(b0, b0 + batch);
-      epochLoss += cacheLossGradient(problem, keys, rows, grad) * rows.length;
+      epochLoss += (yield* cacheLossGradientSteps(problem, keys, rows, grad)) * rows.length;
       step++;
       const lr = 0.5 * lr0 * (1 + Math.cos((Math.PI * (step - 1)) / steps));
       const c1 = 1 - 0.9 ** step;

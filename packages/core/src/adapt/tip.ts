@@ -1,11 +1,19 @@
+import { ClipkitError } from "../errors.js";
 import type { ZeroShotHead } from "../zeroshot/head.js";
-import { type LabelledEmbeddings, minShots, type PreparedData, prepareData } from "./data.js";
-import { matmulABt } from "./gemm.js";
+import {
+  type LabelledEmbeddings,
+  minShots,
+  type PreparedData,
+  prepareData,
+  stratifiedSample,
+  subset,
+} from "./data.js";
 import { AdaptedHead, type AdapterCache } from "./head.js";
 import { better, type FitScore } from "./metrics.js";
 import { chooseProtocol, HeldOutTally, type SelectionOptions } from "./protocol.js";
 import { classPrototypes } from "./prototypes.js";
-import { fineTuneKeys, type TipFineTuneOptions } from "./tip-finetune.js";
+import { product, runSteps, type Steps } from "./steps.js";
+import { fineTuneKeysSteps, type TipFineTuneOptions } from "./tip-finetune.js";
 import { zeroShotLogits, zeroShotWeights } from "./zeroshot-weights.js";
 
 /** Options of {@link buildTipAdapter}. */
@@ -18,6 +26,16 @@ export interface TipAdapterOptions extends SelectionOptions {
   alphaGrid?: readonly number[];
   /** Candidate β (default 1 … 50, 10 values; image–image cosines sit close together, so sharp kernels matter). */
   betaGrid?: readonly number[];
+  /**
+   * Leave-one-out search only: at most this many examples are scored as queries, a seeded sample
+   * stratified by class (each class in proportion to its size; `seed` picks it); every example
+   * stays a key of the cache. Default {@link DEFAULT_TIP_LOO_QUERIES}; `Infinity` scores all of
+   * them. The search costs queries × examples kernel evaluations, so at 1,000 classes × 16 shots
+   * the default makes it 2,048 × 16,000 instead of 16,000². Data sets with at most this many
+   * examples are searched exactly as before. The head's `adapter.looQueries` records the cap when
+   * it was applied.
+   */
+  looQueries?: number;
 }
 
 /** Options of {@link trainTipAdapterF}. */
@@ -25,6 +43,8 @@ export interface TipAdapterFOptions extends TipAdapterOptions, TipFineTuneOption
 
 export const DEFAULT_TIP_ALPHA_GRID: readonly number[] = [0, 0.5, 1, 2, 4, 8, 16, 32, 64, 128, 256];
 export const DEFAULT_TIP_BETA_GRID: readonly number[] = [1, 2, 3, 5.5, 8, 12, 17, 25, 35, 50];
+/** Default of {@link TipAdapterOptions.looQueries}. */
+export const DEFAULT_TIP_LOO_QUERIES = 2048;
 /** The paper's ImageNet values (Zhang et al. 2022, section 4.1), used when no held-out data exists. */
 const DEFAULT_ALPHA = 1;
 const DEFAULT_BETA = 5.5;
@@ -63,10 +83,10 @@ export function betaPowers(betas: readonly number[]): { bits: (number[] | undefi
 
 /**
  * Grid search of (α, β) for the cache logits s·cos + (α·s/100)·Σ exp(−β(1 − q·k))·onehot(label):
- * queries `held` against cache `cache`. With `leaveOneOut` the queries are the cache itself and
- * each query's own key is left out (the cache then acts as a (K−1)-shot cache for it).
+ * queries `held` against cache `cache`. With `leaveOut` the queries are rows of the cache and
+ * query `i` skips key `leaveOut[i]`, its own (the cache then acts as a (K−1)-shot cache for it).
  */
-export function searchCacheHyper(
+export function* searchCacheHyper(
   zs: Float32Array,
   scale: number,
   cache: PreparedData,
@@ -74,8 +94,8 @@ export function searchCacheHyper(
   held: PreparedData,
   alphas: readonly number[],
   betas: readonly number[],
-  leaveOneOut: boolean,
-): Search {
+  leaveOut?: Int32Array,
+): Steps<Search> {
   const c = cache.classes.length;
   const d = cache.dim;
   const entries = cache.n;
@@ -93,14 +113,15 @@ export function searchCacheHyper(
   for (let i0 = 0; i0 < held.n; i0 += BLOCK) {
     const r = Math.min(BLOCK, held.n - i0);
     const q = held.x.subarray(i0 * d, (i0 + r) * d);
-    matmulABt(q, keys, r, entries, d, s);
-    const base = zeroShotLogits(q, r, zs, c, d, scale);
+    yield* product(q, keys, r, entries, d, s);
+    const base = yield* zeroShotLogits(q, r, zs, c, d, scale);
     correct.fill(0);
     loss.fill(0);
     for (let i = 0; i < r; i++) {
       affinity.fill(0);
+      const own = leaveOut ? leaveOut[i0 + i]! : -1;
       for (let e = 0; e < entries; e++) {
-        if (leaveOneOut && e === i0 + i) continue;
+        if (e === own) continue;
         const sim = s[i * entries + e]!;
         const label = cache.y[e]!;
         if (powers.table > 0) {
@@ -154,12 +175,37 @@ export function searchCacheHyper(
   return best;
 }
 
-function tipHead(
+/** The leave-one-out queries: every row, or a stratified sample of `looQueries` rows. */
+function looQueryRows(
+  data: PreparedData,
+  options: TipAdapterOptions,
+): { held: PreparedData; leaveOut: Int32Array; capped: boolean } {
+  const cap = options.looQueries ?? DEFAULT_TIP_LOO_QUERIES;
+  if (!(cap === Number.POSITIVE_INFINITY || (Number.isInteger(cap) && cap >= 1))) {
+    throw new ClipkitError(
+      "INVALID_ARGUMENT",
+      `looQueries must be a positive integer or Infinity, got ${cap}`,
+      {
+        details: { argument: "looQueries" },
+      },
+    );
+  }
+  if (data.n <= cap)
+    return { held: data, leaveOut: Int32Array.from({ length: data.n }, (_, i) => i), capped: false };
+  const rows = stratifiedSample(data, cap, options.seed ?? 0);
+  return { held: subset(data, rows), leaveOut: Int32Array.from(rows), capped: true };
+}
+
+/**
+ * Tip-Adapter and Tip-Adapter-F with their products yielded (see `steps.ts`): `buildTipAdapter`
+ * and `trainTipAdapterF` run it on the WebAssembly kernel, `trainHeadAsync` on a backend's GEMM.
+ */
+export function* tipSteps(
   zeroShot: ZeroShotHead,
   data: LabelledEmbeddings,
   options: TipAdapterFOptions,
   fineTune: boolean,
-): AdaptedHead {
+): Steps<AdaptedHead> {
   zeroShot.assertSpace(data.embeddings.space, fineTune ? "trainTipAdapterF" : "buildTipAdapter");
   const classes = options.classes ?? zeroShot.labels;
   const prepared = prepareData(data, classes, false);
@@ -172,28 +218,40 @@ function tipHead(
   const explicit = options.validation !== undefined;
   let chosen: Search = { alpha: options.alpha ?? DEFAULT_ALPHA, beta: options.beta ?? DEFAULT_BETA };
   let selection: AdaptedHead["adapter"]["selection"] = "default";
+  let looQueries: number | undefined;
   const searching = alphas.length * betas.length > 1;
   if (options.validation !== undefined || options.valFraction !== undefined) {
     const protocol = chooseProtocol(prepared, options, false);
     const split = protocol.splits[0];
     if (split && searching) {
-      chosen = searchCacheHyper(zs, scale, split.train, split.train.x, split.held, alphas, betas, false);
+      chosen = yield* searchCacheHyper(zs, scale, split.train, split.train.x, split.held, alphas, betas);
       selection = "validation";
     }
   } else if (searching && minShots(prepared) >= 2) {
-    chosen = searchCacheHyper(zs, scale, prepared, prepared.x, prepared, alphas, betas, true);
+    const queries = looQueryRows(prepared, options);
+    chosen = yield* searchCacheHyper(
+      zs,
+      scale,
+      prepared,
+      prepared.x,
+      queries.held,
+      alphas,
+      betas,
+      queries.leaveOut,
+    );
     selection = "loo";
+    if (queries.capped) looQueries = queries.held.n;
   }
   let keys = prepared.x;
   let epochs = 0;
   if (fineTune) {
-    const tuned = fineTuneKeys(prepared, zs, scale, chosen.alpha, chosen.beta, options);
+    const tuned = yield* fineTuneKeysSteps(prepared, zs, scale, chosen.alpha, chosen.beta, options);
     keys = tuned.keys;
     epochs = tuned.epochs;
     // The paper searches α, β again after fine-tuning; only honest on data the keys never saw.
     if (explicit && searching) {
       const held = prepareData(options.validation!, classes, false, "validation");
-      chosen = searchCacheHyper(zs, scale, prepared, keys, held, alphas, betas, false);
+      chosen = yield* searchCacheHyper(zs, scale, prepared, keys, held, alphas, betas);
     }
   }
   options.onProgress?.(1, 1);
@@ -224,6 +282,7 @@ function tipHead(
         ? { alpha: chosen.alpha, beta: chosen.beta, epochs }
         : { alpha: chosen.alpha, beta: chosen.beta },
       selection,
+      ...(looQueries !== undefined ? { looQueries } : {}),
       ...(chosen.heldOut ? { heldOut: chosen.heldOut } : {}),
       minCosine,
     },
@@ -243,7 +302,7 @@ export function buildTipAdapter(
   data: LabelledEmbeddings,
   options: TipAdapterOptions = {},
 ): AdaptedHead {
-  return tipHead(zeroShot, data, options, false);
+  return runSteps(tipSteps(zeroShot, data, options, false));
 }
 
 /**
@@ -257,5 +316,5 @@ export function trainTipAdapterF(
   data: LabelledEmbeddings,
   options: TipAdapterFOptions = {},
 ): AdaptedHead {
-  return tipHead(zeroShot, data, options, true);
+  return runSteps(tipSteps(zeroShot, data, options, true));
 }

@@ -1,6 +1,6 @@
 import { ClipkitError } from "../errors.js";
 import type { ZeroShotHead } from "../zeroshot/head.js";
-import { matmulABt } from "./gemm.js";
+import { product, type Steps } from "./steps.js";
 
 /** The zero-shot head's unit-norm class rows reordered to `classes` (`classes × dim`). */
 export function zeroShotWeights(zs: ZeroShotHead, classes: readonly string[]): Float32Array {
@@ -23,15 +23,15 @@ export function zeroShotWeights(zs: ZeroShotHead, classes: readonly string[]): F
 }
 
 /** `rows × classes` zero-shot logits `scale · x·wᵀ` of normalised rows. */
-export function zeroShotLogits(
+export function* zeroShotLogits(
   x: Float32Array,
   rows: number,
   weights: Float32Array,
   classes: number,
   dim: number,
   scale: number,
-): Float64Array {
-  const z = matmulABt(x, weights, rows, classes, dim) as Float64Array;
+): Steps<Float64Array> {
+  const z = yield* product(x, weights, rows, classes, dim);
   for (let t = 0; t < z.length; t++) z[t]! *= scale;
   return z;
 }

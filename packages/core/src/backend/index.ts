@@ -1,3 +1,4 @@
+export { type MatMul, matmulGraph, sessionMatMul } from "./matmul.js";
 export {
   type MatMulTopK,
   type MatMulTopKOutput,

@@ -32,7 +32,7 @@ export interface MatMulTopK {
 
 // ---- a minimal protobuf writer for the ONNX graph below (onnx.proto3 field numbers) ----
 
-function varint(n: number | bigint): number[] {
+export function varint(n: number | bigint): number[] {
   let v = BigInt(n);
   const out: number[] = [];
   do {
@@ -45,20 +45,20 @@ function varint(n: number | bigint): number[] {
 }
 const utf8 = (s: string) => [...new TextEncoder().encode(s)];
 /** A length-delimited field (wire type 2). */
-const bytesField = (field: number, body: number[]) => [
+export const bytesField = (field: number, body: number[]) => [
   ...varint((field << 3) | 2),
   ...varint(body.length),
   ...body,
 ];
-const stringField = (field: number, s: string) => bytesField(field, utf8(s));
+export const stringField = (field: number, s: string) => bytesField(field, utf8(s));
 /** A varint field (wire type 0). */
-const intField = (field: number, n: number) => [...varint(field << 3), ...varint(n)];
+export const intField = (field: number, n: number) => [...varint(field << 3), ...varint(n)];
 
-const FLOAT = 1;
+export const FLOAT = 1;
 const INT64 = 7;
 
 /** ValueInfoProto: name, TypeProto.tensor_type { elem_type, shape { dim { dim_param | dim_value } } }. */
-function valueInfo(name: string, elemType: number, dims: readonly (string | number)[]): number[] {
+export function valueInfo(name: string, elemType: number, dims: readonly (string | number)[]): number[] {
   const shape = dims.flatMap((d) =>
     bytesField(1, typeof d === "number" ? intField(1, d) : stringField(2, d)),
   );
@@ -67,7 +67,12 @@ function valueInfo(name: string, elemType: number, dims: readonly (string | numb
 }
 
 /** NodeProto with integer attributes (AttributeProto: name = 1, i = 3, type = 20, INT = 2). */
-function node(op: string, inputs: string[], outputs: string[], attrs: Record<string, number>): number[] {
+export function node(
+  op: string,
+  inputs: string[],
+  outputs: string[],
+  attrs: Record<string, number>,
+): number[] {
   return [
     ...inputs.flatMap((i) => stringField(1, i)),
     ...outputs.flatMap((o) => stringField(2, o)),

@@ -4,6 +4,7 @@
  * generation — is written once against these types. Keep this file small.
  */
 
+import type { MatMul } from "./matmul.js";
 import type { MatMulTopK } from "./matmul-topk.js";
 
 /** Element types clipkit exchanges with runtimes. */
@@ -79,6 +80,8 @@ export interface Backend {
    * for batched exact search (see `sessionMatMulTopK`). `options` override the backend defaults.
    */
   matmulTopK?(options?: SessionOptions): MatMulTopK;
+  /** Optional "matmul" capability: `A · Bᵀ` on the runtime's GEMM (see `sessionMatMul`), for the few-shot trainers. */
+  matmul?(options?: SessionOptions): MatMul;
   /**
    * Creates a session from a graph file on the local file system, the runtime reading it (and the
    * external-data files its initializers name, relative to its folder) itself: no copy of the
