@@ -24,6 +24,11 @@ const ARRAY = { float32: Float32Array, float16: Uint16Array, int8: Int8Array } a
  * every query of the chunk passes over it, so each row comes from memory once per search call.
  */
 const ITEM_BLOCK = 128;
+/**
+ * Item rows per kernel call for a single query: each row is read once whatever the block, so a
+ * wide block only saves calls and heap passes (8 KiB of scores).
+ */
+const SINGLE_QUERY_BLOCK = 2048;
 /** Queries per kernel chunk: bounds the scratch (queries + one block of scores). */
 const QUERY_CHUNK = 256;
 
@@ -105,14 +110,15 @@ export class ResidentRows<C extends RowCodec = RowCodec> {
     const int8 = this.codec === "int8";
     const coded = int8 ? quantizeQueriesInt8(queries, dim) : undefined;
     const chunk = Math.min(nq, QUERY_CHUNK);
+    const block = chunk === 1 ? SINGLE_QUERY_BLOCK : ITEM_BLOCK;
     // int8 queries are widened to int16 for the kernel (2·dim bytes a row).
     const qBytes = chunk * dim * (int8 ? 2 : 4);
     const qOff = align(this.capacity * this.rowBytes());
     const outOff = qOff + qBytes;
-    this.kernel.reserve(outOff + chunk * ITEM_BLOCK * 4);
+    this.kernel.reserve(outOff + chunk * block * 4);
     const mem = this.kernel.heap().buffer;
     const qView = int8 ? new Int16Array(mem, qOff, chunk * dim) : new Float32Array(mem, qOff, chunk * dim);
-    const scores = new Float32Array(mem, outOff, chunk * ITEM_BLOCK);
+    const scores = new Float32Array(mem, outOff, chunk * block);
     const score =
       this.codec === "float32"
         ? this.kernel.scores
@@ -128,8 +134,8 @@ export class ResidentRows<C extends RowCodec = RowCodec> {
     for (let q0 = 0; q0 < nq; q0 += chunk) {
       const q1 = Math.min(nq, q0 + chunk);
       qView.set((coded ? coded.codes : queries).subarray(q0 * dim, q1 * dim));
-      for (let i0 = 0; i0 < ni; i0 += ITEM_BLOCK) {
-        const i1 = Math.min(ni, i0 + ITEM_BLOCK);
+      for (let i0 = 0; i0 < ni; i0 += block) {
+        const i1 = Math.min(ni, i0 + block);
         score(qOff, q1 - q0, i0 * rowBytes, i1 - i0, dim, outOff);
         pushBlock(input, heaps, q0, q1, i0, i1, scores, q0);
       }
