@@ -44,12 +44,22 @@ export function rescoreRound(
   const failed: number[] = [];
   pending.forEach((qi, j) => {
     const shortlist = coarse[j]!.sorted();
+    const eps = ctx.eps(qi);
     const exact = new TopKHeap(Math.min(k, shortlist.length));
-    for (const { index } of shortlist) exact.push(dotAt(queries, qi * dim, items, index * dim, dim), index);
+    // Only rows that can still reach the top k are re-scored: the k best approximate rows all have
+    // exact scores ≥ s̃ₖ − ε, so a row with s̃ < s̃ₖ − 2ε (exact score < s̃ₖ − ε) is strictly below
+    // k of them. With a float32 scan that leaves ~k of the k + 32 rows (issue #18: the float64
+    // re-score was most of searchAsync's overhead over the raw GEMM).
+    const kth = shortlist[Math.min(k, shortlist.length) - 1];
+    const floor = kth ? kth.score - 2 * eps : Number.NEGATIVE_INFINITY;
+    for (const { index, score } of shortlist) {
+      if (score < floor) break;
+      exact.push(dotAt(queries, qi * dim, items, index * dim, dim), index);
+    }
     // A shortlist shorter than asked for holds every allowed row: nothing was left out.
     const complete = shortlist.length < kk || kk >= ctx.rows;
     const last = shortlist[shortlist.length - 1];
-    if (complete || k === 0 || !last || exact.threshold > last.score + ctx.eps(qi)) out[qi] = exact;
+    if (complete || k === 0 || !last || exact.threshold > last.score + eps) out[qi] = exact;
     else failed.push(qi);
   });
   return failed;

@@ -75,4 +75,83 @@ describe("scan kernels", () => {
       { numRuns: 60 },
     );
   });
+
+  it("single-query kernels (one row streamed at a time) equal float64 / exact integer dots", () => {
+    const kernel = createSimdDot()!;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 50 }).map((d) => d * 4),
+        fc.integer({ min: 1, max: 70 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer(),
+        (dim, nx, nq, seed) => {
+          let s = seed >>> 0 || 1;
+          const rnd = () => {
+            s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+            return s / 2 ** 32 - 0.5;
+          };
+          // float32: queries, rows, scores one after the other in the kernel's memory
+          const q = Float32Array.from({ length: nq * dim }, rnd);
+          const x = Float32Array.from({ length: nx * dim }, rnd);
+          kernel.reserve((q.length + x.length + nq * nx) * 4);
+          const heap = kernel.heap();
+          heap.set(q, 0);
+          heap.set(x, q.length);
+          kernel.scores(0, nq, q.length * 4, nx, dim, (q.length + x.length) * 4);
+          const out = heap.subarray(q.length + x.length, q.length + x.length + nq * nx);
+          for (let a = 0; a < nq; a++) {
+            for (let i = 0; i < nx; i++) {
+              let exact = 0;
+              for (let j = 0; j < dim; j++) exact += q[a * dim + j]! * x[i * dim + j]!;
+              // |float32 sum − exact| ≤ γ(dim)·Σ|qⱼxⱼ| ≤ dim·2⁻²³·dim/4 here
+              expect(Math.abs(out[a * nx + i]! - exact)).toBeLessThanOrEqual(dim * dim * 2 ** -24);
+            }
+          }
+          // int8 (dim a multiple of 16): queries widened to int16, sums exact in int32
+          const d8 = dim - (dim % 16) || 16;
+          const code = () => Math.round(rnd() * 254);
+          const q8 = Int16Array.from({ length: nq * d8 }, code);
+          const x8 = Int8Array.from({ length: nx * d8 }, code);
+          const xOff = q8.length * 2;
+          const oOff = (xOff + x8.length + 15) & ~15;
+          kernel.reserve(oOff + nq * nx * 4);
+          const mem = kernel.heap().buffer;
+          new Int16Array(mem, 0, q8.length).set(q8);
+          new Int8Array(mem, xOff, x8.length).set(x8);
+          kernel.scoresI8(0, nq, xOff, nx, d8, oOff);
+          const out8 = new Float32Array(mem, oOff, nq * nx);
+          for (let a = 0; a < nq; a++) {
+            for (let i = 0; i < nx; i++) {
+              let exact = 0;
+              for (let j = 0; j < d8; j++) exact += q8[a * d8 + j]! * x8[i * d8 + j]!;
+              expect(out8[a * nx + i]).toBe(Math.fround(exact));
+            }
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it("streamRead reads every byte it is given (lane-0 checksum of the int32 words)", () => {
+    const kernel = createSimdDot()!;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 40 }),
+        fc.integer({ min: 0, max: 8 }),
+        fc.integer(),
+        (blocks, at, seed) => {
+          const words = new Int32Array(blocks * 16);
+          let s = seed >>> 0 || 1;
+          for (let i = 0; i < words.length; i++) words[i] = s = (Math.imul(s, 1664525) + 1013904223) | 0;
+          kernel.reserve((at + blocks) * 64 + 64);
+          new Int32Array(kernel.heap().buffer, at * 64, words.length).set(words);
+          let lane0 = 0;
+          for (let i = 0; i < words.length; i += 4) lane0 = (lane0 + words[i]!) | 0;
+          expect(kernel.streamRead(at * 64, blocks * 64)).toBe(lane0);
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
 });
