@@ -57,7 +57,8 @@ describe("matmul top-k on onnxruntime-node", () => {
             });
           }
           const ids = Array.from({ length: total }, (_, i) => `r${i}`);
-          const index = new FlatIndex(space(dim), { backend });
+          // minGemmQueries: 1 sends single queries to the GEMM too (by default they take the wasm scan)
+          const index = new FlatIndex(space(dim), { backend, minGemmQueries: 1 });
           index.add(ids, createEmbeddings(items, total, space(dim)));
           index.remove(ids.filter((_, i) => i % 7 === 3));
           const queries = createEmbeddings(unitRows(nq, dim, seed ^ 0x2545f491, levels), nq, space(dim));
@@ -65,6 +66,35 @@ describe("matmul top-k on onnxruntime-node", () => {
         },
       ),
       { numRuns: 40 },
+    );
+  });
+
+  it("searchAsync scans batches below minGemmQueries with the wasm kernel, larger ones with the GEMM", async () => {
+    const calls: number[] = [];
+    const inner = nodeMatMulTopK({ intraOpThreads: 1 });
+    const backend = {
+      matmulTopK: () => ({
+        run: (...a: Parameters<typeof inner.run>) => {
+          calls.push(a[1]);
+          return inner.run(...a);
+        },
+        release: () => inner.release(),
+      }),
+    };
+    const dim = 16;
+    const index = new FlatIndex(space(dim), { backend, minGemmQueries: 3 });
+    index.add(
+      Array.from({ length: 200 }, (_, i) => `r${i}`),
+      createEmbeddings(unitRows(200, dim, 7, 1000), 200, space(dim)),
+    );
+    for (const nq of [1, 2, 3, 5]) {
+      const queries = createEmbeddings(unitRows(nq, dim, nq, 1000), nq, space(dim));
+      expect(await index.searchAsync(queries, { k: 5 })).toEqual(index.search(queries, { k: 5 }));
+    }
+    expect(calls).toEqual([3, 5]);
+    await inner.release();
+    expect(() => new FlatIndex(space(dim), { minGemmQueries: 0 })).toThrow(
+      expect.objectContaining({ code: "INVALID_ARGUMENT" }),
     );
   });
 });
