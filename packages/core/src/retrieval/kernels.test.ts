@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { fromHalfBits } from "./float16.js";
 import { scanTopK } from "./kernels.js";
 import { createSimdDot } from "./simd-dot.js";
 
@@ -125,6 +126,33 @@ describe("scan kernels", () => {
               let exact = 0;
               for (let j = 0; j < d8; j++) exact += q8[a * d8 + j]! * x8[i * d8 + j]!;
               expect(out8[a * nx + i]).toBe(Math.fround(exact));
+            }
+          }
+          // float16 rows (dim a multiple of 8; finite halves, subnormals included) × float32 queries
+          const d16 = dim - (dim % 8) || 8;
+          const qh = Float32Array.from({ length: nq * d16 }, rnd);
+          const xh = Uint16Array.from(
+            { length: nx * d16 },
+            () => Math.floor((rnd() + 0.5) * 0xffff) & 0xbbff,
+          );
+          const xhOff = qh.length * 4;
+          const ohOff = (xhOff + xh.length * 2 + 15) & ~15;
+          kernel.reserve(ohOff + nq * nx * 4);
+          const memH = kernel.heap().buffer;
+          new Float32Array(memH, 0, qh.length).set(qh);
+          new Uint16Array(memH, xhOff, xh.length).set(xh);
+          kernel.scoresF16(0, nq, xhOff, nx, d16, ohOff);
+          const outH = new Float32Array(memH, ohOff, nq * nx);
+          for (let a = 0; a < nq; a++) {
+            for (let i = 0; i < nx; i++) {
+              let exact = 0;
+              let mass = 0;
+              for (let j = 0; j < d16; j++) {
+                const p = qh[a * d16 + j]! * fromHalfBits(xh[i * d16 + j]!);
+                exact += p;
+                mass += Math.abs(p);
+              }
+              expect(Math.abs(outH[a * nx + i]! - exact)).toBeLessThanOrEqual(d16 * 2 ** -23 * mass + 1e-30);
             }
           }
         },

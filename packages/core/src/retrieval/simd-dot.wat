@@ -271,6 +271,10 @@
         (br_if $done (i32.ge_s (local.get $qi) (local.get $nq)))
         (local.set $n (i32.sub (local.get $nq) (local.get $qi)))
         (local.set $q0 (i32.add (local.get $q) (i32.mul (local.get $qi) (local.get $row))))
+        (if (i32.eq (local.get $n) (i32.const 1)) (then
+          (call $scores_f16_one (local.get $q0) (local.get $x) (local.get $nx) (local.get $dim)
+            (i32.add (local.get $out) (i32.shl (i32.mul (local.get $qi) (local.get $nx)) (i32.const 2))))
+          (br $done)))
         (local.set $q1 (select (i32.add (local.get $q0) (local.get $row)) (local.get $q0) (i32.gt_s (local.get $n) (i32.const 1))))
         (local.set $q2 (select (i32.add (local.get $q1) (local.get $row)) (local.get $q1) (i32.gt_s (local.get $n) (i32.const 2))))
         (local.set $q3 (select (i32.add (local.get $q2) (local.get $row)) (local.get $q2) (i32.gt_s (local.get $n) (i32.const 3))))
@@ -388,4 +392,74 @@
         (local.set $x (i32.add (local.get $x) (i32.const 64)))
         (br $l)))
     (i32x4.extract_lane 0 (i32x4.add (i32x4.add (local.get $a) (local.get $b)) (i32x4.add (local.get $c) (local.get $d)))))
+  ;; One float16 query (the last of a batch, or a single-query search): each row decoded and read
+  ;; front to back alone (16 halves a step, four accumulators) instead of the four-query tile with
+  ;; three aliased queries. Same exact widening as scores_f16; dim must be a multiple of 8.
+  (func $scores_f16_one (param $q i32) (param $x i32) (param $nx i32) (param $dim i32) (param $out i32)
+    (local $i i32) (local $jx i32) (local $xrow i32) (local $xr i32) (local $qj i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $h v128) (local $t v128) (local $lo v128) (local $hi v128)
+    (local $mmag v128) (local $msgn v128) (local $mul v128)
+    (local.set $mmag (v128.const i32x4 0x7fff 0x7fff 0x7fff 0x7fff))
+    (local.set $msgn (v128.const i32x4 0x8000 0x8000 0x8000 0x8000))
+    (local.set $mul (v128.const f32x4 0x1p112 0x1p112 0x1p112 0x1p112))
+    (local.set $xrow (i32.shl (local.get $dim) (i32.const 1)))
+    (local.set $xr (local.get $x))
+    (local.set $i (i32.const 0))
+    (block $endi
+      (loop $li
+        (br_if $endi (i32.ge_s (local.get $i) (local.get $nx)))
+        (local.set $a0 (v128.const i32x4 0 0 0 0))
+        (local.set $a1 (v128.const i32x4 0 0 0 0))
+        (local.set $a2 (v128.const i32x4 0 0 0 0))
+        (local.set $a3 (v128.const i32x4 0 0 0 0))
+        (local.set $jx (i32.const 0))
+        (block $endj
+          (loop $lj
+            (br_if $endj (i32.gt_s (i32.add (local.get $jx) (i32.const 32)) (local.get $xrow)))
+            ;; halves at byte jx of the row pair with query floats at byte 2·jx
+            (local.set $qj (i32.add (local.get $q) (i32.shl (local.get $jx) (i32.const 1))))
+            (local.set $h (v128.load (i32.add (local.get $xr) (local.get $jx))))
+            (local.set $t (i32x4.extend_low_i16x8_u (local.get $h)))
+            (local.set $lo (v128.or
+              (f32x4.mul (i32x4.shl (v128.and (local.get $t) (local.get $mmag)) (i32.const 13)) (local.get $mul))
+              (i32x4.shl (v128.and (local.get $t) (local.get $msgn)) (i32.const 16))))
+            (local.set $t (i32x4.extend_high_i16x8_u (local.get $h)))
+            (local.set $hi (v128.or
+              (f32x4.mul (i32x4.shl (v128.and (local.get $t) (local.get $mmag)) (i32.const 13)) (local.get $mul))
+              (i32x4.shl (v128.and (local.get $t) (local.get $msgn)) (i32.const 16))))
+            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load (local.get $qj)) (local.get $lo))))
+            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (v128.load offset=16 (local.get $qj)) (local.get $hi))))
+            (local.set $h (v128.load offset=16 (i32.add (local.get $xr) (local.get $jx))))
+            (local.set $t (i32x4.extend_low_i16x8_u (local.get $h)))
+            (local.set $lo (v128.or
+              (f32x4.mul (i32x4.shl (v128.and (local.get $t) (local.get $mmag)) (i32.const 13)) (local.get $mul))
+              (i32x4.shl (v128.and (local.get $t) (local.get $msgn)) (i32.const 16))))
+            (local.set $t (i32x4.extend_high_i16x8_u (local.get $h)))
+            (local.set $hi (v128.or
+              (f32x4.mul (i32x4.shl (v128.and (local.get $t) (local.get $mmag)) (i32.const 13)) (local.get $mul))
+              (i32x4.shl (v128.and (local.get $t) (local.get $msgn)) (i32.const 16))))
+            (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (v128.load offset=32 (local.get $qj)) (local.get $lo))))
+            (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (v128.load offset=48 (local.get $qj)) (local.get $hi))))
+            (local.set $jx (i32.add (local.get $jx) (i32.const 32)))
+            (br $lj)))
+        ;; an 8-half tail when dim is an odd multiple of 8
+        (if (i32.lt_s (local.get $jx) (local.get $xrow)) (then
+          (local.set $qj (i32.add (local.get $q) (i32.shl (local.get $jx) (i32.const 1))))
+          (local.set $h (v128.load (i32.add (local.get $xr) (local.get $jx))))
+            (local.set $t (i32x4.extend_low_i16x8_u (local.get $h)))
+            (local.set $lo (v128.or
+              (f32x4.mul (i32x4.shl (v128.and (local.get $t) (local.get $mmag)) (i32.const 13)) (local.get $mul))
+              (i32x4.shl (v128.and (local.get $t) (local.get $msgn)) (i32.const 16))))
+            (local.set $t (i32x4.extend_high_i16x8_u (local.get $h)))
+            (local.set $hi (v128.or
+              (f32x4.mul (i32x4.shl (v128.and (local.get $t) (local.get $mmag)) (i32.const 13)) (local.get $mul))
+              (i32x4.shl (v128.and (local.get $t) (local.get $msgn)) (i32.const 16))))
+          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load (local.get $qj)) (local.get $lo))))
+          (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (v128.load offset=16 (local.get $qj)) (local.get $hi))))))
+        (f32.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))
+          (call $hsum (f32x4.add (f32x4.add (local.get $a0) (local.get $a1)) (f32x4.add (local.get $a2) (local.get $a3)))))
+        (local.set $xr (i32.add (local.get $xr) (local.get $xrow)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $li))))
 )
