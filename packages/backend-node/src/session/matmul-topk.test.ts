@@ -97,4 +97,49 @@ describe("matmul top-k on onnxruntime-node", () => {
       expect.objectContaining({ code: "INVALID_ARGUMENT" }),
     );
   });
+
+  it("int8 storage: searchAsync on onnxruntime's int8 GEMM equals search (exact, ties by row, k > n)", async () => {
+    let int8Calls = 0;
+    const inner = nodeMatMulTopK({ intraOpThreads: 1 });
+    const backend = {
+      matmulTopK: () => ({
+        run: inner.run,
+        // counts answered calls: a rejected one would fall back to the wasm scan unseen
+        runInt8: async (...a: Parameters<NonNullable<typeof inner.runInt8>>) => {
+          const out = await inner.runInt8!(...a);
+          int8Calls++;
+          return out;
+        },
+        release: () => inner.release(),
+      }),
+    };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(3, 16, 64),
+        fc.integer({ min: 1, max: 300 }),
+        fc.integer({ min: 2, max: 7 }),
+        fc.integer({ min: 1, max: 350 }),
+        fc.integer(),
+        fc.constantFrom(1, 2, 1000),
+        fc.array(fc.nat(), { maxLength: 40 }),
+        async (dim, n, nq, k, seed, levels, dupes) => {
+          const items = new Float32Array((n + dupes.length) * dim);
+          items.set(unitRows(n, dim, seed, levels));
+          dupes.forEach((d, j) => {
+            items.copyWithin((n + j) * dim, (d % n) * dim, ((d % n) + 1) * dim);
+          });
+          const total = n + dupes.length;
+          const ids = Array.from({ length: total }, (_, i) => `r${i}`);
+          const index = new FlatIndex(space(dim), { backend, storage: "int8" });
+          index.add(ids, createEmbeddings(items, total, space(dim)));
+          index.remove(ids.filter((_, i) => i % 5 === 2));
+          const queries = createEmbeddings(unitRows(nq, dim, seed ^ 0x51ed, levels), nq, space(dim));
+          expect(await index.searchAsync(queries, { k })).toEqual(index.search(queries, { k }));
+        },
+      ),
+      { numRuns: 30 },
+    );
+    expect(int8Calls).toBeGreaterThanOrEqual(30);
+    await inner.release();
+  });
 });

@@ -3,6 +3,7 @@ export {
   type MatMulTopK,
   type MatMulTopKOutput,
   matmulTopKGraph,
+  matmulTopKInt8Graph,
   sessionMatMulTopK,
 } from "./matmul-topk.js";
 export type {

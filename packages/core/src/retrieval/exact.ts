@@ -1,5 +1,6 @@
 import { TopKHeap } from "../math/topk.js";
 import { dotAt } from "./kernels.js";
+import { quantizeQueriesInt8 } from "./quantize.js";
 
 /**
  * Exact top-k from an approximate shortlist, with a certificate. The fast scans (float32 SIMD with
@@ -103,4 +104,37 @@ export function pickRows(queries: Float32Array, dim: number, pending: readonly n
     out.set(queries.subarray(qi * dim, (qi + 1) * dim), j * dim);
   });
   return out;
+}
+
+/** |float32-sum − float64 dot| bound for unit rows: γ(dim) with a 2× margin (any summation order). */
+const epsF32 = (dim: number) => (dim + 16) * 2 ** -23;
+
+/**
+ * Per-query bound ε on |scanned score − exact float64 score| for unit `queries` (`nq × dim`)
+ * scanned against rows stored as `storage`; `residual` is the largest int8 row residual
+ * ‖code·scale − x‖ (int8 only).
+ */
+export function scanEps(
+  storage: "float32" | "float16" | "int8",
+  dim: number,
+  q: Float32Array,
+  nq: number,
+  residual: number,
+): (qi: number) => number {
+  const e32 = epsF32(dim);
+  if (storage === "float32") return () => e32;
+  if (storage === "float16") {
+    // binary16 rounding: ≤ 2⁻¹¹·|x| per normal element, ≤ 2⁻²⁵ per subnormal; Cauchy–Schwarz.
+    const e = (2 ** -11 + Math.sqrt(dim) * 2 ** -25 + e32) * 1.001;
+    return () => e;
+  }
+  // int8: q̃·x̃ − q·x = q̃·(x̃ − x) + (q̃ − q)·x, bounded by ‖q̃‖·r + ‖q̃ − q‖ (r: worst row residual).
+  const { codes, scales } = quantizeQueriesInt8(q, dim);
+  const eq = new Float64Array(nq);
+  for (let i = 0; i < nq; i++) {
+    let s = 0;
+    for (let j = 0; j < dim; j++) s += (codes[i * dim + j]! * scales[i]! - q[i * dim + j]!) ** 2;
+    eq[i] = Math.sqrt(s);
+  }
+  return (qi) => ((1 + eq[qi]!) * residual + eq[qi]! + e32) * 1.001;
 }

@@ -1,68 +1,18 @@
 import type { MatMulTopK } from "../backend/matmul-topk.js";
-import type { Backend } from "../backend/session.js";
 import type { EmbeddingSpace, Embeddings } from "../embeddings.js";
-import { ClipkitError } from "../errors.js";
-import { TopKHeap } from "../math/topk.js";
-import { type ExactContext, exactTopK, exactTopKAsync, firstShortlist, pickRows } from "./exact.js";
+import { ClipkitError, isClipkitError } from "../errors.js";
+import type { TopKHeap } from "../math/topk.js";
+import { type ExactContext, exactTopK, exactTopKAsync, firstShortlist, pickRows, scanEps } from "./exact.js";
+import type { FlatIndexOptions, FlatState, FlatStorage } from "./flat-options.js";
 import { encodeHalf } from "./float16.js";
-import { quantizeQueriesInt8, quantizeRowsInt8 } from "./quantize.js";
+import { float32GemmScan, int8GemmScan, transposeCodes } from "./gemm-scan.js";
+import { quantizeRowsInt8 } from "./quantize.js";
 import { ResidentRows } from "./resident.js";
 import type { AddOptions, Metadata, Retriever, SearchHit, SearchOptions } from "./types.js";
+
+export type { FlatIndexOptions, FlatState, FlatStorage } from "./flat-options.js";
+
 import { checkAddBatch, checkFilter, checkQueries, matchesFilter, unitRows } from "./validate.js";
-
-/**
- * How a {@link FlatIndex} stores vectors.
- * - `"float32"`: exact scores, 4 bytes per dimension.
- * - `"float16"`: IEEE half-precision codes (2 bytes per dimension) scanned first; with `rescore`
- *   (default) the shortlist is re-scored against float32 originals (6 bytes per dimension in
- *   all) and results are exact; without it scores are approximate (≈ 3 significant digits).
- * - `"int8"`: a per-row int8 code (1 byte per dimension + 4 bytes per row) scanned first; with
- *   `rescore` (default) results are exact against float32 originals kept alongside (5 bytes per
- *   dimension in all), without it scores are approximate (1 byte per dimension).
- */
-export type FlatStorage = "float32" | "float16" | "int8";
-
-/** Options of {@link FlatIndex}. */
-export interface FlatIndexOptions {
-  storage?: FlatStorage;
-  /** float16/int8 only: keep float32 originals and return exact results (default true). */
-  rescore?: boolean;
-  /** float16/int8 only: first shortlist size as a multiple of `k` (default 4; at least k + 32). */
-  shortlist?: number;
-  /**
-   * A backend whose optional `matmulTopK` capability {@link FlatIndex.searchAsync} uses for
-   * unfiltered float32 batches (e.g. `nodeBackend({ intraOpThreads: 1 })`: onnxruntime's GEMM).
-   */
-  backend?: Pick<Backend, "matmulTopK">;
-  /**
-   * {@link FlatIndex.searchAsync}: batches of fewer queries than this are scanned by the
-   * WebAssembly kernel rather than the backend's GEMM (default 2). One query streams the rows at
-   * close to the memory bandwidth in the kernel, which beat onnxruntime's one-thread GEMV
-   * (8 vs 11 ms CPU on 100,000 × 512, issue #18); set 1 to send single queries to a GEMM that has
-   * several threads.
-   */
-  minGemmQueries?: number;
-}
-
-/** Internal state shared with the file codec ({@link flatToBytes}). */
-export interface FlatState<M extends Metadata> {
-  space: EmbeddingSpace;
-  storage: FlatStorage;
-  rescore: boolean;
-  shortlist: number;
-  ids: string[];
-  metadata: (M | undefined)[];
-  /** `count × dim` unit rows, or undefined for codes without re-scoring. */
-  vectors: Float32Array | undefined;
-  /** int8 codes and their per-row scales. */
-  codes: Int8Array | undefined;
-  scales: Float32Array | undefined;
-  /** float16 codes (binary16 bits). */
-  halves?: Uint16Array | undefined;
-}
-
-/** |float32-sum − float64 dot| bound for unit rows: γ(dim) with a 2× margin (any summation order). */
-const epsF32 = (dim: number) => (dim + 16) * 2 ** -23;
 
 /**
  * Exact (brute-force) cosine index in pure TypeScript: browser-safe, no dependencies. The rows live
@@ -92,6 +42,12 @@ export class FlatIndex<M extends Metadata = Metadata> implements Retriever<M> {
   private residual = 0;
   private readonly gemm: MatMulTopK | undefined;
   private readonly minGemmQueries: number;
+  /** int8 codes transposed (`dim × count`) for the runtime's int8 GEMM, made on first use. */
+  private transposed: { version: number; data: Int8Array } | undefined;
+  /** Bumped by every change of the rows, so {@link transposed} knows when it is stale. */
+  private version = 0;
+  /** False once the backend failed the int8 GEMM (e.g. a runtime without the contrib op). */
+  private int8Gemm = true;
   private count = 0;
   private capacity = 0;
 
@@ -233,6 +189,7 @@ export class FlatIndex<M extends Metadata = Metadata> implements Retriever<M> {
       this.metadata[row] = metadata?.[r];
       at.push(row);
     }
+    this.version++;
     const scanned = this.rows.rows(this.count);
     const one = new Float32Array(dim);
     at.forEach((row, r) => {
@@ -251,6 +208,7 @@ export class FlatIndex<M extends Metadata = Metadata> implements Retriever<M> {
   remove(ids: readonly string[]): number {
     const dim = this.space.dim;
     let removed = 0;
+    this.version++;
     for (const id of ids) {
       const at = this.rowOf.get(id);
       if (at === undefined) continue;
@@ -282,37 +240,56 @@ export class FlatIndex<M extends Metadata = Metadata> implements Retriever<M> {
   }
 
   /**
-   * {@link search}, with unfiltered float32 batches (of at least `minGemmQueries` queries, default
-   * 2) scanned by the backend's `matmulTopK` (its GEMM) when the index was given one; the
-   * shortlist is re-scored exactly as in {@link search}, so both return the same hits.
+   * {@link search}, with unfiltered batches (of at least `minGemmQueries` queries, default 2)
+   * scanned by the backend's `matmulTopK` (its GEMM) when the index was given one: float32 rows
+   * on the float32 GEMM, int8 codes (with `rescore`) on the runtime's int8 GEMM where it has one
+   * (`runInt8`; the codes are then also kept transposed, `dim` bytes more per vector, made on the
+   * first such search after a change). The shortlist is re-scored exactly as in {@link search},
+   * so both return the same hits.
    */
   async searchAsync(queries: Embeddings, options: SearchOptions): Promise<SearchHit<M>[][]> {
     const gemm = this.gemm;
     const filtered = options.filter !== undefined && Object.keys(options.filter).length > 0;
     const few = queries.count < this.minGemmQueries;
-    if (!gemm || this.storage !== "float32" || filtered || few || this.count === 0 || options.k === 0) {
-      return this.search(queries, options);
-    }
+    if (!gemm || filtered || few || this.count === 0 || options.k === 0) return this.search(queries, options);
+    if (this.storage === "int8") return this.searchInt8Gemm(gemm, queries, options);
+    if (this.storage !== "float32") return this.search(queries, options);
     const p = this.prepare(queries, options, "FlatIndex.searchAsync");
     const n = this.count;
-    const dim = p.dim;
-    const scan = async (pending: readonly number[], kk: number) => {
-      const q = pickRows(p.q, dim, pending);
-      const { scores, indices } = await gemm.run(
-        q,
-        pending.length,
-        this.rows.rows(n) as Float32Array,
-        n,
-        dim,
-        kk,
-      );
-      return pending.map((_, j) => {
-        const heap = new TopKHeap(kk);
-        for (let t = j * kk; t < (j + 1) * kk; t++) heap.push(scores[t]!, indices[t]!);
-        return heap;
-      });
-    };
+    const scan = float32GemmScan(gemm, p.q, p.dim, () => this.rows.rows(n) as Float32Array, n);
     return this.hits(await exactTopKAsync(p.ctx!, p.nq, options.k + 32, scan));
+  }
+
+  /** {@link searchAsync} for int8 codes on the runtime's uint8 × int8 GEMM. */
+  private async searchInt8Gemm(
+    gemm: MatMulTopK,
+    queries: Embeddings,
+    options: SearchOptions,
+  ): Promise<SearchHit<M>[][]> {
+    const { runInt8 } = gemm;
+    if (!runInt8 || !this.int8Gemm || !this.originals) return this.search(queries, options);
+    const p = this.prepare(queries, options, "FlatIndex.searchAsync");
+    const n = this.count;
+    if (this.transposed?.version !== this.version) {
+      const data = transposeCodes(this.rows.rows(n) as Int8Array, n, p.dim);
+      this.transposed = { version: this.version, data };
+    }
+    const scan = int8GemmScan(
+      { ...gemm, runInt8 },
+      p.q,
+      p.dim,
+      this.transposed.data,
+      this.scales!.subarray(0, n),
+      n,
+    );
+    try {
+      return this.hits(await exactTopKAsync(p.ctx!, p.nq, firstShortlist(options.k, this.shortlist), scan));
+    } catch (error) {
+      if (isClipkitError(error) && error.code === "INVALID_ARGUMENT") throw error;
+      // A runtime without the int8 op (or that failed it): remember, and scan in wasm from now on.
+      this.int8Gemm = false;
+      return this.search(queries, options);
+    }
   }
 
   private shortlistFactor(): number {
@@ -351,23 +328,7 @@ export class FlatIndex<M extends Metadata = Metadata> implements Retriever<M> {
 
   /** Per-query bound on |scanned score − exact float64 score| for this storage. */
   private epsFor(q: Float32Array, nq: number): (qi: number) => number {
-    const dim = this.space.dim;
-    const e32 = epsF32(dim);
-    if (this.storage === "float32") return () => e32;
-    if (this.storage === "float16") {
-      // binary16 rounding: ≤ 2⁻¹¹·|x| per normal element, ≤ 2⁻²⁵ per subnormal; Cauchy–Schwarz.
-      const e = (2 ** -11 + Math.sqrt(dim) * 2 ** -25 + e32) * 1.001;
-      return () => e;
-    }
-    // int8: q̃·x̃ − q·x = q̃·(x̃ − x) + (q̃ − q)·x, bounded by ‖q̃‖·r + ‖q̃ − q‖ (r: worst row residual).
-    const { codes, scales } = quantizeQueriesInt8(q, dim);
-    const eq = new Float64Array(nq);
-    for (let i = 0; i < nq; i++) {
-      let s = 0;
-      for (let j = 0; j < dim; j++) s += (codes[i * dim + j]! * scales[i]! - q[i * dim + j]!) ** 2;
-      eq[i] = Math.sqrt(s);
-    }
-    return (qi) => ((1 + eq[qi]!) * this.residual + eq[qi]! + e32) * 1.001;
+    return scanEps(this.storage, this.space.dim, q, nq, this.residual);
   }
 
   private noteResidual(src: Float32Array, codes: Int8Array, scale: number, row: number, srcRow = row): void {
