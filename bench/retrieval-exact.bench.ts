@@ -161,6 +161,13 @@ const contenders: Contender[] = [
   },
   {
     group: "batched",
+    name: "clipkit int8 searchAsync (onnxruntime int8 GEMM) + exact re-score",
+    perCall: NQ,
+    run: () => i8.searchAsync(queries, { k: K }),
+    rows: async () => rowsOf(await i8.searchAsync(queries, { k: K })),
+  },
+  {
+    group: "batched",
     name: "clipkit float16, no re-score (approximate)",
     perCall: NQ,
     run: () => f16raw.search(queries, { k: K }),
@@ -357,6 +364,9 @@ for (const [key, v] of results) {
 const ratio = (a: string, b: string) => (median(results.get(a)!) / median(results.get(b)!)).toFixed(2);
 console.log(
   `\nsearchAsync ÷ raw graph (batched, 1 thread): ${ratio("batched|clipkit FlatIndex.searchAsync (onnxruntime GEMM)", "batched|onnxruntime Gemm+TopK graph alone")}×`,
+);
+console.log(
+  `int8 searchAsync ÷ float32 searchAsync (batched): ${ratio("batched|clipkit int8 searchAsync (onnxruntime int8 GEMM) + exact re-score", "batched|clipkit FlatIndex.searchAsync (onnxruntime GEMM)")}×`,
 );
 console.log(
   `int8 + re-score ÷ float32 wasm: batched ${ratio("batched|clipkit int8 + exact re-score", reference.batched)}×, one query ${ratio("one query per call|clipkit int8 + exact re-score", reference.one)}×`,
