@@ -43,11 +43,44 @@ function askArgs(positionals: string[], values: { image?: string[]; task?: strin
   const question = positionals.at(-1)!;
   const images = [...positionals.slice(0, -1), ...(values.image ?? [])];
   if (images.length === 0) {
-    throw new ClipkitError("INVALID_ARGUMENT", "give an image: <image> or --image PATH (see --help)", {
-      details: { argument: "--image" },
-    });
+    // One word and no --image: the user most often gave the image and forgot the question, so say
+    // what was read as what rather than asking only for an image.
+    throw new ClipkitError(
+      "INVALID_ARGUMENT",
+      `expected <image> "<question>", got one argument (${JSON.stringify(question)}): give the question after the image, or the images with --image (see --help)`,
+      { details: { argument: "question", got: question } },
+    );
   }
   return { question, images };
+}
+
+/**
+ * Refuses, before any image is decoded, a request the loaded model cannot answer: `--system`
+ * without a chat template, or a question to a caption-only / task-only model. One usage error naming
+ * the flag beats a `PROMPT_INVALID` about request kinds the user never named.
+ */
+export function checkAskKinds(
+  vlm: Pick<NodeVlm, "family" | "kinds">,
+  asChat: boolean,
+  system: string | undefined,
+): void {
+  const answers = vlm.kinds.join(", ");
+  if (system !== undefined && !vlm.kinds.includes("chat")) {
+    throw new ClipkitError(
+      "INVALID_ARGUMENT",
+      `--system needs a model with a chat template; this ${vlm.family} model has none (it answers: ${answers}); drop --system`,
+      { details: { argument: "--system", family: vlm.family, kinds: vlm.kinds } },
+    );
+  }
+  const needed = asChat ? "chat" : "question";
+  if (!vlm.kinds.includes(needed)) {
+    const hint = vlm.kinds.includes("caption") || vlm.kinds.includes("task") ? "; use clipkit caption" : "";
+    throw new ClipkitError(
+      "INVALID_ARGUMENT",
+      `--model: this ${vlm.family} model does not answer questions (it answers: ${answers})${hint}`,
+      { details: { argument: "--model", family: vlm.family, kinds: vlm.kinds } },
+    );
+  }
 }
 
 /** The chat turn `clipkit ask` sends for several images or a system prompt. */
@@ -77,6 +110,12 @@ export const askCommand: Command = {
     // Several images go through the chat template when the model has one; a family without chat
     // (PaliGemma) takes them as one question with its own prompt format.
     const asChat = values.system !== undefined || (images.length > 1 && vlm.kinds.includes("chat"));
+    try {
+      checkAskKinds(vlm, asChat, values.system);
+    } catch (error) {
+      await vlm.release();
+      throw error;
+    }
     const answer = (o: typeof options & { onChunk?: (c: StreamChunk) => void }): Promise<GenerationResult> =>
       asChat
         ? vlm.chat(askMessages(images, question), [], {

@@ -162,6 +162,30 @@ describe("clipkit caption / ask", () => {
     );
   });
 
+  it("a request the model cannot answer is one usage error naming the flag, before any image runs", async () => {
+    const fixtures = fileURLToPath(new URL("../../../../fixtures/models/", import.meta.url));
+    const [blipVqa, florence] = ["tiny-blip-vqa", "tiny-florence2"].map((m) => join(fixtures, m)) as [
+      string,
+      string,
+    ];
+    const a = join(capDir, ref.images[0]!.file);
+    const b = join(capDir, ref.images[1]!.file);
+    // A question-only model asked to caption: once for the run, not "skipped" once per image.
+    const cap = await cli(["caption", a, b, "--model", blipVqa]);
+    expect(cap.code).toBe(1);
+    expect(cap.err).toMatch(/INVALID_ARGUMENT\]: --model: this blip model does not caption.*clipkit ask/);
+    expect(cap.err).not.toContain("skipped");
+    const sys = await cli(["ask", a, "what is it?", "--system", "be brief", "--model", blipVqa]);
+    expect(sys.err).toMatch(/INVALID_ARGUMENT\]: --system needs a model with a chat template/);
+    const noQuestion = await cli(["ask", a, "what is it?", "--model", florence]);
+    expect(noQuestion.err).toMatch(
+      /INVALID_ARGUMENT\]: --model: this florence2 model does not answer questions.*clipkit caption/,
+    );
+    // An image and no question: said as such, not "give an image".
+    const forgot = await cli(["ask", a, "--model", capDir]);
+    expect(forgot.err).toMatch(/INVALID_ARGUMENT\]: expected <image> "<question>", got one argument/);
+  });
+
   it("caption --task runs Florence-2 task prompts, with --task-text and the parsed result in --json", async () => {
     const florence = join(capDir, "../tiny-florence2");
     const fref = JSON.parse(readFileSync(join(florence, "reference.json"), "utf8")) as {

@@ -74,6 +74,16 @@ export const captionCommand: Command = {
           { details: { argument: "--task", family: vlm.family, tasks: vlm.tasks } },
         );
       }
+      if (task === undefined && !vlm.kinds.includes("caption")) {
+        // Same reason: a question-only model (BLIP VQA) would otherwise fail once per image.
+        throw new ClipkitError(
+          "INVALID_ARGUMENT",
+          `--model: this ${vlm.family} model does not caption (it answers: ${vlm.kinds.join(", ")})${
+            vlm.kinds.includes("question") ? "; ask it a question with clipkit ask" : ""
+          }`,
+          { details: { argument: "--model", family: vlm.family, kinds: vlm.kinds } },
+        );
+      }
       const run = (batch: readonly string[], o: VlmGenerateOptions): Promise<GenerationResult[]> =>
         task === undefined ? vlm.caption(batch, o) : vlm.task(batch, task, taskText, o);
       const mapped = await mapFiles(images, batchSize, (batch) => run(batch, options));

@@ -25,6 +25,9 @@ const RUN_WIDE = new Set([
   "MODEL_TENSOR_MISSING",
   "BACKEND_UNAVAILABLE",
   "INVALID_ARGUMENT",
+  // A prompt is the same for every file of a run (labels, a caption or task prompt): it never
+  // concerns one image, so it must not be reported once per file.
+  "PROMPT_INVALID",
 ]);
 
 /**
