@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -191,5 +191,34 @@ describe("clipkit classify", () => {
       expect(res.code, argv.join(" ")).toBe(1);
       expect(res.stderr, argv.join(" ")).toContain(needle);
     }
+  });
+
+  it("prints nothing on stdout when every image was skipped (the reasons go to stderr)", async () => {
+    const notAnImage = join(dir, "notes.jpg");
+    await writeFile(notAnImage, "hello, not a JPEG\n");
+    const res = await run(["classify", notAnImage, "--model", CLIP, "--labels", "cat,dog"]);
+    expect(res.code).toBe(1);
+    expect(res.stdout).toBe("");
+    expect(res.stderr).toMatch(/skipped .*notes\.jpg: \[IMAGE_DECODE_FAILED\]/);
+  });
+
+  it("a few-shot head used with another model says to retrain it with 'head train', not 'head build'", async () => {
+    const examples = join(dir, "few-shot");
+    for (const [label, file] of [
+      ["smooth", "gradient.png"],
+      ["smooth", "gray.png"],
+      ["busy", "noise.png"],
+      ["busy", "shapes.png"],
+    ] as const) {
+      await mkdir(join(examples, label), { recursive: true });
+      await copyFile(join(FIXTURES, "images", file), join(examples, label, file));
+    }
+    const head = join(dir, "few-shot.ckhead");
+    const trained = await run(["head", "train", examples, "--method", "tip", "--model", CLIP, "--out", head]);
+    expect(trained.code, trained.stderr).toBe(0);
+    const other = await run(["classify", IMAGES[0]!, "--head", head, "--model", SIGLIP]);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(/SPACE_MISMATCH.*retrain the head for this model with 'clipkit head train'/);
+    expect(other.stderr).not.toContain("head build");
   });
 });

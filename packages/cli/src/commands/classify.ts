@@ -65,6 +65,11 @@ function formatText(images: readonly string[], results: readonly Classification[
   return `${lines.join("\n")}\n`;
 }
 
+const REBUILD_HINT = {
+  build: "rebuild the head for this model with 'clipkit head build'",
+  train: "retrain the head for this model with 'clipkit head train'",
+} as const;
+
 /** A zero-shot head (format 1) or a few-shot one from 'clipkit head train' (format 2). */
 async function loadAnyHeadFile(path: string, space: EmbeddingSpace): Promise<ZeroShotHead | AdaptedHead> {
   let version = 0;
@@ -80,7 +85,9 @@ async function loadAnyHeadFile(path: string, space: EmbeddingSpace): Promise<Zer
     return loadAdaptedHead(bytes, { space });
   } catch (error) {
     if (isClipkitError(error)) {
-      throw new ClipkitError(error.code, `${path}: ${error.message}`, {
+      // A few-shot head is remade by training, not by 'head build' (the hint classify adds otherwise).
+      const hint = error.code === "SPACE_MISMATCH" ? ` — ${REBUILD_HINT.train}` : "";
+      throw new ClipkitError(error.code, `${path}: ${error.message}${hint}`, {
         cause: error,
         details: { ...error.details, path },
       });
@@ -157,7 +164,8 @@ async function classify(ctx: CommandContext): Promise<number> {
         return { image, skipped: { code: f?.code ?? "IO_FAILED", message: f?.message ?? "" } };
       });
       ctx.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
-    } else {
+    } else if (ok.length > 0) {
+      // Nothing classified: stdout stays empty (no lone newline), the reasons are on stderr.
       ctx.stdout.write(
         formatText(
           ok.map((o) => o.image),
@@ -167,15 +175,15 @@ async function classify(ctx: CommandContext): Promise<number> {
     }
     return reportFailures(ctx.stderr, mapped.failed, images.length, values.strict);
   } catch (error) {
-    if (isClipkitError(error, "SPACE_MISMATCH") && values.head) {
-      throw new ClipkitError(
-        "SPACE_MISMATCH",
-        `${error.message} — rebuild the head for this model with 'clipkit head build'`,
-        {
-          cause: error,
-          details: error.details,
-        },
-      );
+    if (
+      isClipkitError(error, "SPACE_MISMATCH") &&
+      values.head &&
+      !error.message.includes(REBUILD_HINT.train)
+    ) {
+      throw new ClipkitError("SPACE_MISMATCH", `${error.message} — ${REBUILD_HINT.build}`, {
+        cause: error,
+        details: error.details,
+      });
     }
     throw error;
   } finally {
