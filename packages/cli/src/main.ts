@@ -9,6 +9,15 @@ function help(): string {
   return `Usage: clipkit <command> [options]\n       clipkit --version\n\nCommands:\n${lines.join("\n")}\n\nRun 'clipkit <command> --help' for a command's options.\n`;
 }
 
+/** The message of a Node system error (`ENOSPC`, `EACCES`, `ENOTDIR` … from a syscall), else undefined. */
+function systemErrorMessage(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const { code, syscall } = error as NodeJS.ErrnoException;
+  return typeof code === "string" && /^E[A-Z]+$/.test(code) && typeof syscall === "string"
+    ? error.message
+    : undefined;
+}
+
 /** Runs the CLI with `argv` (without node and script path); returns the exit code. Never throws. */
 export async function main(argv: readonly string[], io?: Partial<CommandContext>): Promise<number> {
   const stdout = io?.stdout ?? process.stdout;
@@ -44,6 +53,13 @@ export async function main(argv: readonly string[], io?: Partial<CommandContext>
   } catch (error) {
     if (isClipkitError(error)) {
       stderr.write(`clipkit ${name}: error [${error.code}]: ${error.message}\n`);
+      return 1;
+    }
+    const io = systemErrorMessage(error);
+    if (io !== undefined) {
+      // A file-system failure (no space, no permission, a file where a folder is needed) is the
+      // user's environment, not a bug: said with its path, without a stack trace.
+      stderr.write(`clipkit ${name}: error [IO_FAILED]: ${io}\n`);
       return 1;
     }
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);

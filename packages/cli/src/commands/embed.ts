@@ -1,12 +1,20 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ImageInput } from "@clipkit/backend-node";
-import { isClipkitError, type LoadedClipModel } from "@clipkit/core";
+import { ClipkitError, type LoadedClipModel } from "@clipkit/core";
 import type { Command, CommandContext } from "../command.js";
 import { parseFlags, parsePositiveInt, readListFile, usageError } from "../util/args.js";
 import { expandInputs, WALK_FLAGS, WALK_USAGE } from "../util/inputs.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
 import { NpyWriter } from "../util/npy.js";
+import {
+  type FileFailure,
+  fileFailure,
+  isRunWide,
+  reportFailures,
+  STRICT_FLAG,
+  STRICT_USAGE,
+} from "../util/per-file.js";
 import { commandProgress, createRateBar } from "../util/progress.js";
 
 const usage = `Usage: clipkit embed <images|folders|globs…> --out DIR [options]
@@ -28,6 +36,7 @@ get no row). Memory stays at one batch.
 Options:
   --out DIR           output folder (created)
   --texts FILE        texts to embed, one per line (# comments and blank lines skipped)
+${STRICT_USAGE}
 ${WALK_USAGE}
 ${MODEL_FLAGS_USAGE}
 `;
@@ -37,6 +46,35 @@ interface Row {
   caption?: string;
 }
 
+/**
+ * Creates the `--out` folder before the model loads, so a file in the way or a folder that cannot
+ * be created is one `IO_FAILED` naming `--out`, not a crash after the images were embedded.
+ */
+async function prepareOutDir(out: string): Promise<void> {
+  const info = await stat(out).catch(() => undefined);
+  if (info && !info.isDirectory()) {
+    throw new ClipkitError(
+      "IO_FAILED",
+      `--out ${out} exists and is not a folder; give a folder (created when missing)`,
+      {
+        details: { argument: "--out", path: out },
+      },
+    );
+  }
+  try {
+    await mkdir(out, { recursive: true });
+  } catch (error) {
+    throw new ClipkitError(
+      "IO_FAILED",
+      `--out ${out}: cannot create the folder: ${(error as Error).message}`,
+      {
+        cause: error,
+        details: { argument: "--out", path: out },
+      },
+    );
+  }
+}
+
 /** Embeds `paths` in batches into `writer`; a failing batch is retried file by file. */
 async function embedImagesTo(
   model: LoadedClipModel<ImageInput>,
@@ -44,9 +82,9 @@ async function embedImagesTo(
   batchSize: number,
   writer: NpyWriter,
   ctx: CommandContext,
-): Promise<{ kept: number[]; failed: { path: string; message: string }[] }> {
+): Promise<{ kept: number[]; failed: FileFailure[] }> {
   const kept: number[] = [];
-  const failed: { path: string; message: string }[] = [];
+  const failed: FileFailure[] = [];
   const progress = commandProgress(ctx, "images embedded", () => createRateBar(ctx.stderr, "images"));
   const signal = ctx.signal ? { signal: ctx.signal } : {};
   try {
@@ -60,14 +98,14 @@ async function embedImagesTo(
         await writer.append(e.data);
         kept.push(...batch.map((b) => b.i));
       } catch (error) {
-        if (isClipkitError(error, "ABORTED")) throw error;
+        if (isRunWide(error)) throw error;
         for (const b of batch) {
           try {
             await writer.append((await model.embedImages([b.path], signal)).data);
             kept.push(b.i);
           } catch (one) {
-            if (isClipkitError(one, "ABORTED")) throw one;
-            failed.push({ path: b.path, message: (one as Error).message });
+            if (isRunWide(one)) throw one;
+            failed.push(fileFailure(b.path, one));
           }
         }
       }
@@ -85,6 +123,7 @@ async function embed(ctx: CommandContext): Promise<number> {
     ...WALK_FLAGS,
     out: { type: "string" },
     texts: { type: "string" },
+    ...STRICT_FLAG,
   });
   if (!values.out) throw usageError("--out DIR is required", "--out");
   if (positionals.length === 0 && !values.texts)
@@ -100,9 +139,11 @@ async function embed(ctx: CommandContext): Promise<number> {
   }
   const batchSize = parsePositiveInt(values["batch-size"], "--batch-size", 32);
   const out = values.out;
+  await prepareOutDir(out);
   const model = await openModel(values, ctx.stderr);
   try {
     const rows: Row[] = [];
+    let failed: FileFailure[] = [];
     const report: Record<string, unknown> = { out, dim: model.space.dim };
     let keptImages: number[] | undefined;
     if (paths.length > 0) {
@@ -115,7 +156,7 @@ async function embed(ctx: CommandContext): Promise<number> {
         await writer.close();
       }
       keptImages = result.kept;
-      for (const f of result.failed) ctx.stderr.write(`skipped ${f.path}: ${f.message}\n`);
+      failed = result.failed;
       for (const i of result.kept) rows.push({ image_path: paths[i]! });
       report.images = result.kept.length;
       report.skipped = result.failed.length;
@@ -148,7 +189,7 @@ async function embed(ctx: CommandContext): Promise<number> {
     ctx.stdout.write(
       `${out}: ${[report.images === undefined ? "" : `${report.images} image embeddings`, report.texts === undefined ? "" : `${report.texts} text embeddings`].filter(Boolean).join(" + ")} (${model.space.dim}-d float32 .npy) + metadata_0.jsonl\n`,
     );
-    return 0;
+    return reportFailures(ctx.stderr, failed, paths.length, values.strict);
   } finally {
     await model.release();
   }

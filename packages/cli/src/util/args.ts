@@ -1,7 +1,7 @@
-import { readFile } from "node:fs/promises";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { ClipkitError } from "@clipkit/core";
 import { emojiModelDir } from "@clipkit/model-emoji";
+import { readTextFile } from "./text-file.js";
 
 /** A usage mistake on the command line: `INVALID_ARGUMENT` naming the flag. */
 export function usageError(message: string, flag?: string): ClipkitError {
@@ -73,15 +73,7 @@ export function parseNumber(value: string | undefined, flag: string): number | u
  * commas this way, which `--labels a,b,c` cannot express.
  */
 export async function readListFile(path: string, flag: string): Promise<string[]> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    throw new ClipkitError("IO_FAILED", `cannot read ${flag} file ${path}: ${(error as Error).message}`, {
-      cause: error,
-      details: { argument: flag, path },
-    });
-  }
+  const text = await readTextFile(path, flag);
   return text
     .split(/\r?\n/)
     .map((l) => l.trim())

@@ -2,10 +2,10 @@
  * Class labels for zero-shot heads: `--labels a,b,c`, built-in class lists from
  * `@clipkit/prompts` (`--labels imagenet`, `--labels cifar10`, …) and `--labels-file FILE`.
  */
-import { readFile } from "node:fs/promises";
 import { ClipkitError } from "@clipkit/core";
 import { type ClassSpec, datasetClasses, datasetIds, getDataset, imagenetClasses } from "@clipkit/prompts";
 import { parseList, usageError } from "./args.js";
+import { readTextFile } from "./text-file.js";
 
 /** Names `--labels` accepts as a whole built-in class list: `imagenet` plus datasets with class names. */
 export function builtinLabelLists(): string[] {
@@ -28,15 +28,7 @@ export function builtinLabels(name: string): ClassSpec[] | undefined {
  * twice is `INVALID_ARGUMENT` naming both lines and suggesting the de-duplicated list.
  */
 export async function readLabelsFile(path: string): Promise<string[]> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    throw new ClipkitError("IO_FAILED", `cannot read --labels-file ${path}: ${(error as Error).message}`, {
-      cause: error,
-      details: { argument: "--labels-file", path },
-    });
-  }
+  const text = await readTextFile(path, "--labels-file");
   const firstLine = new Map<string, number>();
   const duplicates: { label: string; line: number; first: number }[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {

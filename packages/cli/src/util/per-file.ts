@@ -30,6 +30,20 @@ const RUN_WIDE = new Set([
   "PROMPT_INVALID",
 ]);
 
+/** Whether `error` stops a many-file run (it concerns every file) rather than skipping one file. */
+export function isRunWide(error: unknown): boolean {
+  return isClipkitError(error) && RUN_WIDE.has(error.code);
+}
+
+/** A skipped file's record from the error that stopped it. */
+export function fileFailure(path: string, error: unknown): FileFailure {
+  return {
+    path,
+    code: isClipkitError(error) ? error.code : "IO_FAILED",
+    message: error instanceof Error ? error.message : String(error),
+  };
+}
+
 /**
  * Runs `work` over `paths` in batches; when a batch fails with a per-file error (an undecodable,
  * unreadable, too large or missing file), its files are retried one by one so a bad file costs
@@ -49,13 +63,9 @@ export async function mapFiles<T>(
         results[start + i] = r;
       });
     } catch (error) {
-      if (isClipkitError(error) && RUN_WIDE.has(error.code)) throw error;
+      if (isRunWide(error)) throw error;
       if (batch.length === 1) {
-        failed.push({
-          path: batch[0]!,
-          code: isClipkitError(error) ? error.code : "IO_FAILED",
-          message: error instanceof Error ? error.message : String(error),
-        });
+        failed.push(fileFailure(batch[0]!, error));
         return;
       }
       for (let i = 0; i < batch.length; i++) await run(start + i, [batch[i]!]);
