@@ -46,6 +46,7 @@ describe.each(FAMILIES)("examples on %s", (family, scoring) => {
     expect(out).toMatch(/"colourful static noise"\n(\s+-?\d\.\d{4}\s+\S+\.png\n){3}/);
     // The query image is indexed, so it comes back first with cosine ≈ 1.
     expect(out).toMatch(/images like (\S+)\n\s+(0\.99\d\d|1\.0000)\s+\1/);
+    expect(out).toMatch(/searchAsync on onnxruntime's GEMM, 2 queries: same hits as search/);
   }, 120_000);
 });
 

@@ -9,6 +9,7 @@ import {
   encodeIndexFile,
   FlatIndex,
   type FlatIndexOptions,
+  type FlatRuntimeOptions,
   loadFlatIndex,
   type Metadata,
   sameSpace,
@@ -42,8 +43,11 @@ export async function saveFlatIndexFile<M extends Metadata>(
 }
 
 /** Loads a file written by {@link saveFlatIndexFile}; damaged files throw `INDEX_CORRUPT`. */
-export async function loadFlatIndexFile<M extends Metadata = Metadata>(path: string): Promise<FlatIndex<M>> {
-  return loadFlatIndex<M>(await readIndexBytes(path), path);
+export async function loadFlatIndexFile<M extends Metadata = Metadata>(
+  path: string,
+  runtime: FlatRuntimeOptions = {},
+): Promise<FlatIndex<M>> {
+  return loadFlatIndex<M>(await readIndexBytes(path), path, runtime);
 }
 
 const USEARCH_KIND = "usearch";
@@ -298,7 +302,12 @@ export async function openOrCreateFlatIndexFile<M extends Metadata = Metadata>(
 ): Promise<{ index: FlatIndex<M>; created: boolean }> {
   const bytes = await readIfExists(path);
   if (!bytes) return { index: new FlatIndex<M>(space, options), created: true };
-  const index = loadFlatIndex<M>(bytes, path);
+  // Storage settings come from the file; how to search (a backend's GEMM) from the caller.
+  const { backend, minGemmQueries } = options;
+  const index = loadFlatIndex<M>(bytes, path, {
+    ...(backend ? { backend } : {}),
+    ...(minGemmQueries === undefined ? {} : { minGemmQueries }),
+  });
   checkSpace(index.space, space, path);
   return { index, created: false };
 }

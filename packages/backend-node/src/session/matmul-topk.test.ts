@@ -1,6 +1,10 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createEmbeddings, type EmbeddingSpace, FlatIndex } from "@clipkit/core";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
+import { loadFlatIndexFile, openOrCreateFlatIndexFile, saveFlatIndexFile } from "../retrieval/files.js";
 import { nodeBackend } from "./create.js";
 import { nodeMatMulTopK } from "./matmul-topk.js";
 
@@ -96,6 +100,46 @@ describe("matmul top-k on onnxruntime-node", () => {
     expect(() => new FlatIndex(space(dim), { minGemmQueries: 0 })).toThrow(
       expect.objectContaining({ code: "INVALID_ARGUMENT" }),
     );
+  });
+
+  it("an index loaded from its file searches on the backend's GEMM (runtime options are not stored)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "clipkit-gemm-file-"));
+    try {
+      const calls: number[] = [];
+      const inner = nodeMatMulTopK({ intraOpThreads: 1 });
+      const backend = {
+        matmulTopK: () => ({
+          run: (...a: Parameters<typeof inner.run>) => {
+            calls.push(a[1]);
+            return inner.run(...a);
+          },
+          release: () => inner.release(),
+        }),
+      };
+      const dim = 16;
+      const built = new FlatIndex(space(dim));
+      built.add(
+        Array.from({ length: 120 }, (_, i) => `r${i}`),
+        createEmbeddings(unitRows(120, dim, 11, 1000), 120, space(dim)),
+      );
+      const path = join(dir, "g.ckidx");
+      await saveFlatIndexFile(built, path);
+      const queries = createEmbeddings(unitRows(4, dim, 5, 1000), 4, space(dim));
+      const { index, created } = await openOrCreateFlatIndexFile(path, space(dim), { backend });
+      expect(created).toBe(false);
+      expect(await index.searchAsync(queries, { k: 7 })).toEqual(built.search(queries, { k: 7 }));
+      const loaded = await loadFlatIndexFile(path, { backend, minGemmQueries: 5 });
+      expect(await loaded.searchAsync(queries, { k: 7 })).toEqual(built.search(queries, { k: 7 }));
+      // 4 queries: the GEMM for the first index, the wasm kernel below minGemmQueries 5 for the second.
+      expect(calls).toEqual([4]);
+      // Loaded without a backend, searchAsync still answers (wasm kernel).
+      const plain = await loadFlatIndexFile(path);
+      expect(await plain.searchAsync(queries, { k: 7 })).toEqual(built.search(queries, { k: 7 }));
+      expect(calls).toEqual([4]);
+      await inner.release();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("int8 storage: searchAsync on onnxruntime's int8 GEMM equals search (exact, ties by row, k > n)", async () => {

@@ -1,6 +1,7 @@
 import type { EmbeddingSpace } from "../embeddings.js";
 import { ClipkitError } from "../errors.js";
 import { FlatIndex, type FlatState, type FlatStorage } from "./flat-index.js";
+import type { FlatRuntimeOptions } from "./flat-options.js";
 import { decodeIndexFile, encodeIndexFile } from "./format.js";
 import type { Metadata } from "./types.js";
 
@@ -40,11 +41,14 @@ export function saveFlatIndex<M extends Metadata>(index: FlatIndex<M>): Uint8Arr
 
 /**
  * Loads a file written by {@link saveFlatIndex}. A damaged file throws `INDEX_CORRUPT` and a file
- * from a newer clipkit `INDEX_VERSION_UNSUPPORTED`; it never yields a half-read index.
+ * from a newer clipkit `INDEX_VERSION_UNSUPPORTED`; it never yields a half-read index. `runtime`
+ * sets how the loaded index searches (`backend` for {@link FlatIndex.searchAsync}'s GEMM,
+ * `minGemmQueries`); what it stores comes from the file.
  */
 export function loadFlatIndex<M extends Metadata = Metadata>(
   bytes: Uint8Array,
   source = "index",
+  runtime: FlatRuntimeOptions = {},
 ): FlatIndex<M> {
   const parts = decodeIndexFile(bytes, KIND, source);
   const corrupt = (why: string) =>
@@ -90,7 +94,7 @@ export function loadFlatIndex<M extends Metadata = Metadata>(
     halves,
   };
   if (new Set(state.ids).size !== count) throw corrupt("duplicate ids");
-  return FlatIndex.fromState(state);
+  return FlatIndex.fromState(state, runtime);
 }
 
 /** Sections are fresh copies starting at offset 0, so the float view is aligned. */

@@ -3,14 +3,14 @@ import type { EmbeddingSpace, Embeddings } from "../embeddings.js";
 import { ClipkitError, isClipkitError } from "../errors.js";
 import type { TopKHeap } from "../math/topk.js";
 import { type ExactContext, exactTopK, exactTopKAsync, firstShortlist, pickRows, scanEps } from "./exact.js";
-import type { FlatIndexOptions, FlatState, FlatStorage } from "./flat-options.js";
+import type { FlatIndexOptions, FlatRuntimeOptions, FlatState, FlatStorage } from "./flat-options.js";
 import { encodeHalf } from "./float16.js";
 import { float32GemmScan, int8GemmScan, transposeCodes } from "./gemm-scan.js";
 import { quantizeRowsInt8 } from "./quantize.js";
 import { ResidentRows } from "./resident.js";
 import type { AddOptions, Metadata, Retriever, SearchHit, SearchOptions } from "./types.js";
 
-export type { FlatIndexOptions, FlatState, FlatStorage } from "./flat-options.js";
+export type { FlatIndexOptions, FlatRuntimeOptions, FlatState, FlatStorage } from "./flat-options.js";
 
 import { checkAddBatch, checkFilter, checkQueries, matchesFilter, unitRows } from "./validate.js";
 
@@ -86,8 +86,8 @@ export class FlatIndex<M extends Metadata = Metadata> implements Retriever<M> {
   }
 
   /** Rebuilds an index from decoded state (used by the file codec). */
-  static fromState<M extends Metadata>(state: FlatState<M>): FlatIndex<M> {
-    const index = new FlatIndex<M>(state.space, state);
+  static fromState<M extends Metadata>(state: FlatState<M>, runtime: FlatRuntimeOptions = {}): FlatIndex<M> {
+    const index = new FlatIndex<M>(state.space, { ...state, ...runtime });
     const n = state.ids.length;
     const dim = state.space.dim;
     index.reserve(n);

@@ -36,6 +36,13 @@ export interface FlatIndexOptions {
   minGemmQueries?: number;
 }
 
+/**
+ * The options of a {@link FlatIndexOptions} that only change how a loaded index searches (not
+ * what it stores), for `loadFlatIndex(bytes, source, runtime)`: a file's storage, re-score and
+ * shortlist settings come from the file.
+ */
+export type FlatRuntimeOptions = Pick<FlatIndexOptions, "backend" | "minGemmQueries">;
+
 /** Internal state shared with the file codec ({@link flatToBytes}). */
 export interface FlatState<M extends Metadata> {
   space: EmbeddingSpace;

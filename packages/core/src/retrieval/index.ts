@@ -1,6 +1,12 @@
 export { crc32 } from "./crc32.js";
 export { loadFlatIndex, saveFlatIndex } from "./flat-file.js";
-export { FlatIndex, type FlatIndexOptions, type FlatState, type FlatStorage } from "./flat-index.js";
+export {
+  FlatIndex,
+  type FlatIndexOptions,
+  type FlatRuntimeOptions,
+  type FlatState,
+  type FlatStorage,
+} from "./flat-index.js";
 export {
   decodeIndexFile,
   encodeIndexFile,
