@@ -32,6 +32,48 @@ function stalled(ms: number): ClipkitError {
   return new ClipkitError("DOWNLOAD_FAILED", `no data for ${ms} ms`, { details: { transient: true } });
 }
 
+/**
+ * One GET of `req.url` (with `range` when given) under the stall rule: `use` reads the response
+ * and calls `alive()` per chunk; no chunk for `stallTimeoutMs` aborts it with a transient
+ * `DOWNLOAD_FAILED`, and `req.signal` aborts it too. HTTP errors throw `HubApiError`.
+ */
+async function guardedGet<T>(
+  req: RangeRequest,
+  range: string | undefined,
+  use: (res: Response, alive: () => void) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(req.signal?.reason);
+  req.signal?.addEventListener("abort", onAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  let stall = false;
+  const alive = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      stall = true;
+      controller.abort();
+    }, req.stallTimeoutMs);
+  };
+  try {
+    alive();
+    const headers: Record<string, string> = {};
+    if (range) headers.Range = range;
+    if (req.token) headers.Authorization = `Bearer ${req.token}`;
+    const res = await req.fetch(req.url, { headers, signal: controller.signal });
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new HubApiError(res.url || req.url, res.status, res.headers.get("X-Request-Id") ?? undefined);
+    }
+    return await use(res, alive);
+  } catch (error) {
+    if (stall) throw stalled(req.stallTimeoutMs);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    req.signal?.removeEventListener("abort", onAbort);
+  }
+}
+
 /** Brings `partial` up to `req.size` bytes. Throws `HubApiError` for HTTP errors, `DOWNLOAD_FAILED` for stalls. */
 export async function transferTo(partial: string, req: TransferRequest): Promise<void> {
   let have = await sizeOf(partial);
@@ -41,28 +83,7 @@ export async function transferTo(partial: string, req: TransferRequest): Promise
   }
   req.onBytes(have);
   if (have === req.size) return;
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(req.signal?.reason);
-  req.signal?.addEventListener("abort", onAbort, { once: true });
-  let timer: NodeJS.Timeout | undefined;
-  let stall = false;
-  const arm = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      stall = true;
-      controller.abort();
-    }, req.stallTimeoutMs);
-  };
-  try {
-    arm();
-    const headers: Record<string, string> = {};
-    if (have > 0) headers.Range = `bytes=${have}-`;
-    if (req.token) headers.Authorization = `Bearer ${req.token}`;
-    const res = await req.fetch(req.url, { headers, signal: controller.signal });
-    if (!res.ok) {
-      await res.body?.cancel();
-      throw new HubApiError(res.url || req.url, res.status, res.headers.get("X-Request-Id") ?? undefined);
-    }
+  await guardedGet(req, have > 0 ? `bytes=${have}-` : undefined, async (res, alive) => {
     const resumed =
       res.status === 206 && (res.headers.get("Content-Range") ?? "").startsWith(`bytes ${have}-`);
     if (!resumed) have = 0; // the server sent the whole file: start over rather than append
@@ -73,7 +94,7 @@ export async function transferTo(partial: string, req: TransferRequest): Promise
       const reader = res.body.getReader();
       for (let r = await reader.read(); !r.done; r = await reader.read()) {
         const chunk = r.value;
-        arm();
+        alive();
         if (have + chunk.byteLength > req.size) {
           throw new ClipkitError(
             "DOWNLOAD_FAILED",
@@ -96,13 +117,7 @@ export async function transferTo(partial: string, req: TransferRequest): Promise
         details: { transient: true },
       });
     }
-  } catch (error) {
-    if (stall) throw stalled(req.stallTimeoutMs);
-    throw error;
-  } finally {
-    clearTimeout(timer);
-    req.signal?.removeEventListener("abort", onAbort);
-  }
+  });
 }
 
 /** One ranged read's inputs (the same URL, token and stall rule as {@link transferTo}). */
@@ -118,27 +133,7 @@ export async function readRange(
   offset: number,
   length: number,
 ): Promise<Uint8Array | "ignored"> {
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(req.signal?.reason);
-  req.signal?.addEventListener("abort", onAbort, { once: true });
-  let timer: NodeJS.Timeout | undefined;
-  let stall = false;
-  const arm = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      stall = true;
-      controller.abort();
-    }, req.stallTimeoutMs);
-  };
-  try {
-    arm();
-    const headers: Record<string, string> = { Range: `bytes=${offset}-${offset + length - 1}` };
-    if (req.token) headers.Authorization = `Bearer ${req.token}`;
-    const res = await req.fetch(req.url, { headers, signal: controller.signal });
-    if (!res.ok) {
-      await res.body?.cancel();
-      throw new HubApiError(res.url || req.url, res.status, res.headers.get("X-Request-Id") ?? undefined);
-    }
+  return guardedGet(req, `bytes=${offset}-${offset + length - 1}`, async (res, alive) => {
     if (res.status !== 206 || !(res.headers.get("Content-Range") ?? "").startsWith(`bytes ${offset}-`)) {
       await res.body?.cancel();
       return "ignored";
@@ -149,7 +144,7 @@ export async function readRange(
       throw new ClipkitError("DOWNLOAD_FAILED", "empty response", { details: { transient: true } });
     const reader = res.body.getReader();
     for (let r = await reader.read(); !r.done; r = await reader.read()) {
-      arm();
+      alive();
       if (have + r.value.byteLength > length) {
         await reader.cancel();
         throw new ClipkitError("DOWNLOAD_FAILED", `the server sent more than the ${length} bytes asked for`, {
@@ -165,11 +160,5 @@ export async function readRange(
       });
     }
     return out;
-  } catch (error) {
-    if (stall) throw stalled(req.stallTimeoutMs);
-    throw error;
-  } finally {
-    clearTimeout(timer);
-    req.signal?.removeEventListener("abort", onAbort);
-  }
+  });
 }
