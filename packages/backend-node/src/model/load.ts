@@ -135,7 +135,7 @@ export async function loadClipModel(
       `${files.location}/${OPEN_CLIP_CONFIG}`,
     );
     prepareImages = nodeImagePreparer(config.preprocess, decode);
-    folderTokenizer = () => loadOpenClipTokenizer(files, config);
+    folderTokenizer = () => loadOpenClipTokenizer(files, config, { deferParse: true });
   } else {
     const json = parseJson(await files.readText("preprocessor_config.json"), files.location);
     // SigLIP 2 NaFlex: patchified images of varying grids instead of one fixed-size tensor.

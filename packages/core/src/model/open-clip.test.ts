@@ -3,7 +3,13 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isClipkitError } from "../errors.js";
 import { createTokenizer } from "../tokenizer/create.js";
-import { type OpenClipClean, openClipCleaner, parseOpenClipConfig, withTextCleaning } from "./open-clip.js";
+import {
+  loadOpenClipTokenizer,
+  type OpenClipClean,
+  openClipCleaner,
+  parseOpenClipConfig,
+  withTextCleaning,
+} from "./open-clip.js";
 import { resolveClipLayout } from "./resolve.js";
 import { memoryFiles } from "./test-files.js";
 
@@ -88,6 +94,40 @@ describe("parseOpenClipConfig", () => {
     await expect(resolveClipLayout(memoryFiles({}))).rejects.toSatisfy(
       (e) => isClipkitError(e, "MODEL_FILE_MISSING") && /open_clip_config\.json/.test((e as Error).message),
     );
+  });
+});
+
+describe("loadOpenClipTokenizer", () => {
+  const folder = (name: string) =>
+    memoryFiles({
+      "open_clip_config.json": read(`${name}/open_clip_config.json`),
+      "tokenizer.json": read(`${name}/tokenizer.json`),
+    });
+  const texts = ["A Photo of a CAT!", "  two   spaces ", "naïve café", ""];
+
+  it.each(["tiny-openclip", "tiny-openclip-siglip"])(
+    "%s: deferParse gives the same kind, ids and padding as an eager load",
+    async (name) => {
+      const config = parseOpenClipConfig(read(`${name}/open_clip_config.json`));
+      const eager = await loadOpenClipTokenizer(folder(name), config);
+      const lazy = await loadOpenClipTokenizer(folder(name), config, { deferParse: true });
+      expect(lazy.kind).toBe(eager.kind);
+      expect(lazy.padTokenId).toBe(eager.padTokenId);
+      const options = {
+        maxLength: config.model.maxTextLength,
+        padding: "max_length",
+        truncation: true,
+      } as const;
+      expect(lazy.encodeBatch(texts, options)).toEqual(eager.encodeBatch(texts, options));
+    },
+  );
+
+  it("a malformed tokenizer.json fails at load when eager, at first use when deferred", async () => {
+    const config = parseOpenClipConfig(read("tiny-openclip/open_clip_config.json"));
+    const broken = memoryFiles({ "tokenizer.json": "{nope" });
+    await expect(loadOpenClipTokenizer(broken, config)).rejects.toSatisfy((e) => isClipkitError(e));
+    const lazy = await loadOpenClipTokenizer(broken, config, { deferParse: true });
+    expect(() => lazy.kind).toThrow(expect.objectContaining({ name: "ClipkitError" }));
   });
 });
 

@@ -2,7 +2,7 @@ import type { ModelFiles } from "../backend/session.js";
 import { ClipkitError } from "../errors.js";
 import { parsePreprocessorConfig } from "../image/config.js";
 import type { PreprocessConfig } from "../image/types.js";
-import { loadTokenizer } from "../tokenizer/create.js";
+import { deferredTokenizer, type LoadTokenizerOptions, loadTokenizer } from "../tokenizer/create.js";
 import { fixText } from "../tokenizer/ftfy.js";
 import { unescapeHtml } from "../tokenizer/html-unescape.js";
 import type { BatchEncodeOptions, EncodeOptions, Tokenizer } from "../tokenizer/types.js";
@@ -147,16 +147,29 @@ export function withTextCleaning(inner: Tokenizer, clean: (text: string) => stri
  * The tokenizer of an open_clip folder: its `tokenizer.json` with open_clip's cleaning. CLIP BPE
  * folders (`SimpleTokenizer`, clean `lower`) use the CLIP tokenizer's own openai cleaning, which
  * is the same function; other tokenizers get the configured open_clip cleaning in front.
+ * `options.deferParse` reads the files now and parses them on first use, as
+ * {@link loadTokenizer}'s option of that name does.
+ *
+ * @throws ClipkitError `FILE_NOT_FOUND` / `CONFIG_INVALID` for a missing or malformed tokenizer —
+ *   at load, or at first use with `deferParse`.
  */
-export async function loadOpenClipTokenizer(files: ModelFiles, config: OpenClipConfig): Promise<Tokenizer> {
+export async function loadOpenClipTokenizer(
+  files: ModelFiles,
+  config: OpenClipConfig,
+  options: Pick<LoadTokenizerOptions, "deferParse"> = {},
+): Promise<Tokenizer> {
   const lower = config.clean === "lower";
   // loadTokenizer already gives an open_clip folder with a CLIP BPE vocabulary the openai cleaning.
-  const tokenizer = await loadTokenizer(files);
-  if (tokenizer.kind === "clip-bpe") {
-    const padded = withZeroPadding(tokenizer);
-    return lower ? padded : withTextCleaning(padded, openClipCleaner(config.clean));
-  }
-  return withTextCleaning(tokenizer, openClipCleaner(config.clean));
+  // Deferred here too: `wrap` asks for `kind`, which is what parses it.
+  const base = await loadTokenizer(files, { deferParse: true });
+  const wrap = (): Tokenizer => {
+    if (base.kind === "clip-bpe") {
+      const padded = withZeroPadding(base);
+      return lower ? padded : withTextCleaning(padded, openClipCleaner(config.clean));
+    }
+    return withTextCleaning(base, openClipCleaner(config.clean));
+  };
+  return options.deferParse ? deferredTokenizer(wrap) : wrap();
 }
 
 /**
