@@ -1,41 +1,25 @@
 import { createHash } from "node:crypto";
-import { cp, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cp, mkdir, readdir, readFile, readlink, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { HubProgress } from "@clipkit/core";
 import { isClipkitError } from "@clipkit/core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { MODELS_DIR } from "../model/fixtures.js";
 import { type DownloadModelOptions, downloadModel } from "./resolve.js";
 import { COMMITS, FAKE_REPOS, TOKEN } from "./testing/fixtures.js";
-import { type HubServer, startHubServer } from "./testing/hub-server.js";
+import { startHubServer } from "./testing/hub-server.js";
+import { useHubServer } from "./testing/test-bed.js";
 
-let server: HubServer;
-const caches: string[] = [];
-beforeAll(async () => {
-  server = await startHubServer(FAKE_REPOS);
-});
-afterAll(async () => {
-  await server.close();
-  for (const c of caches) await rm(c, { recursive: true, force: true });
-});
+const bed = useHubServer(() => FAKE_REPOS);
+const { freshCache } = bed;
 afterEach(() => {
-  server.slowChunkMs = 50;
-  expect(server.faultsLeft).toBe(0);
+  bed.server.slowChunkMs = 50;
+  expect(bed.server.faultsLeft).toBe(0);
 });
-
-async function freshCache(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "clipkit-hub-"));
-  caches.push(dir);
-  return dir;
-}
 
 /** Options pointing at the local server, isolated from the user's environment. */
 const opts = (cacheDir: string, extra: DownloadModelOptions = {}): DownloadModelOptions => ({
-  cacheDir,
-  endpoint: server.url,
-  offline: false,
-  token: "",
+  ...bed.hub(cacheDir),
   retries: 5,
   ...extra,
 });
@@ -44,7 +28,7 @@ const sha256 = async (p: string) =>
   createHash("sha256")
     .update(await readFile(p))
     .digest("hex");
-const since = (n: number) => server.requests.slice(n);
+const since = (n: number) => bed.server.requests.slice(n);
 const errorOf = (p: Promise<unknown>) =>
   p.then(
     () => undefined,
@@ -92,7 +76,7 @@ describe("downloadModel", () => {
   it("second run uses the cache without a request, also with the server gone", async () => {
     const cache = await freshCache();
     await downloadModel("clipkit/emoji", opts(cache));
-    const n = server.requests.length;
+    const n = bed.server.requests.length;
     const again = await downloadModel("clipkit/emoji", opts(cache, { endpoint: "http://127.0.0.1:9" }));
     expect(again.fromCache).toBe(true);
     expect(since(n)).toEqual([]);
@@ -123,7 +107,7 @@ describe("downloadModel", () => {
     expect(await readFile(join(cache, "models--clipkit--tiny-clip", "refs", "v1"), "utf8")).toBe(
       COMMITS.siglip,
     );
-    const n = server.requests.length;
+    const n = bed.server.requests.length;
     const pinned = await downloadModel(`clipkit/tiny-clip@${COMMITS.siglip}`, opts(cache));
     expect(pinned.dir).toBe(tag.dir);
     expect(since(n)).toEqual([]);
@@ -133,8 +117,8 @@ describe("downloadModel", () => {
 
   it("resumes a file after the connection drops mid-way", async () => {
     const cache = await freshCache();
-    server.fault("/lfs/", "drop", 1);
-    const n = server.requests.length;
+    bed.server.fault("/lfs/", "drop", 1);
+    const n = bed.server.requests.length;
     const m = await downloadModel("clipkit/emoji", opts(cache));
     const resumed = since(n).filter(
       (r) => r.path.startsWith("/lfs/") && /^bytes=[1-9]\d*-$/.test(r.range ?? ""),
@@ -148,11 +132,11 @@ describe("downloadModel", () => {
 
   it("retries 5xx answers and stalled connections, then succeeds", async () => {
     const cache = await freshCache();
-    server.fault("/api/models/clipkit/captioner", "500", 2);
-    server.fault("decoder_model_merged", "500", 1);
-    server.fault("/lfs/", "slow", 1);
-    server.slowChunkMs = 400;
-    const n = server.requests.length;
+    bed.server.fault("/api/models/clipkit/captioner", "500", 2);
+    bed.server.fault("decoder_model_merged", "500", 1);
+    bed.server.fault("/lfs/", "slow", 1);
+    bed.server.slowChunkMs = 400;
+    const n = bed.server.requests.length;
     const m = await downloadModel("clipkit/captioner", opts(cache, { stallTimeoutMs: 150 }));
     // The stalled transfer was dropped and resumed from the bytes it had.
     expect(since(n).some((r) => r.path.startsWith("/lfs/") && /^bytes=[1-9]\d*-$/.test(r.range ?? ""))).toBe(
@@ -166,7 +150,7 @@ describe("downloadModel", () => {
 
   it("rejects a file whose sha256 differs from its linked ETag and leaves nothing behind", async () => {
     const cache = await freshCache();
-    server.fault("/lfs/", "corrupt", 1);
+    bed.server.fault("/lfs/", "corrupt", 1);
     const e = await errorOf(downloadModel("clipkit/emoji", opts(cache)));
     expect(isClipkitError(e, "CHECKSUM_MISMATCH")).toBe(true);
     const folder = join(cache, "models--clipkit--emoji");
@@ -193,7 +177,7 @@ describe("downloadModel", () => {
     expect(
       JSON.stringify({ m: (wrong as Error).message, d: (wrong as { details: unknown }).details }),
     ).not.toContain("hf_wrong_secret");
-    const n = server.requests.length;
+    const n = bed.server.requests.length;
     const ok = await downloadModel("clipkit/gated", opts(cache, { token: TOKEN }));
     expect(ok.commit).toBe(COMMITS.clip);
     // The token goes to the hub, never to the file host the LFS redirects lead to.
@@ -205,7 +189,7 @@ describe("downloadModel", () => {
 
   it("offline (option or HF_HUB_OFFLINE=1) never touches the network and says what is missing", async () => {
     const cache = await freshCache();
-    const n = server.requests.length;
+    const n = bed.server.requests.length;
     const e = await errorOf(downloadModel("clipkit/tiny-clip", opts(cache, { offline: true })));
     expect(isClipkitError(e, "MODEL_FILE_MISSING")).toBe(true);
     expect((e as { details: Record<string, unknown> }).details.offline).toBe(true);

@@ -1,44 +1,22 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isClipkitError } from "@clipkit/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MODELS_DIR } from "../model/fixtures.js";
 import { loadClipModel } from "../model/load.js";
 import { loadCaptioner } from "../vlm/load.js";
-import type { HubOptions } from "./options.js";
 import { resolveModelSource } from "./resolve.js";
 import { COMMITS, EMOJI_DIR, FAKE_REPOS } from "./testing/fixtures.js";
-import { type HubServer, startHubServer } from "./testing/hub-server.js";
 import { readRepoFiles } from "./testing/repo-files.js";
+import { useHubServer } from "./testing/test-bed.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const repoRoot = resolve(here, "../../../..");
-let server: HubServer;
-const caches: string[] = [];
-beforeAll(async () => {
-  server = await startHubServer(FAKE_REPOS);
-});
-afterAll(async () => {
-  await server.close();
-  for (const c of caches) await rm(c, { recursive: true, force: true });
-});
-
-async function freshCache(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "clipkit-hub-"));
-  caches.push(dir);
-  return dir;
-}
-const hub = (cacheDir: string, extra: HubOptions = {}): HubOptions => ({
-  cacheDir,
-  endpoint: server.url,
-  offline: false,
-  token: "",
-  ...extra,
-});
+const bed = useHubServer(() => FAKE_REPOS);
+const { freshCache, hub } = bed;
 const errorOf = (p: Promise<unknown>) =>
   p.then(
     () => undefined,
@@ -74,10 +52,10 @@ describe("loaders accept hub ids", () => {
   });
 
   it("an existing path wins; neither a path nor an id fails naming both", async () => {
-    const n = server.requests.length;
+    const n = bed.server.requests.length;
     // `fixtures/models` is shaped like an id but exists relative to the repo root (vitest's cwd).
     expect(await resolveModelSource("fixtures/models", hub(await freshCache()))).toBe("fixtures/models");
-    expect(server.requests.length).toBe(n);
+    expect(bed.server.requests.length).toBe(n);
     const e = await errorOf(resolveModelSource("no such/thing/here", hub(await freshCache())));
     expect(isClipkitError(e, "MODEL_FILE_MISSING")).toBe(true);
     expect((e as Error).message).toMatch(/neither an existing path \(looked for .*\) nor a hub repo id/);
@@ -104,10 +82,10 @@ describe("cache shared with Python's huggingface_hub", () => {
     }
     await mkdir(join(folder, "refs"), { recursive: true });
     await writeFile(join(folder, "refs", "main"), commit);
-    const n = server.requests.length;
+    const n = bed.server.requests.length;
     const model = await loadClipModel("clipkit/emoji", { hub: hub(cache) });
     try {
-      expect(server.requests.length).toBe(n);
+      expect(bed.server.requests.length).toBe(n);
       const e = await model.embedTexts(["rocket"]);
       expect(e.dim).toBeGreaterThan(0);
     } finally {
@@ -118,9 +96,9 @@ describe("cache shared with Python's huggingface_hub", () => {
   it("two processes downloading one model into one cache do not corrupt it and fetch each blob once", async () => {
     const cache = await freshCache();
     // Slow bodies keep both processes inside the download at once (each blob takes seconds).
-    server.slowChunkMs = 2;
-    server.fault("/lfs/", "slow", 2);
-    const n = server.requests.length;
+    bed.server.slowChunkMs = 2;
+    bed.server.fault("/lfs/", "slow", 2);
+    const n = bed.server.requests.length;
     const run = () =>
       new Promise<string>((done, fail) => {
         const child = spawn(
@@ -132,7 +110,7 @@ describe("cache shared with Python's huggingface_hub", () => {
             join(here, "testing", "download-child.ts"),
             "clipkit/emoji",
             cache,
-            server.url,
+            bed.server.url,
           ],
           { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
         );
@@ -147,7 +125,7 @@ describe("cache shared with Python's huggingface_hub", () => {
         child.on("exit", (code) => (code === 0 ? done(out) : fail(new Error(`child failed: ${err}`))));
       });
     const [a, b] = await Promise.all([run(), run()]);
-    server.slowChunkMs = 50;
+    bed.server.slowChunkMs = 50;
     expect(JSON.parse(a!)).toEqual(JSON.parse(b!));
     const files = readRepoFiles(EMOJI_DIR);
     const snap = join(cache, "models--clipkit--emoji", "snapshots", COMMITS.emoji);
@@ -155,7 +133,7 @@ describe("cache shared with Python's huggingface_hub", () => {
       const bytes = await readFile(join(snap, f));
       expect(createHash("sha256").update(bytes).digest("hex")).toBe(files.get(f)!.sha256);
     }
-    const bodies = server.requests
+    const bodies = bed.server.requests
       .slice(n)
       .filter((r) => r.path.startsWith("/lfs/") && r.range !== "bytes=0-0");
     expect(bodies.map((r) => r.path).sort()).toEqual(

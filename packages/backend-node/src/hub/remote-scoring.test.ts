@@ -1,26 +1,24 @@
-import { copyFile, lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { copyFile, lstat, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isClipkitError, parseScoringRecord } from "@clipkit/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MODELS_DIR } from "../model/fixtures.js";
 import { loadClipModel } from "../model/load.js";
 import type { HubOptions } from "./options.js";
 import { downloadModel } from "./resolve.js";
 import { COMMITS, FAKE_REPOS } from "./testing/fixtures.js";
-import { fakeCommit, type HubServer, startHubServer } from "./testing/hub-server.js";
+import { fakeCommit } from "./testing/hub-server.js";
 import { readRepoFiles } from "./testing/repo-files.js";
 import { syntheticCombinedGraph } from "./testing/synthetic-graph.js";
+import { useHubServer } from "./testing/test-bed.js";
 
 const OPENCLIP_COMMIT = fakeCommit("tiny-openclip");
 const BIG_COMMIT = fakeCommit("big-combined");
 /** 24 weights of 1 MiB before the scale, like a real export's initializer list (25 MB in all). */
 const BIG = { count: 24, elements: 262_144, scale: 100.5 };
 const RECORD = "onnx/model.onnx.clipkit-scoring.json";
-let server: HubServer;
-const caches: string[] = [];
 let bigDir: string;
-beforeAll(async () => {
+const bed = useHubServer(async (freshCache) => {
   // tiny-clip's towers with a combined graph of realistic proportions (weights ≫ structure).
   bigDir = await freshCache();
   await mkdir(join(bigDir, "onnx"));
@@ -35,7 +33,7 @@ beforeAll(async () => {
     join(bigDir, "onnx/model.onnx"),
     syntheticCombinedGraph(BIG.count, BIG.elements, BIG.scale),
   );
-  server = await startHubServer({
+  return {
     ...FAKE_REPOS,
     "clipkit/big-combined": { refs: { main: BIG_COMMIT }, commits: { [BIG_COMMIT]: bigDir } },
     // A split export whose combined graph computes its logit scale (only running it calibrates).
@@ -43,29 +41,13 @@ beforeAll(async () => {
       refs: { main: OPENCLIP_COMMIT },
       commits: { [OPENCLIP_COMMIT]: `${MODELS_DIR}tiny-openclip` },
     },
-  });
-});
-afterAll(async () => {
-  await server.close();
-  for (const c of caches) await rm(c, { recursive: true, force: true });
-});
-
-async function freshCache(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "clipkit-hubscan-"));
-  caches.push(dir);
-  return dir;
-}
-const hub = (cacheDir: string, extra: HubOptions = {}): HubOptions => ({
-  cacheDir,
-  endpoint: server.url,
-  offline: false,
-  token: "",
-  ...extra,
-});
+  };
+}, "clipkit-hubscan-");
+const { freshCache, hub } = bed;
 const sha = (dir: string, path: string) => readRepoFiles(dir).get(path)!.sha256;
 /** What the server sent for one repo file since request `from`: its LFS blob and its resolve URL. */
 function served(from: number, blob: string, path: string) {
-  const hits = server.requests
+  const hits = bed.server.requests
     .slice(from)
     .filter(
       (r) => r.path === `/lfs/${blob}` || (r.path.includes("/resolve/") && r.path.endsWith(`/${path}`)),
@@ -99,7 +81,7 @@ describe("a split load reads the combined graph's logit constants over Range req
     const blob = sha(folder, "onnx/model.onnx");
     const size = (await readFile(join(folder, "onnx/model.onnx"))).length;
     const cache = await freshCache();
-    const n = server.requests.length;
+    const n = bed.server.requests.length;
     const fromHub = await scoringOf(`${repo}@${rev}`, hub(cache));
     const s = served(n, blob, "onnx/model.onnx");
     expect(s.bodies).toBeGreaterThan(0);
@@ -121,9 +103,9 @@ describe("a split load reads the combined graph's logit constants over Range req
     expect(fromHub.space).toBe(fromDir.space);
 
     // Offline, from the cache: the record is found and nothing is requested.
-    const m = server.requests.length;
+    const m = bed.server.requests.length;
     const offline = await scoringOf(`${repo}@${rev}`, hub(cache, { offline: true }));
-    expect(server.requests.length).toBe(m);
+    expect(bed.server.requests.length).toBe(m);
     expect(offline.scoring).toEqual(fromDir.scoring);
     expect(offline.source).toBe("graph");
   });
@@ -131,7 +113,7 @@ describe("a split load reads the combined graph's logit constants over Range req
   it("a graph of real proportions costs about one small request per weight", async () => {
     const size = (await readFile(join(bigDir, "onnx/model.onnx"))).length;
     const cache = await freshCache();
-    const n = server.requests.length;
+    const n = bed.server.requests.length;
     const model = await downloadModel("clipkit/big-combined", { ...hub(cache), kind: "clip" });
     expect(model.files).toContain(RECORD);
     expect(model.files).not.toContain("onnx/model.onnx");
@@ -153,10 +135,10 @@ describe("a split load reads the combined graph's logit constants over Range req
     const blob = sha(folder, "onnx/model.onnx");
     const size = (await readFile(join(folder, "onnx/model.onnx"))).length;
     const cache = await freshCache();
-    server.fault(`/lfs/${blob}`, "no-range", 1);
-    const n = server.requests.length;
+    bed.server.fault(`/lfs/${blob}`, "no-range", 1);
+    const n = bed.server.requests.length;
     const fromHub = await scoringOf("clipkit/tiny-clip", hub(cache));
-    expect(server.faultsLeft).toBe(0);
+    expect(bed.server.faultsLeft).toBe(0);
     const s = served(n, blob, "onnx/model.onnx");
     // The ranged read answered whole (cancelled), then the download.
     expect(s.unranged).toBe(2);
@@ -170,7 +152,7 @@ describe("a split load reads the combined graph's logit constants over Range req
   it("a graph that must run to calibrate is downloaded, same scoring as the folder", async () => {
     const folder = `${MODELS_DIR}tiny-openclip`;
     const cache = await freshCache();
-    const n = server.requests.length;
+    const n = bed.server.requests.length;
     const fromHub = await scoringOf("clipkit/tiny-openclip", hub(cache));
     const s = served(n, sha(folder, "onnx/model.onnx"), "onnx/model.onnx");
     expect(s.unranged).toBe(1);
@@ -188,7 +170,7 @@ describe("a split load reads the combined graph's logit constants over Range req
   it("calibrateScoring: false requests nothing of model.onnx", async () => {
     const cache = await freshCache();
     const blob = sha(`${MODELS_DIR}tiny-clip`, "onnx/model.onnx");
-    const n = server.requests.length;
+    const n = bed.server.requests.length;
     const model = await loadClipModel("clipkit/tiny-clip", { hub: hub(cache), calibrateScoring: false });
     try {
       expect(model.scoringSource).toBe("config");
