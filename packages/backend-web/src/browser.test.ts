@@ -4,7 +4,7 @@ import { loadClipModel as loadNodeClipModel } from "@clipkit/backend-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromiumMissing } from "../../../tools/browser-test/chromium.js";
 import { openTestPage, type TestPage } from "../../../tools/browser-test/harness.js";
-import { FAKE_REPOS } from "../../backend-node/src/hub/testing/fixtures.js";
+import { COMMITS, FAKE_REPOS } from "../../backend-node/src/hub/testing/fixtures.js";
 import { startHubServer } from "../../backend-node/src/hub/testing/hub-server.js";
 
 // Runs the package in Debian's headless Chromium (wasm and SwiftShader WebGPU). Skips only when
@@ -225,8 +225,14 @@ describe.skipIf(missing !== undefined)("backend-web in Chromium", () => {
       const fetched = hub.requests
         .filter((r) => r.path.includes("/resolve/"))
         .map((r) => r.path.split("/").pop());
-      // Only the fp32 split towers, the combined graph (scoring) and the configs: no fp16/quantized variants.
+      // Only the fp32 split towers and the configs: no fp16/quantized variants, and the combined
+      // graph only scanned for its logit scale with Range requests (never downloaded).
       expect(fetched.some((f) => /_(fp16|quantized)\.onnx$/.test(f ?? ""))).toBe(false);
+      const combined = hub.requests.filter((r) =>
+        r.path.endsWith("/resolve/" + COMMITS.clip + "/onnx/model.onnx"),
+      );
+      expect(combined.length).toBeGreaterThan(0);
+      expect(combined.every((r) => r.range !== undefined)).toBe(true);
       expect(fetched).toContain("vision_model.onnx_data");
     } finally {
       await hub.close();

@@ -2,7 +2,7 @@
  * Reads a remote combined graph's logit constants from its structure with HTTP Range requests, so
  * a split load records them (`<graph>.clipkit-scoring.json`, see core's `ScoringRecord`) instead
  * of downloading hundreds of MB it would only scan. `scanGraph` skips weight blobs by their length
- * prefix; the {@link rangeSource} here adds read-ahead for the stretches it reads in order (the
+ * prefix; core's `readAheadSource` adds read-ahead for the stretches it reads in order (the
  * node list), so a ViT-B/32 graph costs about one request per large weight plus a few for the
  * nodes. A server that ignores Range, a graph whose constants need running it, or a scan that
  * would read more than its byte budget all answer `undefined`: the caller downloads the graph.
@@ -14,9 +14,10 @@ import {
   formatScoringRecord,
   isClipkitError,
   logitConstants,
-  type RangeSource,
+  readAheadSource,
   readScoringRecord,
   type ScoringRecord,
+  scanBudget,
   scanGraph,
   scoringFromConstants,
   scoringRecordPath,
@@ -29,56 +30,6 @@ import { withRetries } from "./download.js";
 import type { HubErrorContext } from "./errors.js";
 import type { ResolvedHubOptions } from "./options.js";
 import { type RangeRequest, readRange } from "./transfer.js";
-
-/** Largest read-ahead for reads in file order. */
-const MAX_READ_AHEAD = 1024 * 1024;
-
-/** Why a scan stopped early (the caller downloads instead). */
-class ScanStopped extends Error {}
-
-/** A {@link RangeSource} over HTTP, counting what it fetched. */
-export interface HttpRangeSource extends RangeSource {
-  /** Requests made and bytes received so far. */
-  readonly stats: { requests: number; bytes: number };
-}
-
-/**
- * Ranged reads of `req.url` (`size` bytes) with one cached block: a read that continues the block
- * doubles the read-ahead (up to 1 MiB), a jump fetches just what was asked. Fetching more than
- * `budget` bytes in all, or a server that ignores Range, stops the scan (`ScanStopped`).
- */
-export function rangeSource(
-  req: RangeRequest,
-  size: number,
-  budget: number,
-  retry: <T>(fn: () => Promise<T>) => Promise<T>,
-): HttpRangeSource {
-  let block: { start: number; bytes: Uint8Array } = { start: 0, bytes: new Uint8Array(0) };
-  let ahead = 0;
-  const stats = { requests: 0, bytes: 0 };
-  return {
-    size,
-    stats,
-    async read(offset, length) {
-      const end = Math.min(size, offset + length);
-      const blockEnd = block.start + block.bytes.length;
-      if (offset >= block.start && end <= blockEnd) {
-        return block.bytes.subarray(offset - block.start, end - block.start);
-      }
-      const sequential = block.bytes.length > 0 && offset >= block.start && offset <= blockEnd;
-      ahead = sequential ? Math.min(MAX_READ_AHEAD, Math.max(2 * ahead, 64 * 1024)) : 0;
-      const want = Math.min(size - offset, Math.max(end - offset, ahead));
-      if (want <= 0) return new Uint8Array(0);
-      if (stats.bytes + want > budget) throw new ScanStopped(`byte budget of ${budget} spent`);
-      stats.requests++;
-      const got = await retry(() => readRange(req, offset, want));
-      if (got === "ignored") throw new ScanStopped("the server ignores Range");
-      stats.bytes += got.length;
-      block = { start: offset, bytes: got };
-      return got.subarray(0, end - offset);
-    },
-  };
-}
 
 /** One graph to record. */
 export interface ScoringScan {
@@ -110,17 +61,17 @@ async function scanRemote(s: ScoringScan) {
     }),
   );
   if (!info) return undefined;
-  const source = rangeSource(
-    {
-      url: info.url,
-      token: o.token,
-      stallTimeoutMs: o.stallTimeoutMs ?? 30_000,
-      signal: o.signal,
-      fetch: o.fetch ?? fetch,
-    },
+  const req: RangeRequest = {
+    url: info.url,
+    token: o.token,
+    stallTimeoutMs: o.stallTimeoutMs ?? 30_000,
+    signal: o.signal,
+    fetch: o.fetch ?? fetch,
+  };
+  const source = readAheadSource(
+    (offset, length) => withRetries(o, ctx, () => readRange(req, offset, length)),
     info.size,
-    Math.max(8 * 1024 * 1024, Math.ceil(info.size / 16)),
-    (fn) => withRetries(o, ctx, fn),
+    scanBudget(info.size),
   );
   const label = `${o.endpoint}/${s.repo}/resolve/${s.commit}/${s.graph}`;
   return { constants: logitConstants(await scanGraph(source, label)), info, label };

@@ -2,27 +2,12 @@ import { isClipkitError } from "@clipkit/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMMITS, FAKE_REPOS, TOKEN } from "../../../backend-node/src/hub/testing/fixtures.js";
 import { type HubServer, startHubServer } from "../../../backend-node/src/hub/testing/hub-server.js";
-import type { CacheStorageLike } from "../files/url-files.js";
 import { webHubFiles } from "./hub-files.js";
 import type { WebHubFilesOptions } from "./options.js";
+import { memoryCaches } from "./testing/memory-caches.js";
 
 // The browser hub path in Node (fetch is global; the Cache API is an in-memory stand-in here and
 // the real one in browser.test.ts).
-
-/** A Map-backed Cache API: enough of `match`/`put` for urlFiles and the API answers. */
-function memoryCaches(): CacheStorageLike & { urls(): string[] } {
-  const store = new Map<string, ArrayBuffer>();
-  const cache = {
-    async match(url: RequestInfo | URL) {
-      const hit = store.get(String(url));
-      return hit ? new Response(hit.slice(0)) : undefined;
-    },
-    async put(url: RequestInfo | URL, res: Response) {
-      store.set(String(url), await res.arrayBuffer());
-    },
-  };
-  return { open: async () => cache as unknown as Cache, urls: () => [...store.keys()] };
-}
 
 let server: HubServer;
 beforeAll(async () => {

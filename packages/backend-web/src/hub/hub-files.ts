@@ -2,7 +2,8 @@
  * Hub ids in the browser: `owner/name[@revision]` → hub URLs read through {@link urlFiles} and the
  * Cache API, with core's file selection (only the dtype's graphs), overall progress, and offline
  * reads from the Cache API. The revision is resolved to its commit once (the answer is cached),
- * so every file of a load comes from one commit.
+ * so every file of a load comes from one commit. A split export's combined graph, wanted only for
+ * its logit constants, is read over Range instead of downloaded (see `webScoringRecord`).
  */
 import {
   ClipkitError,
@@ -12,10 +13,12 @@ import {
   isCommitHash,
   type ModelFiles,
   parseHubModelRef,
-  selectModelFiles,
+  planModelFiles,
+  scoringRecordPath,
 } from "@clipkit/core";
 import { type CacheStorageLike, urlFiles } from "../files/url-files.js";
 import { fillTemplate, type WebHubFilesOptions } from "./options.js";
+import { webScoringRecord } from "./remote-scoring.js";
 import { countingFetch, fetchJson } from "./requests.js";
 
 const DEFAULT_FILE_URL = "{endpoint}/{repo}/resolve/{revision}/{path}";
@@ -127,14 +130,25 @@ export async function webHubFiles(id: string, options: WebHubFilesOptions = {}):
     ...(storage ? { caches: storage } : {}),
     fetch: options.offline ? offlineFetch : countingFetch(authed, report),
   });
+  // A split export's combined graph read over Range for its logit constants: its record stands in
+  // for the graph (`virtual`) and the graph's files are no longer listed (`hidden`).
+  const virtual = new Map<string, Uint8Array>();
+  const hidden = new Set<string>();
   const files: WebHubFiles = {
     location: `${base.replace(/\/$/, "")}`,
     repo: ref.repo,
     revision,
     commit,
     selected: progress.selected,
-    exists: async (path) => (listing ? listing.has(path) : http.exists(path)),
+    exists: async (path) =>
+      !hidden.has(path) && (virtual.has(path) || (listing ? listing.has(path) : http.exists(path))),
     async read(path) {
+      const own = virtual.get(path);
+      if (own) {
+        // Already in hand: done for progress, with no bytes (the listing has no size for it).
+        if (!progress.bytes.has(path)) report(`${base}${path}`, 0, 0);
+        return own.slice();
+      }
       try {
         const bytes = await http.read(path);
         if (!progress.bytes.has(path)) report(`${base}${path}`, bytes.byteLength, bytes.byteLength);
@@ -158,7 +172,28 @@ export async function webHubFiles(id: string, options: WebHubFilesOptions = {}):
     },
   };
   if (listing) {
-    const selected = await selectModelFiles(files, options as HubSelection);
+    let plan = await planModelFiles(files, options as HubSelection);
+    const calibration = plan.calibration;
+    // The record names its commit by the folder (`…/resolve/<commit>`): a mirror template that
+    // puts something after the revision cannot hold one.
+    if (calibration && files.location.split("/").at(-1) === commit) {
+      const text = await webScoringRecord({
+        base,
+        commit,
+        graph: calibration.graph,
+        size: listing.get(calibration.graph) ?? 0,
+        modelType: calibration.modelType,
+        fetch: authed,
+        cache,
+        offline: options.offline === true,
+      });
+      if (text !== undefined) {
+        virtual.set(scoringRecordPath(calibration.graph), new TextEncoder().encode(text));
+        for (const f of calibration.files) hidden.add(f);
+        plan = await planModelFiles(files, options as HubSelection);
+      }
+    }
+    const selected = plan.files;
     progress.selected.push(...selected);
     progress.total = selected.reduce((n, f) => n + (listing.get(f) ?? 0), 0);
   }

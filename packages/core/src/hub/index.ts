@@ -1,4 +1,12 @@
 export type { HubProgress } from "./progress.js";
+export {
+  MAX_READ_AHEAD,
+  type RangeFetch,
+  type RemoteRangeSource,
+  readAheadSource,
+  ScanStopped,
+  scanBudget,
+} from "./read-ahead.js";
 export { checkRevision, type HubModelRef, isCommitHash, parseHubModelRef } from "./repo-id.js";
 export {
   formatScoringRecord,
