@@ -157,7 +157,9 @@ describe("clipkit index --to postgres:// with several worker processes (one PGli
   }, 120_000);
 
   it("a worker SIGKILLed mid-batch loses nothing: its claim expires and the others finish it", async () => {
-    const workers = [0, 1, 2].map(() => startWorker("killed", ["--lease", "1.5"]));
+    // A short lease so the victim's claims expire soon; --max-attempts leaves room for a live
+    // worker whose renewals were late on a loaded machine (its file is then claimed again too).
+    const workers = [0, 1, 2].map(() => startWorker("killed", ["--lease", "2", "--max-attempts", "10"]));
     const byPid = new Map(workers.map((w) => [w.child.pid!, w]));
     let victim: Worker | undefined;
     let held: string[] = [];
@@ -188,10 +190,18 @@ describe("clipkit index --to postgres:// with several worker processes (one PGli
       "SELECT path, attempts, worker FROM killed_jobs WHERE path = ANY($1::text[])",
       [held],
     );
-    const reclaimed = again.rows.filter((r) => r.attempts === 2);
-    const reports = survivors.map((r) => JSON.parse(r.stdout) as { reclaimed: number });
-    expect(reports.reduce((s, r) => s + r.reclaimed, 0)).toBe(reclaimed.length);
+    const reclaimed = again.rows.filter((r) => r.attempts >= 2);
     for (const r of reclaimed) expect(Number(r.worker.split(":")[1])).not.toBe(victim!.child.pid);
+    // Every claim after the first of a file is a reclaim some worker reported: the survivors'
+    // reports cover at least the victim's files, and never more claims than the table counts
+    // (on a loaded machine a live worker's late renewal can add reclaims of its own files).
+    const events = (
+      await probe.query<{ n: string }>("SELECT coalesce(sum(attempts - 1), 0) AS n FROM killed_jobs")
+    ).rows[0]!;
+    const reports = survivors.map((r) => JSON.parse(r.stdout) as { reclaimed: number });
+    const reported = reports.reduce((s, r) => s + r.reclaimed, 0);
+    expect(reported).toBeGreaterThanOrEqual(reclaimed.length);
+    expect(reported).toBeLessThanOrEqual(Number(events.n));
   }, 120_000);
 
   it("clipkit serve --index postgres:// searches the table live and serves its files under --root", async () => {
