@@ -229,7 +229,7 @@ describe.skipIf(missing !== undefined)("backend-web in Chromium", () => {
       // graph only scanned for its logit scale with Range requests (never downloaded).
       expect(fetched.some((f) => /_(fp16|quantized)\.onnx$/.test(f ?? ""))).toBe(false);
       const combined = hub.requests.filter((r) =>
-        r.path.endsWith("/resolve/" + COMMITS.clip + "/onnx/model.onnx"),
+        r.path.endsWith(`/resolve/${COMMITS.clip}/onnx/model.onnx`),
       );
       expect(combined.length).toBeGreaterThan(0);
       expect(combined.every((r) => r.range !== undefined)).toBe(true);

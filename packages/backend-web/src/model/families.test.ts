@@ -1,28 +1,15 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadClipModel as loadNodeClipModel } from "@clipkit/backend-node";
 import type { Embeddings, RawImage } from "@clipkit/core";
 import { describe, expect, it } from "vitest";
 import { blobFiles } from "../files/blob-files.js";
+import { folderBlobs } from "../files/testing/folder-blobs.js";
 import { loadClipModel } from "./load.js";
 
 // Each family's folder loads in backend-web (onnxruntime-web wasm, files the user picked) and gives
 // the Node backend's vectors; the Node backend is held to the Python references per family.
 const MODELS = fileURLToPath(new URL("../../../../fixtures/models/", import.meta.url));
-
-function folder(root: string): Map<string, Blob> {
-  const out = new Map<string, Blob>();
-  const walk = (rel: string) => {
-    for (const name of readdirSync(join(root, rel))) {
-      const path = rel ? `${rel}/${name}` : name;
-      if (statSync(join(root, path)).isDirectory()) walk(path);
-      else out.set(path, new Blob([readFileSync(join(root, path))]));
-    }
-  };
-  walk("");
-  return out;
-}
 
 function image(width: number, height: number, step: number): RawImage {
   const data = new Uint8Array(width * height * 3);
@@ -50,7 +37,7 @@ describe.each([
     const dir = join(MODELS, name);
     const texts = ["a photo of a cat", "ein Foto einer Katze", ""];
     const images = [image(40, 30, 7), image(24, 56, 3)];
-    const web = await loadClipModel(blobFiles(folder(dir)), { numThreads: 1, ...options });
+    const web = await loadClipModel(blobFiles(folderBlobs(dir)), { numThreads: 1, ...options });
     const node = await loadNodeClipModel(dir, options);
     try {
       // Read by running the combined graph where there is one: equal up to float rounding.

@@ -1,28 +1,14 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadClipModel as loadNodeClipModel } from "@clipkit/backend-node";
 import { isClipkitError, type RawImage } from "@clipkit/core";
 import { describe, expect, it } from "vitest";
 import { blobFiles } from "../files/blob-files.js";
+import { folderBlobs } from "../files/testing/folder-blobs.js";
 import { loadClipModel } from "./load.js";
 
 // loadClipModel on onnxruntime-web's wasm build in Node, over files the "user picked" (a Map of
 // Blobs) and decoded pixels: the model logic needs no browser; browser.test.ts covers decoding.
 const dir = fileURLToPath(new URL("../../../../fixtures/models/tiny-clip/", import.meta.url));
-
-function folder(root: string): Map<string, Blob> {
-  const out = new Map<string, Blob>();
-  const walk = (rel: string) => {
-    for (const name of readdirSync(join(root, rel))) {
-      const path = rel ? `${rel}/${name}` : name;
-      if (statSync(join(root, path)).isDirectory()) walk(path);
-      else out.set(path, new Blob([readFileSync(join(root, path))]));
-    }
-  };
-  walk("");
-  return out;
-}
 
 function gradient(width: number, height: number): RawImage {
   const data = new Uint8Array(width * height * 3);
@@ -34,7 +20,7 @@ describe("loadClipModel (backend-web) in Node", () => {
   it("embeds texts and RawImages like the Node backend", async () => {
     const texts = ["a photo of a cat", "a diagram"];
     const images = [gradient(40, 30), gradient(32, 32)];
-    const web = await loadClipModel(blobFiles(folder(dir)), { numThreads: 1 });
+    const web = await loadClipModel(blobFiles(folderBlobs(dir)), { numThreads: 1 });
     const node = await loadNodeClipModel(dir);
     expect(web.modelType).toBe("clip");
     // Both read the trained scale by running the combined graph: equal up to float rounding.
@@ -54,7 +40,7 @@ describe("loadClipModel (backend-web) in Node", () => {
   });
 
   it("names the missing file of an incomplete folder", async () => {
-    const files = folder(dir);
+    const files = folderBlobs(dir);
     files.delete("tokenizer.json");
     const error = await loadClipModel(blobFiles(files, { location: "picked folder" })).catch(
       (e: unknown) => e,
