@@ -3,10 +3,15 @@
 Only used on the dataset's captions and prompt templates, which are ASCII, so ftfy's repairs are
 no-ops; `check_golden` verifies this port against openai/CLIP's ids for every ASCII golden case.
 """
-import gzip
 import html
 import json
+import os
 import re
+import sys
+
+# The vocabulary layout is shared with the fixture generators (stdlib only, so Debian's python3 runs it).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "clip"))
+from tokenizers_hf import bytes_to_unicode, clip_vocab  # noqa: E402
 
 SOT, EOT = 49406, 49407
 
@@ -17,31 +22,12 @@ PAT = re.compile(
 )
 
 
-def bytes_to_unicode():
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return dict(zip(bs, [chr(c) for c in cs]))
-
-
 class ClipBpe:
     def __init__(self, merges_path):
-        merges = gzip.open(merges_path).read().decode("utf-8").split("\n")
-        merges = [tuple(m.split()) for m in merges[1 : 49152 - 256 - 2 + 1]]
+        self.encoder, self.merges = clip_vocab(merges_path)
+        self.vocab = list(self.encoder)
         self.byte_encoder = bytes_to_unicode()
-        vocab = list(self.byte_encoder.values())
-        vocab = vocab + [v + "</w>" for v in vocab]
-        vocab += ["".join(m) for m in merges]
-        vocab += ["<|startoftext|>", "<|endoftext|>"]
-        self.vocab = vocab
-        self.encoder = {v: i for i, v in enumerate(vocab)}
-        self.merges = merges
-        self.ranks = {m: i for i, m in enumerate(merges)}
+        self.ranks = {m: i for i, m in enumerate(self.merges)}
         self.cache = {}
 
     def _bpe(self, token):
@@ -96,8 +82,6 @@ def check_golden(bpe, golden_path):
 
 
 if __name__ == "__main__":
-    import sys
-
     bpe = ClipBpe(sys.argv[1])
     checked, bad = check_golden(bpe, sys.argv[2])
     print(f"golden: {checked} ASCII cases checked, {len(bad)} mismatches", bad[:5])
