@@ -92,7 +92,7 @@ describe("clipkit index and a real SIGINT", () => {
     expect(signalled, stderr).toBe(true);
     expect(stderr).toContain("clipkit: stopping at a safe point");
     const saved =
-      /saved a checkpoint of (\d+) images to .*interrupted\.ckidx \(was 0\); re-run the same command to resume/.exec(
+      /interrupted after embedding (\d+) of 40 new images; saved them to .*interrupted\.ckidx \(\1 images in it now\); re-run the same command to embed the rest/.exec(
         stderr,
       );
     expect(saved, stderr).not.toBeNull();

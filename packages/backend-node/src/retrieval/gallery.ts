@@ -127,7 +127,9 @@ export async function updateGallery(
   const failed: GalleryFailure[] = [];
   const found = new Map<string, string[]>();
   let hashed = 0;
-  for (const path of [...paths].sort()) {
+  // A path given twice is one file: hashed, embedded and reported once.
+  const unique = [...new Set(paths)].sort();
+  for (const path of unique) {
     if (options.signal?.aborted) throw new ClipkitError("ABORTED", "gallery indexing was aborted");
     try {
       const id = contentId(await readImageFile(path, maxBytes));
@@ -141,7 +143,7 @@ export async function updateGallery(
         message: (error as Error).message,
       });
     }
-    if (++hashed % 256 === 0 || hashed === paths.length) options.onHashProgress?.(hashed, paths.length);
+    if (++hashed % 256 === 0 || hashed === unique.length) options.onHashProgress?.(hashed, unique.length);
   }
 
   let removed = 0;
@@ -191,7 +193,9 @@ export async function updateGallery(
     }
   }
   await options.checkpoint?.();
-  return { added, removed, unchanged, moved, kept, duplicates, failed };
+  // Content that failed to embed has no entry: its paths are reported as failed, not as duplicates.
+  const indexed = duplicates.filter((d) => index.has(d.id));
+  return { added, removed, unchanged, moved, kept, duplicates: indexed, failed };
 }
 
 /** Embeds one batch; when the batch fails, retries file by file so one bad image costs only itself. */

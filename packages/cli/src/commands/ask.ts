@@ -7,7 +7,9 @@ import {
   modelDir,
   parseGenerationArgs,
   runtimeOptions,
+  withFlagNames,
 } from "../util/generation-flags.js";
+import { namedImageError } from "../util/per-file.js";
 
 const usage = `Usage: clipkit ask <image> "<question>" --model DIR [options]
        clipkit ask "<question>" --image A --image B [--system "<text>"] --model DIR [options]
@@ -42,6 +44,15 @@ function askArgs(positionals: string[], values: { image?: string[]; task?: strin
   }
   const question = positionals.at(-1)!;
   const images = [...positionals.slice(0, -1), ...(values.image ?? [])];
+  if (question.trim() === "" && images.length > 0) {
+    // A chat template would happily wrap an empty turn and the model would answer nothing in
+    // particular; refuse it, like the single-image prompt path does.
+    throw new ClipkitError(
+      "INVALID_ARGUMENT",
+      `the question is empty${question === "" ? "" : " (only whitespace)"}: expected <image> "<question>" or "<question>" --image … (see --help)`,
+      { details: { argument: "question", got: question } },
+    );
+  }
   if (images.length === 0) {
     // One word and no --image: the user most often gave the image and forgot the question, so say
     // what was read as what rather than asking only for an image.
@@ -83,6 +94,12 @@ export function checkAskKinds(
   }
 }
 
+/**
+ * Where the library names a failing image: its place in `images`, or in the one chat turn
+ * {@link askMessages} builds (every image first, so content index = image index).
+ */
+const IMAGE_POSITION = /^(?:images|messages\[0\]\.content)\[(\d+)\]: /;
+
 /** The chat turn `clipkit ask` sends for several images or a system prompt. */
 export function askMessages(images: readonly string[], question: string): NodeChatMessage[] {
   return [
@@ -117,12 +134,17 @@ export const askCommand: Command = {
       throw error;
     }
     const answer = (o: typeof options & { onChunk?: (c: StreamChunk) => void }): Promise<GenerationResult> =>
-      asChat
+      (asChat
         ? vlm.chat(askMessages(images, question), [], {
             ...o,
             ...(values.system === undefined ? {} : { system: values.system }),
           })
-        : vlm.ask(images.length === 1 ? images[0]! : images, question, o);
+        : vlm.ask(images.length === 1 ? images[0]! : images, question, o)
+      ).catch((error: unknown) => {
+        // Core names generation options by their API names and images by batch position; the
+        // user typed flags and file names.
+        throw namedImageError(withFlagNames(error), images, IMAGE_POSITION);
+      });
     try {
       if (values.json) {
         const r = await answer(options);

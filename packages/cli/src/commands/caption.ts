@@ -7,6 +7,7 @@ import {
   modelDir,
   parseGenerationArgs,
   runtimeOptions,
+  withFlagNames,
 } from "../util/generation-flags.js";
 import { expandInputs, WALK_USAGE } from "../util/inputs.js";
 import { mapFiles, reportFailures, STRICT_USAGE } from "../util/per-file.js";
@@ -86,7 +87,9 @@ export const captionCommand: Command = {
       }
       const run = (batch: readonly string[], o: VlmGenerateOptions): Promise<GenerationResult[]> =>
         task === undefined ? vlm.caption(batch, o) : vlm.task(batch, task, taskText, o);
-      const mapped = await mapFiles(images, batchSize, (batch) => run(batch, options));
+      const mapped = await mapFiles(images, batchSize, (batch) => run(batch, options)).catch((error) => {
+        throw withFlagNames(error);
+      });
       if (values.json) {
         // Input order; a skipped file keeps its row with the reason instead of a caption.
         const failedAt = new Map(mapped.failed.map((f) => [f.path, f]));

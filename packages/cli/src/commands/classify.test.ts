@@ -15,6 +15,8 @@ const IMAGES = ["gradient.png", "gray.png", "noise.png", "shapes.png"].map((f) =
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "clipkit-classify-"));
+  // `head train` caches embeddings in clipkit's cache folder: the test's own, never ~/.cache.
+  process.env.CLIPKIT_CACHE = join(dir, "cache");
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });

@@ -185,7 +185,7 @@ describe("Ctrl-C during clipkit index", () => {
     expect(code).toBe(130);
     expect(stdout).toBe("");
     expect(stderr).toMatch(
-      /clipkit index: interrupted; saved a checkpoint of 2 images to .*interrupted\.ckidx \(was 0\); re-run the same command to resume/,
+      /clipkit index: interrupted after embedding 2 of 4 new images; saved them to .*interrupted\.ckidx \(2 images in it now\); re-run the same command to embed the rest/,
     );
     expect((await loadIndexFile(out)).index.size()).toBe(2);
     const again = await run(["index", photos, "--model", CLIP, "--out", out, "--json"]);

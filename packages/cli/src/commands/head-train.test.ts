@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,6 +19,8 @@ let dir: string;
 let folder: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "clipkit-head-train-"));
+  // The default embedding cache lives in clipkit's cache folder: a test's own, never ~/.cache.
+  process.env.CLIPKIT_CACHE = join(dir, "cache");
   folder = join(dir, "examples");
   for (const [label, files] of Object.entries(CLASSES)) {
     await mkdir(join(folder, label), { recursive: true });
@@ -35,7 +37,7 @@ describe("clipkit head train", () => {
     const first = await run(["head", "train", folder, "--method", "tip", "--out", out]);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toMatch(
-      /11 images of 4 classes \(11 embedded, 0 from .*examples\.embeddings\.idx\)/,
+      /11 images of 4 classes \(11 embedded, 0 from .*cache\/embeddings\/examples-[0-9a-f]{16}\.idx\)/,
     );
     expect(first.stdout).toMatch(
       /wrote .*tip\.ckhead: tip head, 4 classes, 11 images \(≥ 2 per class\), seed 0/,
@@ -100,6 +102,68 @@ describe("clipkit head train", () => {
     expect(parsed[1]!.top[0]!.label).toBe("hearts");
     for (const p of parsed)
       expect(p.top.map((t) => t.label).sort()).toEqual(["faces", "food", "hearts", "vehicles"]);
+  }, 240_000);
+
+  it("keeps the embedding cache out of the data's folder: clipkit's cache, or --embeddings-cache", async () => {
+    const before = (await readdir(dir)).sort();
+    const out = join(dir, "cache-test.ckhead");
+    const r = await run(["head", "train", folder, "--method", "probe", "--out", out]);
+    expect(r.code, r.stderr).toBe(0);
+    // Nothing written beside the input folder (it may be read-only, and it is the user's data).
+    expect((await readdir(dir)).sort()).toEqual([...before, "cache-test.ckhead"].sort());
+    expect(await readdir(folder)).toEqual(Object.keys(CLASSES).sort());
+    expect(await readdir(join(dir, "cache", "embeddings"))).toEqual([
+      expect.stringMatching(/^examples-[0-9a-f]{16}\.idx$/),
+    ]);
+    const explicit = join(dir, "elsewhere.idx");
+    const e = await run([
+      "head",
+      "train",
+      folder,
+      "--method",
+      "probe",
+      "--embeddings-cache",
+      explicit,
+      "--out",
+      out,
+    ]);
+    expect(e.code, e.stderr).toBe(0);
+    expect(e.stderr).toContain(`(11 embedded, 0 from ${explicit})`);
+    const both = await run([
+      "head",
+      "train",
+      folder,
+      "--method",
+      "probe",
+      "--cache",
+      explicit,
+      "--embeddings-cache",
+      explicit,
+      "--out",
+      out,
+    ]);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toMatch(/\[INVALID_ARGUMENT\]: give --embeddings-cache FILE/);
+  }, 240_000);
+
+  it("lists every unreadable training image once, cleanly, then stops", async () => {
+    const bad = join(dir, "with-bad");
+    await mkdir(join(bad, "hearts"), { recursive: true });
+    await mkdir(join(bad, "food"), { recursive: true });
+    await copyFile(join(ASSETS, "red-heart.png"), join(bad, "hearts", "red-heart.png"));
+    await copyFile(join(ASSETS, "pizza.png"), join(bad, "food", "pizza.png"));
+    await writeFile(join(bad, "food", "empty.png"), "");
+    await writeFile(join(bad, "hearts", "notes.jpg"), "not an image\n");
+    const r = await run(["head", "train", bad, "--method", "probe", "--out", join(dir, "bad.ckhead")]);
+    expect(r.code).toBe(1);
+    const skipped = r.stderr.split("\n").filter((l) => l.startsWith("skipped "));
+    expect(skipped.sort()).toEqual([
+      `skipped ${join(bad, "food", "empty.png")}: [IMAGE_DECODE_FAILED] cannot decode image: empty input (0 bytes)`,
+      expect.stringMatching(/^skipped .*notes\.jpg: \[IMAGE_DECODE_FAILED\] cannot decode image: [^/]*$/),
+    ]);
+    expect(r.stderr).toMatch(
+      /\[IMAGE_DECODE_FAILED\]: 2 of 4 training images could not be read \(listed above\)/,
+    );
   }, 240_000);
 
   it("reads a JSONL manifest, honours --shots and --val, and rejects bad flags", async () => {

@@ -1,6 +1,7 @@
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, extname, join, resolve } from "node:path";
 import {
+  assertWritableFile,
   type GalleryMetadata,
   nodeBackend,
   openOrCreateFlatIndexFile,
@@ -23,13 +24,15 @@ import {
 import { buildPrompts } from "@clipkit/prompts";
 import type { CommandContext } from "../command.js";
 import { parseFlags, parseNumber, parsePositiveInt, usageError } from "../util/args.js";
+import { embeddingsCachePath } from "../util/cache-dir.js";
 import { MODEL_FLAGS, openModel } from "../util/model.js";
+import { writeSkipped } from "../util/per-file.js";
 import { createProgress, shouldShowProgress } from "../util/progress.js";
 import { parseRuntimeFlags } from "../util/runtime.js";
 import { templatesFromFlags } from "../util/templates.js";
 
 export const HEAD_TRAIN_USAGE = `  clipkit head train <folder-per-class | manifest.jsonl> --method probe|zs-probe|tip|tip-f --out FILE.ckhead
-      [--shots K] [--val 0.2] [--seed N] [--loo-queries N|all] [--templates T] [--cache FILE.idx] [--model DIR]
+      [--shots K] [--val 0.2] [--seed N] [--loo-queries N|all] [--templates T] [--embeddings-cache FILE.idx] [--model DIR]
 
 train options (few-shot heads on frozen image embeddings; see docs/few-shot.md):
   --method M          probe (linear probe), zs-probe (zero-shot-initialised probe), tip
@@ -41,8 +44,11 @@ train options (few-shot heads on frozen image embeddings; see docs/few-shot.md):
   --loo-queries N     tip/tip-f leave-one-out search: score at most N examples as queries, a
                       seeded per-class sample (default 2048; 'all' scores every one)
   --templates T       prompt templates of the zero-shot head zs-probe/tip/tip-f start from
-  --cache FILE        embedding cache (an exact index file, as 'clipkit index' writes; default
-                      <input>.embeddings.idx): images are embedded once, re-training is instant
+  --embeddings-cache FILE
+                      embedding cache (an exact index file, as 'clipkit index' writes): images
+                      are embedded once, re-training is instant. Default: a file per data set
+                      and model under $CLIPKIT_CACHE, else $XDG_CACHE_HOME/clipkit, else
+                      ~/.cache/clipkit (never next to the data). --cache FILE is the older name
   --out FILE          where to write the head (format v2; 'clipkit classify --head' reads it)
   The training products run on onnxruntime's GEMM: one thread, or --threads N.`;
 
@@ -115,6 +121,7 @@ export async function headTrain(ctx: CommandContext, argv: readonly string[]): P
     seed: { type: "string" },
     "loo-queries": { type: "string" },
     templates: { type: "string", multiple: true },
+    "embeddings-cache": { type: "string" },
     cache: { type: "string" },
     out: { type: "string" },
   });
@@ -124,6 +131,8 @@ export async function headTrain(ctx: CommandContext, argv: readonly string[]): P
   if (!ADAPTER_METHODS.includes(method))
     throw usageError(`--method must be one of ${ADAPTER_METHODS.join(", ")}`, "--method");
   if (!values.out) throw usageError("--out FILE is required", "--out");
+  if (values.cache !== undefined && values["embeddings-cache"] !== undefined)
+    throw usageError("give --embeddings-cache FILE (--cache is its older name), not both", "--cache");
   const shots = values.shots === undefined ? undefined : parsePositiveInt(values.shots, "--shots", 1);
   const val = parseNumber(values.val, "--val");
   if (val !== undefined && !(val > 0 && val < 1))
@@ -136,6 +145,11 @@ export async function headTrain(ctx: CommandContext, argv: readonly string[]): P
         ? Number.POSITIVE_INFINITY
         : parsePositiveInt(values["loo-queries"], "--loo-queries", 1);
   const runtime = parseRuntimeFlags(values);
+  // Before any image is embedded: a bad --out or --embeddings-cache is found now, not after.
+  await assertWritableFile(values.out, "--out");
+  const given = values["embeddings-cache"] ?? values.cache;
+  if (given !== undefined)
+    await assertWritableFile(given, values.cache === undefined ? "--embeddings-cache" : "--cache");
   const set = await readTrainingSet(input);
   const rows = limitShots(set.labels, shots, seed);
   const paths = rows.map((r) => set.paths[r]!);
@@ -144,7 +158,8 @@ export async function headTrain(ctx: CommandContext, argv: readonly string[]): P
   const model = await openModel(values, ctx.stderr);
   try {
     // 1. Embeddings, cached in an exact index file keyed by content hash: only new files are embedded.
-    const cachePath = values.cache ?? `${input.replace(/[/\\]+$/, "")}.embeddings.idx`;
+    const cachePath = given ?? embeddingsCachePath(input, model.space);
+    if (given === undefined) await mkdir(dirname(cachePath), { recursive: true });
     const { index } = await openOrCreateFlatIndexFile<GalleryMetadata>(cachePath, model.space);
     const progress = createProgress({
       stream: ctx.stderr,
@@ -162,10 +177,16 @@ export async function headTrain(ctx: CommandContext, argv: readonly string[]): P
       progress.finish();
     }
     await saveFlatIndexFile(index, cachePath);
-    for (const f of report.failed)
-      throw new ClipkitError("IMAGE_DECODE_FAILED", `${f.path}: [${f.code}] ${f.message}`, {
-        details: { path: f.path },
-      });
+    if (report.failed.length > 0) {
+      // Every image of a training set counts (its label is in the manifest): list each bad one, then stop.
+      writeSkipped(ctx.stderr, report.failed);
+      const first = report.failed[0]!;
+      throw new ClipkitError(
+        first.code === "NOT_FOUND" ? "NOT_FOUND" : "IMAGE_DECODE_FAILED",
+        `${report.failed.length} of ${paths.length} training images could not be read (listed above); fix or remove them from ${input}`,
+        { details: { path: first.path, failed: report.failed.length } },
+      );
+    }
     const state = index.state();
     const rowOf = new Map<string, number>();
     state.metadata.forEach((m, row) => {

@@ -14,6 +14,7 @@ import type { Command, CommandContext } from "../command.js";
 import { parseFlags, parsePositiveInt, usageError } from "../util/args.js";
 import { reportIgnored, WALK_FLAGS, WALK_USAGE } from "../util/inputs.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
+import { cleanFailures, writeSkipped } from "../util/per-file.js";
 import { commandProgress, createRateBar } from "../util/progress.js";
 import { indexToPostgres, POSTGRES_INDEX_FLAGS, POSTGRES_INDEX_USAGE } from "./index-postgres.js";
 
@@ -98,6 +99,8 @@ export function parseAnnFlags(values: {
   };
 }
 
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
+
 /** Parses `--storage`. */
 export function parseStorage(value: string | undefined): FlatStorage {
   if (value === undefined || value === "float32" || value === "int8") return value ?? "float32";
@@ -153,7 +156,9 @@ async function indexImages(ctx: CommandContext): Promise<number> {
       const hashing = commandProgress(ctx, "files hashed", () => createRateBar(ctx.stderr, "files hashed"));
       const progress = commandProgress(ctx, "images embedded", () => createRateBar(ctx.stderr, "images"));
       let embedding = false;
-      const sizeBefore = index.size();
+      // New images this run has to embed and has embedded, for the interrupt message.
+      let done = 0;
+      let todo = 0;
       let report: Awaited<ReturnType<typeof updateGallery>>;
       try {
         report = await updateGallery(index, model, expanded.paths, {
@@ -167,6 +172,8 @@ async function indexImages(ctx: CommandContext): Promise<number> {
           onProgress: (d, t) => {
             if (!embedding) hashing.finish();
             embedding = true;
+            done = d;
+            todo = t;
             progress.update(d, t);
           },
           // Only what these arguments cover is reconciled: other roots' entries stay.
@@ -185,7 +192,7 @@ async function indexImages(ctx: CommandContext): Promise<number> {
           lock.assertHeld();
           await saveIndexFile(loaded, out);
           ctx.stderr.write(
-            `clipkit index: interrupted; saved a checkpoint of ${index.size()} images to ${out} (was ${sizeBefore}); re-run the same command to resume\n`,
+            `clipkit index: interrupted after embedding ${done} of ${todo} new images; saved them to ${out} (${plural(index.size(), "image")} in it now); re-run the same command to embed the rest\n`,
           );
         }
         return 130;
@@ -193,19 +200,20 @@ async function indexImages(ctx: CommandContext): Promise<number> {
         hashing.finish();
         progress.finish();
       }
+      const failed = cleanFailures(report.failed);
       if (values.json) {
         ctx.stdout.write(
-          `${JSON.stringify({ index: out, kind: loaded.kind, size: index.size(), ...report, ignored: expanded.ignored }, null, 2)}\n`,
+          `${JSON.stringify({ index: out, kind: loaded.kind, size: index.size(), ...report, failed, ignored: expanded.ignored }, null, 2)}\n`,
         );
       } else {
         ctx.stdout.write(
-          `${out}: ${index.size()} images in ${loaded.kind === "usearch" ? "an HNSW" : "an exact"} index (${report.added} added, ${report.removed} removed, ${report.unchanged} unchanged, ${report.moved} moved, ${report.kept} kept from other folders, ${report.failed.length} skipped)\n`,
+          `${out}: ${plural(index.size(), "image")} in ${loaded.kind === "usearch" ? "an HNSW" : "an exact"} index (${report.added} added, ${report.removed} removed, ${report.unchanged} unchanged, ${report.moved} moved, ${report.kept} kept from other folders, ${report.failed.length} skipped)\n`,
         );
       }
       for (const d of report.duplicates) {
         ctx.stderr.write(`duplicate content (one entry): ${d.paths.join(", ")}\n`);
       }
-      for (const f of report.failed) ctx.stderr.write(`skipped ${f.path}: [${f.code}] ${f.message}\n`);
+      writeSkipped(ctx.stderr, failed);
       return 0;
     } finally {
       await model.release();

@@ -5,6 +5,7 @@ import { ClipkitError, isClipkitError, type Metadata } from "@clipkit/core";
 import type { CommandContext } from "../command.js";
 import { parsePositiveInt, usageError } from "../util/args.js";
 import { openModel } from "../util/model.js";
+import { cleanFailures, writeSkipped } from "../util/per-file.js";
 import { checkPostgresUrl, connectPostgres, redactUrl } from "../util/postgres.js";
 import { commandProgress, createRateBar } from "../util/progress.js";
 import type { RuntimeValues } from "../util/runtime.js";
@@ -145,13 +146,14 @@ export async function indexToPostgres(
     await model.release();
   }
   const where = `${redactUrl(url)} table ${report.table}`;
+  const failed = cleanFailures(report.failed);
   if (values.json) {
-    ctx.stdout.write(`${JSON.stringify({ to: redactUrl(url), ...report }, null, 2)}\n`);
+    ctx.stdout.write(`${JSON.stringify({ to: redactUrl(url), ...report, failed }, null, 2)}\n`);
   } else {
     ctx.stdout.write(
       `${where}: ${report.size} images (this run: ${report.queued} queued, ${report.embedded} embedded, ${report.unchanged} unchanged, ${report.removed} removed, ${report.failed.length} failed; all jobs: ${report.jobs.done} done, ${report.jobs.failed} failed)\n`,
     );
   }
-  for (const f of report.failed) ctx.stderr.write(`skipped ${f.path}: [${f.code}] ${f.message}\n`);
+  writeSkipped(ctx.stderr, failed);
   return 0;
 }

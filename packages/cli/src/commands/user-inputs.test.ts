@@ -16,6 +16,8 @@ let dir: string;
 let index: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "clipkit-user-inputs-"));
+  // `head train` caches embeddings in clipkit's cache folder: the test's own, never ~/.cache.
+  process.env.CLIPKIT_CACHE = join(dir, "cache");
   await mkdir(join(dir, "folder.txt"));
   index = join(dir, "images.ckidx");
   const built = await run(["index", IMAGE, "--model", CLIP, "--out", index]);

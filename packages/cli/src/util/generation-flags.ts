@@ -1,7 +1,7 @@
 import type { Writable } from "node:stream";
 /** Flags shared by `clipkit caption` and `clipkit ask`: model folder and generation options. */
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { ClipkitError, type GenerationOptions } from "@clipkit/core";
+import { ClipkitError, type GenerationOptions, isClipkitError } from "@clipkit/core";
 import { parsePositiveInt } from "./args.js";
 import { WALK_FLAGS } from "./inputs.js";
 import { resolveModelRef } from "./model-ref.js";
@@ -120,6 +120,43 @@ export function generationOptions(values: Values): GenerationOptions {
     useCache: values["no-cache"] ? false : undefined,
   };
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as GenerationOptions;
+}
+
+/** The CLI flag of each generation option core validates (its `details.argument`). */
+const FLAG_OF: Readonly<Record<string, string>> = {
+  numBeams: "--beams",
+  maxNewTokens: "--max-new-tokens",
+  minNewTokens: "--min-new-tokens",
+  numReturnSequences: "--num-return",
+  lengthPenalty: "--length-penalty",
+  doSample: "--sample",
+  temperature: "--temperature",
+  topK: "--top-k",
+  topP: "--top-p",
+  seed: "--seed",
+  repetitionPenalty: "--repetition-penalty",
+  noRepeatNgramSize: "--no-repeat-ngram",
+  stopStrings: "--stop",
+  // Not a flag: the model's generation_config.json limit, which --max-new-tokens overrides.
+  maxLength: "the model's max_length",
+};
+
+/**
+ * Core validates generation options by their API names (`maxNewTokens`); a CLI user typed
+ * `--max-new-tokens`. Rewrites such an `INVALID_ARGUMENT` so the message and `details.argument`
+ * name the flags (every option the message mentions, e.g. "use numBeams or doSample"); any other
+ * error is returned as it is.
+ */
+export function withFlagNames(error: unknown): unknown {
+  if (!isClipkitError(error, "INVALID_ARGUMENT")) return error;
+  const argument = error.details.argument;
+  if (typeof argument !== "string" || FLAG_OF[argument] === undefined) return error;
+  const names = new RegExp(`\\b(${Object.keys(FLAG_OF).join("|")})\\b`, "g");
+  const message = error.message.replace(/^generation option /, "").replace(names, (name) => FLAG_OF[name]!);
+  return new ClipkitError("INVALID_ARGUMENT", message, {
+    cause: error,
+    details: { ...error.details, argument: FLAG_OF[argument], option: argument },
+  });
 }
 
 /** onnxruntime-node options (`--threads`, `--device`), `--dtype` and `--batch-size` (default 8). */

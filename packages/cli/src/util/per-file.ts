@@ -1,5 +1,6 @@
+import { resolve } from "node:path";
 import type { Writable } from "node:stream";
-import { isClipkitError } from "@clipkit/core";
+import { ClipkitError, isClipkitError } from "@clipkit/core";
 
 /** A file a command skipped, and why. */
 export interface FileFailure {
@@ -35,13 +36,65 @@ export function isRunWide(error: unknown): boolean {
   return isClipkitError(error) && RUN_WIDE.has(error.code);
 }
 
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * The reason a file was skipped, without what the skip line already says: the library prefixes a
+ * failing image with its place in the batch (`images[3]: `, meaningless once the CLI retried the
+ * file alone) and the decoder with the file it read (`PATH: `, or `<bytes>: ` when the bytes were
+ * read first). Both are dropped so the line reads `skipped PATH: [CODE] reason`.
+ */
+export function skipReason(path: string, message: string, file?: string): string {
+  const names = [path, resolve(path), file, "<bytes>"].filter((n): n is string => !!n).map(escapeRegExp);
+  const prefix = new RegExp(`^(?:images\\[\\d+\\]|${names.join("|")}): `);
+  let reason = message;
+  for (let next = reason.replace(prefix, ""); next !== reason; next = reason.replace(prefix, ""))
+    reason = next;
+  return reason;
+}
+
 /** A skipped file's record from the error that stopped it. */
 export function fileFailure(path: string, error: unknown): FileFailure {
+  const file =
+    isClipkitError(error) && typeof error.details.file === "string" ? error.details.file : undefined;
   return {
     path,
     code: isClipkitError(error) ? error.code : "IO_FAILED",
-    message: error instanceof Error ? error.message : String(error),
+    message: skipReason(path, error instanceof Error ? error.message : String(error), file),
   };
+}
+
+/**
+ * An image error of a command that runs its images as one request (`ask`, `search --image`): the
+ * library's `images[i]: ` batch position becomes the file the user typed, named once, e.g.
+ * `photo.jpg: cannot decode image: …`. `position` matches the prefix and captures the index into
+ * `images`. Other errors are returned as they are.
+ */
+export function namedImageError(
+  error: unknown,
+  images: readonly string[],
+  position: RegExp = /^images\[(\d+)\]: /,
+): unknown {
+  if (!isClipkitError(error)) return error;
+  const at = position.exec(error.message);
+  const path = at ? images[Number(at[1])] : undefined;
+  if (path === undefined) return error;
+  const file = typeof error.details.file === "string" ? error.details.file : undefined;
+  const reason = skipReason(path, error.message.slice(at![0].length), file);
+  return new ClipkitError(error.code, `${path}: ${reason}`, {
+    cause: error,
+    details: { ...error.details, file: path },
+  });
+}
+
+/** Failure records (a library report's) with their messages reduced by {@link skipReason}. */
+export function cleanFailures(failed: readonly FileFailure[]): FileFailure[] {
+  return failed.map((f) => ({ path: f.path, code: f.code, message: skipReason(f.path, f.message) }));
+}
+
+/** One `skipped PATH: [CODE] reason` line per file (stderr), in the order given. */
+export function writeSkipped(stderr: Writable, failed: readonly FileFailure[]): void {
+  for (const f of cleanFailures(failed)) stderr.write(`skipped ${f.path}: [${f.code}] ${f.message}\n`);
 }
 
 /**
@@ -87,7 +140,7 @@ export function reportFailures(
   total: number,
   strict: boolean | undefined,
 ): number {
-  for (const f of failed) stderr.write(`skipped ${f.path}: [${f.code}] ${f.message}\n`);
+  writeSkipped(stderr, failed);
   if (failed.length > 0) {
     stderr.write(`${failed.length} of ${total} files skipped${strict ? " (--strict: failing)" : ""}\n`);
   }
