@@ -2,7 +2,13 @@ import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, sep } from "node:path";
-import { createEmbeddings, type EmbeddingSpace, FlatIndex, type ImageEmbedder } from "@clipkit/core";
+import {
+  ClipkitError,
+  createEmbeddings,
+  type EmbeddingSpace,
+  FlatIndex,
+  type ImageEmbedder,
+} from "@clipkit/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type GalleryMetadata, updateGallery } from "./gallery.js";
 
@@ -132,5 +138,39 @@ describe("updateGallery: entries are never lost, duplicated or left on a stale p
     });
     expect(r.failed.map((f) => f.code)).toEqual(["IO_FAILED", "IMAGE_TOO_LARGE"]);
     expect(index.size()).toBe(0);
+  });
+});
+
+describe("updateGallery: repeated paths and identical bad files", () => {
+  it("a path listed twice is one file: embedded once, not reported as its own duplicate", async () => {
+    await writeFile(join(dir, "A", "a.png"), "a");
+    const index = new FlatIndex<GalleryMetadata>(space);
+    const model = fakeModel();
+    const p = join(dir, "A", "a.png");
+    const r = await updateGallery(index, model, [p, p]);
+    expect(r).toMatchObject({ added: 1, duplicates: [], failed: [] });
+    expect(model.embedded).toBe(1);
+    expect(index.getMetadata(index.state().ids[0]!)).toEqual({ path: p });
+  });
+
+  it("identical files that fail are each reported failed once, and not as a duplicate entry", async () => {
+    await writeFile(join(dir, "A", "x.png"), "bad");
+    await writeFile(join(dir, "B", "x.png"), "bad");
+    const index = new FlatIndex<GalleryMetadata>(space);
+    const model = fakeModel();
+    const failing: ImageEmbedder<Uint8Array> = {
+      space,
+      embedImages: async () => {
+        throw new ClipkitError("IMAGE_DECODE_FAILED", "cannot decode image");
+      },
+    };
+    const files = [join(dir, "A", "x.png"), join(dir, "B", "x.png")];
+    const r = await updateGallery(index, failing, files);
+    expect(r.duplicates).toEqual([]);
+    expect(r.failed.map((f) => f.path)).toEqual(files);
+    expect(index.size()).toBe(0);
+    // Identical good files are still one entry and a duplicate.
+    const ok = await updateGallery(index, model, files);
+    expect(ok.duplicates).toHaveLength(1);
   });
 });
