@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { ImageInput } from "@clipkit/backend-node";
 import { ClipkitError, type LoadedClipModel } from "@clipkit/core";
 import type { Command, CommandContext } from "../command.js";
-import { parseFlags, parsePositiveInt, readListFile, usageError } from "../util/args.js";
+import { MAX_BATCH_SIZE, parseFlags, parsePositiveInt, readListFile, usageError } from "../util/args.js";
 import { expandInputs, WALK_FLAGS, WALK_USAGE } from "../util/inputs.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
 import { NpyWriter } from "../util/npy.js";
@@ -137,7 +137,7 @@ async function embed(ctx: CommandContext): Promise<number> {
       "--texts",
     );
   }
-  const batchSize = parsePositiveInt(values["batch-size"], "--batch-size", 32);
+  const batchSize = parsePositiveInt(values["batch-size"], "--batch-size", 32, MAX_BATCH_SIZE);
   const out = values.out;
   await prepareOutDir(out);
   const model = await openModel(values, ctx.stderr);

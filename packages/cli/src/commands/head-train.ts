@@ -23,7 +23,7 @@ import {
 } from "@clipkit/core";
 import { buildPrompts } from "@clipkit/prompts";
 import type { CommandContext } from "../command.js";
-import { parseFlags, parseNumber, parsePositiveInt, usageError } from "../util/args.js";
+import { parseFlags, parseIntFlag, parseNumber, parsePositiveInt, usageError } from "../util/args.js";
 import { embeddingsCachePath } from "../util/cache-dir.js";
 import { MODEL_FLAGS, openModel } from "../util/model.js";
 import { writeSkipped } from "../util/per-file.js";
@@ -137,7 +137,7 @@ export async function headTrain(ctx: CommandContext, argv: readonly string[]): P
   const val = parseNumber(values.val, "--val");
   if (val !== undefined && !(val > 0 && val < 1))
     throw usageError("--val must be a fraction in (0, 1)", "--val");
-  const seed = values.seed === undefined ? 0 : parsePositiveInt(values.seed, "--seed", 0);
+  const seed = values.seed === undefined ? 0 : parseIntFlag(values.seed, "--seed", 0, 0);
   const looQueries =
     values["loo-queries"] === undefined
       ? undefined

@@ -11,7 +11,14 @@ import {
 } from "@clipkit/backend-node";
 import { ClipkitError, type FlatStorage, isClipkitError } from "@clipkit/core";
 import type { Command, CommandContext } from "../command.js";
-import { parseFlags, parsePositiveInt, usageError } from "../util/args.js";
+import {
+  MAX_BATCH_SIZE,
+  MAX_HNSW_CONNECTIVITY,
+  MAX_HNSW_EF,
+  parseFlags,
+  parsePositiveInt,
+  usageError,
+} from "../util/args.js";
 import { reportIgnored, WALK_FLAGS, WALK_USAGE } from "../util/inputs.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
 import { cleanFailures, writeSkipped } from "../util/per-file.js";
@@ -91,7 +98,14 @@ export function parseAnnFlags(values: {
   if (values.storage !== undefined)
     throw usageError("--storage applies to exact indexes; an --ann index stores float32", "--storage");
   const int = (flag: "connectivity" | "ef" | "ef-construction") =>
-    values[flag] === undefined ? undefined : parsePositiveInt(values[flag], `--${flag}`, 1);
+    values[flag] === undefined
+      ? undefined
+      : parsePositiveInt(
+          values[flag],
+          `--${flag}`,
+          1,
+          flag === "connectivity" ? MAX_HNSW_CONNECTIVITY : MAX_HNSW_EF,
+        );
   return {
     connectivity: int("connectivity"),
     expansionSearch: int("ef"),
@@ -162,7 +176,7 @@ async function indexImages(ctx: CommandContext): Promise<number> {
       let report: Awaited<ReturnType<typeof updateGallery>>;
       try {
         report = await updateGallery(index, model, expanded.paths, {
-          batchSize: parsePositiveInt(values["batch-size"], "--batch-size", 32),
+          batchSize: parsePositiveInt(values["batch-size"], "--batch-size", 32, MAX_BATCH_SIZE),
           checkpointEvery,
           checkpoint: () => {
             lock.assertHeld();

@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import { indexFolderToPostgres, type PgGalleryReport, type UsearchIndexOptions } from "@clipkit/backend-node";
 import { ClipkitError, isClipkitError, type Metadata } from "@clipkit/core";
 import type { CommandContext } from "../command.js";
-import { parsePositiveInt, usageError } from "../util/args.js";
+import { MAX_BATCH_SIZE, parsePositiveInt, usageError } from "../util/args.js";
 import { openModel } from "../util/model.js";
 import { cleanFailures, writeSkipped } from "../util/per-file.js";
 import { checkPostgresUrl, connectPostgres, redactUrl } from "../util/postgres.js";
@@ -113,8 +113,8 @@ export async function indexToPostgres(
           },
         }
       : {}),
-    workers: parsePositiveInt(values.workers, "--workers", 1),
-    batchSize: parsePositiveInt(values["batch-size"], "--batch-size", 32),
+    workers: parsePositiveInt(values.workers, "--workers", 1, 64),
+    batchSize: parsePositiveInt(values["batch-size"], "--batch-size", 32, MAX_BATCH_SIZE),
     leaseSeconds: parseLease(values.lease),
     maxAttempts: parsePositiveInt(values["max-attempts"], "--max-attempts", 3),
     scan: !values["no-scan"],

@@ -5,7 +5,7 @@ import {
   saveIndexFile,
 } from "@clipkit/backend-node";
 import type { Command, CommandContext } from "../command.js";
-import { parseFlags, parsePositiveInt, readListFile, usageError } from "../util/args.js";
+import { MAX_BATCH_SIZE, parseFlags, parsePositiveInt, readListFile, usageError } from "../util/args.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
 import { commandProgress, createRateBar } from "../util/progress.js";
 import { ANN_FLAGS, ANN_FLAGS_USAGE, parseAnnFlags, parseStorage } from "./index-images.js";
@@ -48,7 +48,7 @@ async function indexTexts(ctx: CommandContext): Promise<number> {
   if (captions.length === 0) throw usageError(`${positionals[0]} holds no captions`, "captions");
   const storage = parseStorage(values.storage);
   const ann = parseAnnFlags(values);
-  const batchSize = parsePositiveInt(values["batch-size"], "--batch-size", 32);
+  const batchSize = parsePositiveInt(values["batch-size"], "--batch-size", 32, MAX_BATCH_SIZE);
   await assertWritableFile(out, "--out");
   const lock = await lockIndexFile(out, { wait: values.wait ?? false });
   const model = await openModel(values).catch(async (error) => {

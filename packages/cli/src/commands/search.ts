@@ -1,7 +1,7 @@
 import { loadIndexFile } from "@clipkit/backend-node";
 import { type Metadata, type SearchHit, searchByImage, searchByText } from "@clipkit/core";
 import type { Command, CommandContext } from "../command.js";
-import { parseFlags, parsePositiveInt, readListFile, usageError } from "../util/args.js";
+import { MAX_HNSW_EF, parseFlags, parsePositiveInt, readListFile, usageError } from "../util/args.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
 
 const usage = `Usage: clipkit search "<text>" --index INDEX --model DIR [options]
@@ -75,7 +75,7 @@ async function search(ctx: CommandContext): Promise<number> {
     );
   const k = parsePositiveInt(values.k, "--k", 10);
   const filter = parseFilter(values.filter);
-  const ef = values.ef === undefined ? undefined : parsePositiveInt(values.ef, "--ef", 1);
+  const ef = values.ef === undefined ? undefined : parsePositiveInt(values.ef, "--ef", 1, MAX_HNSW_EF);
   const { kind, index } = await loadIndexFile(values.index, ef === undefined ? {} : { expansionSearch: ef });
   if (ef !== undefined && kind === "flat")
     ctx.stderr.write(`clipkit: --ef ignored: ${values.index} is an exact index, searched exhaustively\n`);

@@ -1,7 +1,11 @@
 import type { Command, CommandContext } from "../command.js";
 import { startServer } from "../serve/server.js";
 import { lazyVlm, type ServedVlm } from "../serve/vlm.js";
-import { parseFlags, parsePositiveInt, usageError } from "../util/args.js";
+import { MAX_THREADS, parseFlags, parsePositiveInt, usageError } from "../util/args.js";
+
+/** setTimeout's largest delay (2³¹ − 1 ms): a longer one fires at once, timing out every request. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
 import { resolveModelRef } from "../util/model-ref.js";
 import { checkPostgresUrl, isPostgresUrl } from "../util/postgres.js";
@@ -107,9 +111,9 @@ async function runServe(ctx: CommandContext): Promise<number> {
     host: values.host ?? "127.0.0.1",
     port: parsePort(values.port),
     ...(token ? { token } : {}),
-    maxConcurrency: parsePositiveInt(values["max-concurrency"], "--max-concurrency", 2),
+    maxConcurrency: parsePositiveInt(values["max-concurrency"], "--max-concurrency", 2, MAX_THREADS),
     maxQueue: queue,
-    timeoutMs: parsePositiveInt(values["timeout-ms"], "--timeout-ms", 30_000),
+    timeoutMs: parsePositiveInt(values["timeout-ms"], "--timeout-ms", 30_000, MAX_TIMER_MS),
     maxBodyBytes: parsePositiveInt(values["max-body"], "--max-body", 16 * 1024 * 1024),
     watch: !values["no-watch"],
     log,

@@ -50,12 +50,46 @@ export function parseList(values: string | readonly string[] | undefined): strin
     .filter((s) => s !== "");
 }
 
-/** Parses a positive integer flag value; `fallback` when absent. */
-export function parsePositiveInt(value: string | undefined, flag: string, fallback: number): number {
+/**
+ * Upper bounds of flags whose value sizes threads or buffers in native code (onnxruntime, usearch):
+ * far above any useful setting, low enough that a typo cannot spawn 10⁶ threads or reserve
+ * gigabytes before the first image.
+ */
+export const MAX_THREADS = 1024;
+export const MAX_BATCH_SIZE = 4096;
+export const MAX_HNSW_EF = 100_000;
+export const MAX_HNSW_CONNECTIVITY = 1024;
+
+/** Parses a positive integer flag value (at most `max`); `fallback` when absent. */
+export function parsePositiveInt(
+  value: string | undefined,
+  flag: string,
+  fallback: number,
+  max: number = Number.MAX_SAFE_INTEGER,
+): number {
+  return parseIntFlag(value, flag, fallback, 1, max);
+}
+
+/**
+ * Parses a whole-number flag in `[min, max]`: decimal digits only (no `1e3`, `0x10`, fractions or
+ * signs) and a safe integer, so what reaches onnxruntime, usearch or a timer is what was typed. A
+ * value out of range is `INVALID_ARGUMENT` naming the flag and the range.
+ */
+export function parseIntFlag(
+  value: string | undefined,
+  flag: string,
+  fallback: number,
+  min: number,
+  max: number = Number.MAX_SAFE_INTEGER,
+): number {
   if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw usageError(`${flag} must be a positive integer, got ${JSON.stringify(value)}`, flag);
+  const text = value.trim();
+  const n = /^[0-9]+$/.test(text) ? Number(text) : Number.NaN;
+  const what =
+    min === 1 ? "a positive integer" : min === 0 ? "a non-negative integer" : `an integer ≥ ${min}`;
+  if (!Number.isSafeInteger(n) || n < min)
+    throw usageError(`${flag} must be ${what}, got ${JSON.stringify(value)}`, flag);
+  if (n > max) throw usageError(`${flag} must be at most ${max}, got ${JSON.stringify(value)}`, flag);
   return n;
 }
 

@@ -2,7 +2,7 @@ import type { Writable } from "node:stream";
 /** Flags shared by `clipkit caption` and `clipkit ask`: model folder and generation options. */
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { ClipkitError, type GenerationOptions, isClipkitError } from "@clipkit/core";
-import { parsePositiveInt } from "./args.js";
+import { MAX_BATCH_SIZE, parsePositiveInt } from "./args.js";
 import { WALK_FLAGS } from "./inputs.js";
 import { resolveModelRef } from "./model-ref.js";
 import { parseRuntimeFlags, type RuntimeOptions } from "./runtime.js";
@@ -170,5 +170,9 @@ export function runtimeOptions(values: Values): {
     device: values.device,
     dtype: values.dtype,
   });
-  return { backend, dtype, batchSize: parsePositiveInt(values["batch-size"], "--batch-size", 8) };
+  return {
+    backend,
+    dtype,
+    batchSize: parsePositiveInt(values["batch-size"], "--batch-size", 8, MAX_BATCH_SIZE),
+  };
 }

@@ -4,7 +4,7 @@
  */
 import type { NodeBackendOptions } from "@clipkit/backend-node";
 import { type ModelDtype, parseDtype } from "@clipkit/core";
-import { parseList, parsePositiveInt, usageError } from "./args.js";
+import { MAX_BATCH_SIZE, MAX_THREADS, parseList, parsePositiveInt, usageError } from "./args.js";
 
 /** parseArgs specs of the runtime flags. */
 export const RUNTIME_FLAGS = {
@@ -40,7 +40,8 @@ export interface RuntimeValues {
 
 /** Parses {@link RUNTIME_FLAGS}; usage mistakes are `INVALID_ARGUMENT` naming the flag. */
 export function parseRuntimeFlags(values: RuntimeValues): RuntimeOptions {
-  const threads = values.threads === undefined ? undefined : parsePositiveInt(values.threads, "--threads", 1);
+  const threads =
+    values.threads === undefined ? undefined : parsePositiveInt(values.threads, "--threads", 1, MAX_THREADS);
   const providers =
     values.device === undefined ? undefined : parseList(values.device).map((p) => p.toLowerCase());
   if (providers !== undefined && providers.length === 0)
@@ -57,6 +58,6 @@ export function parseRuntimeFlags(values: RuntimeValues): RuntimeOptions {
       ...(providers === undefined ? {} : { executionProviders: providers }),
     },
     dtype,
-    batchSize: parsePositiveInt(values["batch-size"], "--batch-size", 32),
+    batchSize: parsePositiveInt(values["batch-size"], "--batch-size", 32, MAX_BATCH_SIZE),
   };
 }
