@@ -3,6 +3,7 @@ import { type Metadata, type SearchHit, searchByImage, searchByText } from "@cli
 import type { Command, CommandContext } from "../command.js";
 import { MAX_HNSW_EF, parseFlags, parsePositiveInt, readListFile, usageError } from "../util/args.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
+import { namedImageError } from "../util/per-file.js";
 
 const usage = `Usage: clipkit search "<text>" --index INDEX --model DIR [options]
        clipkit search --image QUERY.jpg --index INDEX --model DIR [options]
@@ -83,7 +84,13 @@ async function search(ctx: CommandContext): Promise<number> {
   try {
     const options = { k, ...(filter ? { filter } : {}) };
     const byText = texts.length > 0 ? await searchByText(model, index, texts, options) : [];
-    const byImage = images.length > 0 ? await searchByImage(model, index, images, options) : [];
+    const byImage =
+      images.length > 0
+        ? await searchByImage(model, index, images, options).catch((error: unknown) => {
+            // The library names a bad image by its place in the batch; the user typed a file.
+            throw namedImageError(error, images);
+          })
+        : [];
     const answered = [
       ...texts.map((text, i) => ({ query: { text } as Query, results: byText[i] ?? [] })),
       ...images.map((image, i) => ({ query: { image } as Query, results: byImage[i] ?? [] })),

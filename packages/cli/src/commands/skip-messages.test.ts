@@ -91,6 +91,18 @@ describe("skip messages name the file once, with the code and the reason", () =>
   });
 });
 
+describe("single-request commands name the bad image as typed", () => {
+  it("search --image", async () => {
+    const index = join(dir, "search.ckidx");
+    expect((await run(["index", GOOD, "--model", CLIP, "--out", index])).code).toBe(0);
+    const r = await run(["search", "--image", GOOD, "--image", empty, "--index", index, "--model", CLIP]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `clipkit search: error [IMAGE_DECODE_FAILED]: ${empty}: cannot decode image: empty input (0 bytes)\n`,
+    );
+  });
+});
+
 describe("clipkit index with repeated and identical bad files", () => {
   it("a path given twice is one file; identical bad files are each skipped once and not called duplicates", async () => {
     const photos = join(dir, "photos");

@@ -99,6 +99,10 @@ function oneQuery(q: ParsedQuery): "text" | "embedding" | "image" {
         details: { argument: "body" },
       },
     );
+  if (given[0] === "text" && q.text!.trim() === "")
+    throw new ClipkitError("INVALID_ARGUMENT", "text is empty: give the words to search for", {
+      details: { argument: "text" },
+    });
   return given[0]!;
 }
 

@@ -76,9 +76,12 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
     };
   if (isClipkitError(error)) {
     const status = STATUS[error.code] ?? 500;
+    // A request carries one image, as the field `image`: the library's batch position and
+    // `<bytes>` name say nothing to the client.
+    const message = error.message.replace(/^images\[\d+\]: (?:<bytes>: )?/, "image: ");
     return {
       status,
-      body: { error: { code: error.code, message: error.message } },
+      body: { error: { code: error.code, message } },
       internal: status === 500,
     };
   }

@@ -193,6 +193,19 @@ describe("clipkit serve: search", () => {
       expect([r.status, ((await r.json()) as ErrorBody).error.code]).toEqual([status, code]);
     }
   });
+
+  it("refuses an empty text query and names a bad image as the request's image", async () => {
+    for (const text of ["", "  "]) {
+      const r = await postJson("/search", { text });
+      expect(r.status).toBe(400);
+      expect(((await r.json()) as ErrorBody).error).toEqual({
+        code: "INVALID_ARGUMENT",
+        message: "text is empty: give the words to search for",
+      });
+    }
+    const bad = await post("/search", "not an image", "image/png");
+    expect(((await bad.json()) as ErrorBody).error.message).toMatch(/^image: cannot decode image: /);
+  });
 });
 
 describe("clipkit serve: hot reload", () => {
