@@ -166,6 +166,23 @@ describe("clipkit head train", () => {
     );
   }, 240_000);
 
+  it("a missing input, an image instead of a folder and a binary manifest are errors naming the input", async () => {
+    const out = join(dir, "never.ckhead");
+    const train = (input: string) => run(["head", "train", input, "--method", "probe", "--out", out]);
+    expect((await train(join(dir, "nope"))).stderr).toBe(
+      `clipkit head: error [NOT_FOUND]: ${join(dir, "nope")}: no such folder or manifest\n`,
+    );
+    const image = join(ASSETS, "pizza.png");
+    expect((await train(image)).stderr).toMatch(
+      /\[INVALID_ARGUMENT\]: .*pizza\.png: expected a folder of class sub-folders/,
+    );
+    const binary = join(dir, "binary.jsonl");
+    await copyFile(image, binary);
+    expect((await train(binary)).stderr).toMatch(
+      /\[INVALID_ARGUMENT\]: manifest .*binary\.jsonl: is not UTF-8 text/,
+    );
+  });
+
   it("reads a JSONL manifest, honours --shots and --val, and rejects bad flags", async () => {
     const manifest = join(dir, "m.jsonl");
     const lines = Object.entries(CLASSES).flatMap(([label, files]) =>

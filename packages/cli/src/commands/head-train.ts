@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, stat, writeFile } from "node:fs/promises";
 import { dirname, extname, join, resolve } from "node:path";
 import {
   assertWritableFile,
@@ -30,6 +30,7 @@ import { writeSkipped } from "../util/per-file.js";
 import { createProgress, shouldShowProgress } from "../util/progress.js";
 import { parseRuntimeFlags } from "../util/runtime.js";
 import { templatesFromFlags } from "../util/templates.js";
+import { readTextFile } from "../util/text-file.js";
 
 export const HEAD_TRAIN_USAGE = `  clipkit head train <folder-per-class | manifest.jsonl> --method probe|zs-probe|tip|tip-f --out FILE.ckhead
       [--shots K] [--val 0.2] [--seed N] [--loo-queries N|all] [--templates T] [--embeddings-cache FILE.idx] [--model DIR]
@@ -58,8 +59,22 @@ const IMAGE = new Set([".png", ".jpg", ".jpeg", ".webp", ".gif", ".avif", ".tif"
 async function readTrainingSet(input: string): Promise<{ paths: string[]; labels: string[] }> {
   const paths: string[] = [];
   const labels: string[] = [];
-  if (input.endsWith(".jsonl")) {
-    const lines = (await readFile(input, "utf8")).split("\n");
+  const info = await stat(input).catch(() => undefined);
+  if (info === undefined) {
+    throw new ClipkitError("NOT_FOUND", `${input}: no such folder or manifest`, {
+      details: { argument: "input", path: input },
+    });
+  }
+  if (!info.isDirectory() && !input.endsWith(".jsonl")) {
+    throw new ClipkitError(
+      "INVALID_ARGUMENT",
+      `${input}: expected a folder of class sub-folders (one per label) or a .jsonl manifest of {"image", "label"} lines`,
+      { details: { argument: "input", path: input } },
+    );
+  }
+  if (!info.isDirectory()) {
+    // Bounded, UTF-8 only: an image or a device given by mistake is refused, not parsed.
+    const lines = (await readTextFile(input, "manifest")).split("\n");
     lines.forEach((line, i) => {
       if (line.trim() === "") return;
       let row: { image?: unknown; label?: unknown };
