@@ -1,11 +1,17 @@
 #!/usr/bin/env node
+import { commands } from "./commands/index.js";
 import { main } from "./main.js";
 
-// First Ctrl-C: ask the running command to stop at a safe point (`index` saves a checkpoint and
-// says so). A second Ctrl-C exits at once.
+// First Ctrl-C: a command that stops at a safe point (`index` saves a checkpoint, `embed` removes
+// its partial export, `serve` drains) is asked to, and says so; any other command has nothing to
+// save, so the process ends at once. A second Ctrl-C always exits at once.
 const controller = new AbortController();
+const interruptible = commands.find((c) => c.name === process.argv[2])?.interruptible === true;
 process.on("SIGINT", () => {
-  if (controller.signal.aborted) process.exit(130);
+  if (controller.signal.aborted || !interruptible) {
+    process.stderr.write("\nclipkit: interrupted\n");
+    process.exit(130);
+  }
   process.stderr.write("\nclipkit: stopping at a safe point (Ctrl-C again to quit now)\n");
   controller.abort();
 });

@@ -23,6 +23,12 @@ export interface Command {
   readonly summary: string;
   /** Full usage text for `clipkit <name> --help`. */
   readonly usage: string;
+  /**
+   * True when the command watches `ctx.signal` and stops at a safe point on Ctrl-C (saving or
+   * cleaning up its output). For every other command the bin ends the process at the first Ctrl-C,
+   * rather than promising a stop that would never come.
+   */
+  readonly interruptible?: boolean;
   /** Returns the process exit code. Throw `ClipkitError` for bad input; main() prints it. */
   run(ctx: CommandContext): Promise<number>;
 }

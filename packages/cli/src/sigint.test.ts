@@ -5,7 +5,7 @@
  * wires SIGINT to it.)
  */
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -102,5 +102,61 @@ describe("clipkit index and a real SIGINT", () => {
     expect((await loadIndexFile(out)).index.size()).toBe(kept);
     const again = await run(["index", photos, "--model", CLIP, "--out", out, "--json"]);
     expect(JSON.parse(again.stdout)).toMatchObject({ size: 40, added: 40 - kept, unchanged: kept });
+  }, 120_000);
+});
+
+/** Runs the bin on `args`; sends SIGINT once stderr matches `when`; resolves to code and stderr. */
+async function interrupt(args: string[], when: RegExp): Promise<{ code: number | null; stderr: string }> {
+  const bin = fileURLToPath(new URL("./bin.ts", import.meta.url));
+  const child = spawn(process.execPath, ["--conditions=@clipkit/source", "--import", "tsx", bin, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, CLIPKIT_PROGRESS_INTERVAL_MS: "0" },
+  });
+  let stderr = "";
+  let signalled = false;
+  child.stderr.on("data", (d) => {
+    stderr += String(d);
+    if (!signalled && when.test(stderr)) {
+      signalled = true;
+      child.kill("SIGINT");
+    }
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  try {
+    return { code: await exited, stderr };
+  } finally {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  }
+}
+
+describe("Ctrl-C on commands other than index", () => {
+  it("a command with nothing to save (classify) ends at the first Ctrl-C instead of promising a safe stop", async () => {
+    const photos = join(dir, "classify-photos");
+    await mkdir(photos);
+    for (let i = 0; i < 200; i++) await writeFile(join(photos, `${i}.bmp`), bmp(i));
+    const r = await interrupt(
+      ["classify", photos, "--labels", "a,b", "--model", CLIP, "--batch-size", "1"],
+      /images \d+\/200/,
+    );
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toContain("clipkit: interrupted");
+    expect(r.stderr).not.toContain("stopping at a safe point");
+    expect(r.stderr).not.toMatch(/images 200\/200/);
+  }, 120_000);
+
+  it("embed removes its partial export, says so and exits 130", async () => {
+    const photos = join(dir, "embed-photos");
+    await mkdir(photos);
+    for (let i = 0; i < 40; i++) await writeFile(join(photos, `${i}.bmp`), bmp(i));
+    const out = join(dir, "emb");
+    const r = await interrupt(
+      ["embed", photos, "--model", CLIP, "--out", out, "--batch-size", "1"],
+      /images embedded ([2-9]|\d\d)\/40/,
+    );
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toContain(`clipkit embed: interrupted; removed the partial export from ${out}`);
+    for (const sub of ["img_emb", "metadata"]) {
+      expect(await readdir(join(out, sub)).catch(() => [])).toEqual([]);
+    }
   }, 120_000);
 });

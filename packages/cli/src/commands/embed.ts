@@ -1,7 +1,7 @@
-import { mkdir, stat, writeFile } from "node:fs/promises";
+import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ImageInput } from "@clipkit/backend-node";
-import { ClipkitError, type LoadedClipModel } from "@clipkit/core";
+import { ClipkitError, isClipkitError, type LoadedClipModel } from "@clipkit/core";
 import type { Command, CommandContext } from "../command.js";
 import { MAX_BATCH_SIZE, parseFlags, parsePositiveInt, readListFile, usageError } from "../util/args.js";
 import { expandInputs, WALK_FLAGS, WALK_USAGE } from "../util/inputs.js";
@@ -75,6 +75,23 @@ async function prepareOutDir(out: string): Promise<void> {
   }
 }
 
+/** The files an export consists of, relative to `--out`. */
+const OUTPUTS = [
+  "img_emb/img_emb_0.npy",
+  "text_emb/text_emb_0.npy",
+  "metadata/metadata_0.jsonl",
+  "space.json",
+];
+
+/**
+ * Removes this command's output files from `out` (nothing else in it): before a run, so a file
+ * left by an earlier run (a text_emb from a run with --texts) never sits beside rows it does not
+ * match; after Ctrl-C, so no half-written export looks complete.
+ */
+async function removeOutputs(out: string): Promise<void> {
+  await Promise.all(OUTPUTS.map((f) => rm(join(out, f), { force: true })));
+}
+
 /** Embeds `paths` in batches into `writer`; a failing batch is retried file by file. */
 async function embedImagesTo(
   model: LoadedClipModel<ImageInput>,
@@ -140,59 +157,84 @@ async function embed(ctx: CommandContext): Promise<number> {
   const batchSize = parsePositiveInt(values["batch-size"], "--batch-size", 32, MAX_BATCH_SIZE);
   const out = values.out;
   await prepareOutDir(out);
+  await removeOutputs(out);
   const model = await openModel(values, ctx.stderr);
   try {
-    const rows: Row[] = [];
-    let failed: FileFailure[] = [];
-    const report: Record<string, unknown> = { out, dim: model.space.dim };
-    let keptImages: number[] | undefined;
-    if (paths.length > 0) {
-      await mkdir(join(out, "img_emb"), { recursive: true });
-      const writer = await NpyWriter.create(join(out, "img_emb", "img_emb_0.npy"), model.space.dim);
-      let result: Awaited<ReturnType<typeof embedImagesTo>>;
-      try {
-        result = await embedImagesTo(model, paths, batchSize, writer, ctx);
-      } finally {
-        await writer.close();
-      }
-      keptImages = result.kept;
-      failed = result.failed;
-      for (const i of result.kept) rows.push({ image_path: paths[i]! });
-      report.images = result.kept.length;
-      report.skipped = result.failed.length;
-    }
-    if (texts.length > 0) {
-      // Pairs keep only the captions of images that embedded, so every row stays aligned.
-      const kept = keptImages ? keptImages.map((i) => texts[i]!) : texts;
-      await mkdir(join(out, "text_emb"), { recursive: true });
-      const writer = await NpyWriter.create(join(out, "text_emb", "text_emb_0.npy"), model.space.dim);
-      try {
-        for (let start = 0; start < kept.length; start += batchSize) {
-          await writer.append((await model.embedTexts(kept.slice(start, start + batchSize))).data);
-        }
-      } finally {
-        await writer.close();
-      }
-      if (keptImages) {
-        for (const [r, caption] of kept.entries()) rows[r]!.caption = caption;
-      } else {
-        for (const caption of kept) rows.push({ caption });
-      }
-      report.texts = kept.length;
-    }
-    await mkdir(join(out, "metadata"), { recursive: true });
-    await writeFile(
-      join(out, "metadata", "metadata_0.jsonl"),
-      rows.map((r) => JSON.stringify(r)).join("\n") + (rows.length > 0 ? "\n" : ""),
+    return await exportTo(ctx, model, { out, paths, texts, batchSize, strict: values.strict });
+  } catch (error) {
+    if (!isClipkitError(error, "ABORTED")) throw error;
+    // embed is not incremental: a partial export would only mislead (rows without metadata).
+    await removeOutputs(out);
+    ctx.stderr.write(
+      `clipkit embed: interrupted; removed the partial export from ${out}; re-run the command to export again\n`,
     );
-    await writeFile(join(out, "space.json"), `${JSON.stringify(model.space, null, 2)}\n`);
-    ctx.stdout.write(
-      `${out}: ${[report.images === undefined ? "" : `${report.images} image embeddings`, report.texts === undefined ? "" : `${report.texts} text embeddings`].filter(Boolean).join(" + ")} (${model.space.dim}-d float32 .npy) + metadata_0.jsonl\n`,
-    );
-    return reportFailures(ctx.stderr, failed, paths.length, values.strict);
+    return 130;
   } finally {
     await model.release();
   }
+}
+
+/** Writes the export: image rows, text rows, metadata and space.json. */
+async function exportTo(
+  ctx: CommandContext,
+  model: LoadedClipModel<ImageInput>,
+  o: {
+    out: string;
+    paths: readonly string[];
+    texts: readonly string[];
+    batchSize: number;
+    strict: boolean | undefined;
+  },
+): Promise<number> {
+  const { out, paths, texts, batchSize } = o;
+  const rows: Row[] = [];
+  let failed: FileFailure[] = [];
+  const report: Record<string, unknown> = { out, dim: model.space.dim };
+  let keptImages: number[] | undefined;
+  if (paths.length > 0) {
+    await mkdir(join(out, "img_emb"), { recursive: true });
+    const writer = await NpyWriter.create(join(out, "img_emb", "img_emb_0.npy"), model.space.dim);
+    let result: Awaited<ReturnType<typeof embedImagesTo>>;
+    try {
+      result = await embedImagesTo(model, paths, batchSize, writer, ctx);
+    } finally {
+      await writer.close();
+    }
+    keptImages = result.kept;
+    failed = result.failed;
+    for (const i of result.kept) rows.push({ image_path: paths[i]! });
+    report.images = result.kept.length;
+    report.skipped = result.failed.length;
+  }
+  if (texts.length > 0) {
+    // Pairs keep only the captions of images that embedded, so every row stays aligned.
+    const kept = keptImages ? keptImages.map((i) => texts[i]!) : texts;
+    await mkdir(join(out, "text_emb"), { recursive: true });
+    const writer = await NpyWriter.create(join(out, "text_emb", "text_emb_0.npy"), model.space.dim);
+    try {
+      for (let start = 0; start < kept.length; start += batchSize) {
+        await writer.append((await model.embedTexts(kept.slice(start, start + batchSize))).data);
+      }
+    } finally {
+      await writer.close();
+    }
+    if (keptImages) {
+      for (const [r, caption] of kept.entries()) rows[r]!.caption = caption;
+    } else {
+      for (const caption of kept) rows.push({ caption });
+    }
+    report.texts = kept.length;
+  }
+  await mkdir(join(out, "metadata"), { recursive: true });
+  await writeFile(
+    join(out, "metadata", "metadata_0.jsonl"),
+    rows.map((r) => JSON.stringify(r)).join("\n") + (rows.length > 0 ? "\n" : ""),
+  );
+  await writeFile(join(out, "space.json"), `${JSON.stringify(model.space, null, 2)}\n`);
+  ctx.stdout.write(
+    `${out}: ${[report.images === undefined ? "" : `${report.images} image embeddings`, report.texts === undefined ? "" : `${report.texts} text embeddings`].filter(Boolean).join(" + ")} (${model.space.dim}-d float32 .npy) + metadata_0.jsonl\n`,
+  );
+  return reportFailures(ctx.stderr, failed, paths.length, o.strict);
 }
 
 /** `clipkit embed`: export image/text embeddings as `.npy` + JSON Lines metadata. */
@@ -200,5 +242,6 @@ export const embedCommand: Command = {
   name: "embed",
   summary: "export image/text embeddings as .npy + JSONL metadata (clip-retrieval layout)",
   usage,
+  interruptible: true,
   run: embed,
 };

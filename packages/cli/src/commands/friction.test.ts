@@ -317,3 +317,18 @@ describe("clipkit embed", () => {
     expect((await run(["embed", IMAGES[0]!, "--model", CLIP])).stderr).toMatch(/--out DIR is required/);
   });
 });
+
+describe("clipkit embed into a folder that holds an earlier export", () => {
+  it("replaces the whole export: no text_emb left from a run with --texts beside rows it does not match", async () => {
+    const out = join(dir, "re-export");
+    const first = await run(["embed", ...IMAGES, "--texts", captions, "--model", CLIP, "--out", out]);
+    expect(first.code, first.stderr).toBe(0);
+    await readFile(join(out, "text_emb", "text_emb_0.npy"));
+    const second = await run(["embed", IMAGES[0]!, "--model", CLIP, "--out", out]);
+    expect(second.code, second.stderr).toBe(0);
+    await expect(readFile(join(out, "text_emb", "text_emb_0.npy"))).rejects.toMatchObject({ code: "ENOENT" });
+    expect(
+      (await readFile(join(out, "metadata", "metadata_0.jsonl"), "utf8")).trim().split("\n"),
+    ).toHaveLength(1);
+  });
+});

@@ -242,5 +242,6 @@ export const indexImagesCommand: Command = {
   name: "index",
   summary: "embed a folder of images into a search index (incremental, crash-safe)",
   usage,
+  interruptible: true,
   run: indexImages,
 };

@@ -141,5 +141,7 @@ export const serveCommand: Command = {
   name: "serve",
   summary: "serve an index over HTTP (search, classify, metrics, web UI)",
   usage,
+  // serve drains in-flight requests on SIGINT itself.
+  interruptible: true,
   run: runServe,
 };
