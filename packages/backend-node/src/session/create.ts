@@ -38,6 +38,13 @@ export interface NodeBackendOptions extends SessionOptions {
    * activations from the shapes of earlier runs. Default {@link DEFAULT_MEM_PATTERN}.
    */
   memPattern?: boolean;
+  /**
+   * Whether idle intra-op threads spin-wait for the next operator (onnxruntime's
+   * `session.intra_op.allow_spinning`; unset = onnxruntime's default, spinning). Spinning keeps
+   * a core busy for a while after each run, which on a machine with few cores slows the work
+   * that follows (issue #18: a wasm scan right after a 2-thread GEMM ran at the GEMM's speed).
+   */
+  allowSpinning?: boolean;
 }
 
 /**
@@ -79,6 +86,9 @@ function ortOptions(options: NodeSessionOptions): ort.InferenceSession.SessionOp
     logSeverityLevel: options.logSeverityLevel ?? 3,
     enableCpuMemArena: options.cpuMemArena ?? DEFAULT_CPU_MEM_ARENA,
     enableMemPattern: options.memPattern ?? DEFAULT_MEM_PATTERN,
+    ...(options.allowSpinning === undefined
+      ? {}
+      : { extra: { session: { intra_op: { allow_spinning: options.allowSpinning ? "1" : "0" } } } }),
   };
 }
 

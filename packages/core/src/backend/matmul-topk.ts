@@ -108,11 +108,18 @@ export function node(
   ];
 }
 
-const topK = () =>
-  bytesField(
+const INT32 = 6;
+/**
+ * `TopK` then a `Cast` of its int64 indices to int32: the hand-over to JavaScript then reads an
+ * Int32Array as is (converting 64 × 42 BigInts cost ~1.4 ms a batch, issue #18 profile).
+ */
+const topK = () => [
+  ...bytesField(
     1,
-    node("TopK", ["similarities", "k"], ["scores", "indices"], { axis: 1, largest: 1, sorted: 1 }),
-  );
+    node("TopK", ["similarities", "k"], ["scores", "indices_64"], { axis: 1, largest: 1, sorted: 1 }),
+  ),
+  ...bytesField(1, node("Cast", ["indices_64"], ["indices"], { to: INT32 })),
+];
 
 /** ModelProto around a graph body, with its opset imports (OperatorSetIdProto: domain = 1, version = 2). */
 function model(graph: number[], opsets: readonly [string, number][]): Uint8Array {
@@ -129,7 +136,7 @@ function model(graph: number[], opsets: readonly [string, number][]): Uint8Array
 /**
  * The ONNX model `scores, indices = TopK(Gemm(queries, items, transB = 1), k)`: inputs
  * `queries [nq, dim]`, `items [ni, dim]` (float32) and `k [1]` (int64); outputs `scores [nq, k]`
- * (float32) and `indices [nq, k]` (int64). Opset 13, all dimensions symbolic, so one session
+ * (float32) and `indices [nq, k]` (int32, cast from TopK's int64). Opset 13, all dimensions symbolic, so one session
  * serves every gallery and batch size. Written by hand (a few hundred bytes) rather than pulling
  * in a protobuf library.
  */
@@ -142,7 +149,7 @@ export function matmulTopKGraph(): Uint8Array {
     ...bytesField(11, valueInfo("items", FLOAT, ["ni", "dim"])),
     ...bytesField(11, valueInfo("k", INT64, [1])),
     ...bytesField(12, valueInfo("scores", FLOAT, ["nq", "k_out"])),
-    ...bytesField(12, valueInfo("indices", INT64, ["nq", "k_out"])),
+    ...bytesField(12, valueInfo("indices", INT32, ["nq", "k_out"])),
   ];
   return model(graph, [["", 13]]);
 }
@@ -176,7 +183,7 @@ export function matmulTopKInt8Graph(): Uint8Array {
     ...bytesField(11, valueInfo("a_zero_point", UINT8, [])),
     ...bytesField(11, valueInfo("k", INT64, [1])),
     ...bytesField(12, valueInfo("scores", FLOAT, ["nq", "k_out"])),
-    ...bytesField(12, valueInfo("indices", INT64, ["nq", "k_out"])),
+    ...bytesField(12, valueInfo("indices", INT32, ["nq", "k_out"])),
   ];
   return model(graph, [
     ["", 13],
@@ -216,11 +223,7 @@ export function sessionMatMulTopK(
     }
   };
   const output = (out: Record<string, { data: unknown }>): MatMulTopKOutput => {
-    const scores = out.scores!.data as Float32Array;
-    const raw = out.indices!.data as BigInt64Array;
-    const indices = new Int32Array(raw.length);
-    for (let i = 0; i < raw.length; i++) indices[i] = Number(raw[i]!);
-    return { scores, indices };
+    return { scores: out.scores!.data as Float32Array, indices: out.indices!.data as Int32Array };
   };
   return {
     async run(queries, nq, items, ni, dim, k) {

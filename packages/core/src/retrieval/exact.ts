@@ -30,39 +30,68 @@ export function firstShortlist(k: number, factor: number): number {
 }
 
 /**
+ * One query's approximate shortlist, best first (equal scores in any order): entry `t < length`
+ * is row `indices[at + t]` with score `scores[at + t] · scale`. A runtime's top-k output is read
+ * in place (no per-query heap or sort on the hand-over), a wasm scan's heap through
+ * {@link heapShortlist}.
+ */
+export interface Shortlist {
+  readonly scores: ArrayLike<number>;
+  readonly indices: ArrayLike<number>;
+  readonly at: number;
+  readonly length: number;
+  /** Positive factor on the stored scores (the int8 query scale; 1 otherwise). */
+  readonly scale: number;
+}
+
+/** A heap's entries as a {@link Shortlist}, best first. */
+export function heapShortlist(heap: TopKHeap): Shortlist {
+  const sorted = heap.sorted();
+  const scores = new Float64Array(sorted.length);
+  const indices = new Int32Array(sorted.length);
+  sorted.forEach(({ score, index }, t) => {
+    scores[t] = score;
+    indices[t] = index;
+  });
+  return { scores, indices, at: 0, length: sorted.length, scale: 1 };
+}
+
+/**
  * Re-scores one round of shortlists (`coarse[j]` for query `pending[j]`, scanned with size `kk`),
  * stores certified results in `out` and returns the queries that need a wider shortlist.
  */
 export function rescoreRound(
   ctx: ExactContext,
   pending: readonly number[],
-  coarse: readonly TopKHeap[],
+  coarse: readonly Shortlist[],
   kk: number,
   out: TopKHeap[],
 ): number[] {
   const { queries, dim, k } = ctx;
   const items = ctx.originals();
   const failed: number[] = [];
-  pending.forEach((qi, j) => {
-    const shortlist = coarse[j]!.sorted();
+  for (let j = 0; j < pending.length; j++) {
+    const qi = pending[j]!;
+    const { scores, indices, at, length, scale } = coarse[j]!;
     const eps = ctx.eps(qi);
-    const exact = new TopKHeap(Math.min(k, shortlist.length));
+    const kept = Math.min(k, length);
+    const exact = new TopKHeap(kept);
     // Only rows that can still reach the top k are re-scored: the k best approximate rows all have
     // exact scores ≥ s̃ₖ − ε, so a row with s̃ < s̃ₖ − 2ε (exact score < s̃ₖ − ε) is strictly below
     // k of them. With a float32 scan that leaves ~k of the k + 32 rows (issue #18: the float64
     // re-score was most of searchAsync's overhead over the raw GEMM).
-    const kth = shortlist[Math.min(k, shortlist.length) - 1];
-    const floor = kth ? kth.score - 2 * eps : Number.NEGATIVE_INFINITY;
-    for (const { index, score } of shortlist) {
-      if (score < floor) break;
-      exact.push(dotAt(queries, qi * dim, items, index * dim, dim), index);
+    const floor = kept > 0 ? scores[at + kept - 1]! * scale - 2 * eps : Number.NEGATIVE_INFINITY;
+    for (let t = 0; t < length; t++) {
+      if (scores[at + t]! * scale < floor) break;
+      const row = indices[at + t]!;
+      exact.push(dotAt(queries, qi * dim, items, row * dim, dim), row);
     }
     // A shortlist shorter than asked for holds every allowed row: nothing was left out.
-    const complete = shortlist.length < kk || kk >= ctx.rows;
-    const last = shortlist[shortlist.length - 1];
-    if (complete || k === 0 || !last || exact.threshold > last.score + eps) out[qi] = exact;
-    else failed.push(qi);
-  });
+    const complete = length < kk || kk >= ctx.rows;
+    if (complete || k === 0 || length === 0 || exact.threshold > scores[at + length - 1]! * scale + eps) {
+      out[qi] = exact;
+    } else failed.push(qi);
+  }
   return failed;
 }
 
@@ -76,17 +105,18 @@ export function exactTopK(
   const out: TopKHeap[] = new Array(nq);
   let pending = Array.from({ length: nq }, (_, i) => i);
   for (let kk = first; pending.length > 0; kk *= 4) {
-    pending = rescoreRound(ctx, pending, scan(pending, Math.min(kk, ctx.rows)), kk, out);
+    const coarse = scan(pending, Math.min(kk, ctx.rows)).map(heapShortlist);
+    pending = rescoreRound(ctx, pending, coarse, kk, out);
   }
   return out;
 }
 
-/** {@link exactTopK} for an asynchronous scan (a GEMM on the inference runtime). */
+/** {@link exactTopK} for an asynchronous scan (a GEMM on the inference runtime) that returns shortlists. */
 export async function exactTopKAsync(
   ctx: ExactContext,
   nq: number,
   first: number,
-  scan: (pending: readonly number[], kk: number) => Promise<TopKHeap[]>,
+  scan: (pending: readonly number[], kk: number) => Promise<Shortlist[]>,
 ): Promise<TopKHeap[]> {
   const out: TopKHeap[] = new Array(nq);
   let pending = Array.from({ length: nq }, (_, i) => i);

@@ -6,7 +6,7 @@ import { type ExactContext, exactTopK, exactTopKAsync, firstShortlist, pickRows,
 import type { FlatIndexOptions, FlatRuntimeOptions, FlatState, FlatStorage } from "./flat-options.js";
 import { encodeHalf } from "./float16.js";
 import { float32GemmScan, int8GemmScan, transposeCodes } from "./gemm-scan.js";
-import { quantizeRowsInt8 } from "./quantize.js";
+import { quantizeQueriesInt8, quantizeRowsInt8 } from "./quantize.js";
 import { ResidentRows } from "./resident.js";
 import type { AddOptions, Metadata, Retriever, SearchHit, SearchOptions } from "./types.js";
 
@@ -276,7 +276,7 @@ export class FlatIndex<M extends Metadata = Metadata> implements Retriever<M> {
     }
     const scan = int8GemmScan(
       { ...gemm, runInt8 },
-      p.q,
+      quantizeQueriesInt8(p.q, p.dim),
       p.dim,
       this.transposed.data,
       this.scales!.subarray(0, n),

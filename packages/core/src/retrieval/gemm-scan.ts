@@ -1,25 +1,21 @@
 import type { MatMulTopK, MatMulTopKOutput } from "../backend/matmul-topk.js";
-import { TopKHeap } from "../math/topk.js";
-import { pickRows } from "./exact.js";
-import { quantizeQueriesInt8 } from "./quantize.js";
+import { pickRows, type Shortlist } from "./exact.js";
 
-/** One round of an approximate scan for {@link exactTopKAsync}: a heap per listed query. */
-export type AsyncScan = (pending: readonly number[], kk: number) => Promise<TopKHeap[]>;
+/** One round of an approximate scan for `exactTopKAsync`: a shortlist per listed query. */
+export type AsyncScan = (pending: readonly number[], kk: number) => Promise<Shortlist[]>;
 
-/** Heaps from a runtime top-k output (`pending.length × kk`, best first), scores times `scale(qi)`. */
-function heapsOf(
+/**
+ * Shortlists read in place from a runtime top-k output (`pending.length × kk`, best first),
+ * scores times `scale(qi)`: no heap, sort or copy per query (issue #18).
+ */
+function shortlistsOf(
   out: MatMulTopKOutput,
   pending: readonly number[],
   kk: number,
-  scale?: (qi: number) => number,
-): TopKHeap[] {
+  scale?: Float32Array,
+): Shortlist[] {
   const { scores, indices } = out;
-  return pending.map((qi, j) => {
-    const heap = new TopKHeap(kk);
-    const s = scale ? scale(qi) : 1;
-    for (let t = j * kk; t < (j + 1) * kk; t++) heap.push(scores[t]! * s, indices[t]!);
-    return heap;
-  });
+  return pending.map((qi, j) => ({ scores, indices, at: j * kk, length: kk, scale: scale ? scale[qi]! : 1 }));
 }
 
 /**
@@ -35,33 +31,44 @@ export function float32GemmScan(
 ): AsyncScan {
   return async (pending, kk) => {
     const q = pickRows(queries, dim, pending);
-    return heapsOf(await gemm.run(q, pending.length, items(), n, dim, kk), pending, kk);
+    return shortlistsOf(await gemm.run(q, pending.length, items(), n, dim, kk), pending, kk);
   };
 }
 
+/** Query codes (`nq × dim` int8, as the WebAssembly int8 scan codes them) shifted by 128 to uint8. */
+export function shiftedCodes(codes: Int8Array): Uint8Array {
+  const out = new Uint8Array(codes.length);
+  // A plain loop: `Uint8Array.from(codes, mapFn)` took 8–9 ms CPU for 64 × 512 codes, a quarter
+  // of the int8 GEMM itself (issue #18 profile).
+  for (let i = 0; i < codes.length; i++) out[i] = codes[i]! + 128;
+  return out;
+}
+
 /**
- * The int8 scan on the runtime's uint8 × int8 GEMM (`gemm.runInt8`): the queries are coded
- * exactly as the WebAssembly int8 scan codes them (so the same error bound ε holds), shifted by
- * 128 to uint8; `itemsT` holds the item codes transposed (`dim × n`), `itemScale` their scales.
- * Scores come back as `code dot · item scale` and are multiplied by the query's scale here.
+ * The int8 scan on the runtime's uint8 × int8 GEMM (`gemm.runInt8`): `coded` holds the query
+ * codes and scales (`quantizeQueriesInt8`, so the same error bound ε holds as for the WebAssembly
+ * int8 scan); `itemsT` holds the item codes transposed (`dim × n`), `itemScale` their scales.
+ * Scores come back as `code dot · item scale`; the shortlists carry the query's scale.
  */
 export function int8GemmScan(
   gemm: MatMulTopK & Required<Pick<MatMulTopK, "runInt8">>,
-  queries: Float32Array,
+  coded: { codes: Int8Array; scales: Float32Array },
   dim: number,
   itemsT: Int8Array,
   itemScale: Float32Array,
   n: number,
 ): AsyncScan {
-  const coded = quantizeQueriesInt8(queries, dim);
-  const shifted = Uint8Array.from(coded.codes, (c) => c + 128);
+  const shifted = shiftedCodes(coded.codes);
   return async (pending, kk) => {
-    const q = new Uint8Array(pending.length * dim);
-    pending.forEach((qi, j) => {
-      q.set(shifted.subarray(qi * dim, (qi + 1) * dim), j * dim);
-    });
+    let q = shifted;
+    if (pending.length * dim !== shifted.length) {
+      q = new Uint8Array(pending.length * dim);
+      pending.forEach((qi, j) => {
+        q.set(shifted.subarray(qi * dim, (qi + 1) * dim), j * dim);
+      });
+    }
     const out = await gemm.runInt8(q, pending.length, itemsT, itemScale, n, dim, kk);
-    return heapsOf(out, pending, kk, (qi) => coded.scales[qi]!);
+    return shortlistsOf(out, pending, kk, coded.scales);
   };
 }
 
