@@ -39,6 +39,21 @@ describe("matmul top-k on onnxruntime-node", () => {
     expect([...scores].map((s) => Math.round(s * 1e6) / 1e6)).toEqual([1, 1, 0.6, 1, 0.8, 0]);
   });
 
+  it("returns the same int32 indices and scores with spinning workers off (allowSpinning: false)", async () => {
+    const still = nodeMatMulTopK({ intraOpThreads: 2, allowSpinning: false });
+    try {
+      const items = unitRows(300, 16, 7, 1000);
+      const queries = unitRows(5, 16, 9, 1000);
+      const a = await gemm.run(queries, 5, items, 300, 16, 12);
+      const b = await still.run(queries, 5, items, 300, 16, 12);
+      expect(b.indices).toBeInstanceOf(Int32Array);
+      expect([...b.indices]).toEqual([...a.indices]);
+      expect([...b.scores]).toEqual([...a.scores]);
+    } finally {
+      await still.release();
+    }
+  });
+
   it("FlatIndex.searchAsync through the backend equals FlatIndex.search (exact, ties by row)", async () => {
     const backend = nodeBackend({ intraOpThreads: 1 });
     await fc.assert(

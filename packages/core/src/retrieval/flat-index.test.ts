@@ -161,6 +161,7 @@ describe("FlatIndex (float32)", () => {
     expectCode(() => index.add(["b"], emb([[1, 0, 0]], 3)), "SPACE_MISMATCH");
     expectCode(() => index.add(["b"], emb([[Number.NaN, 0]], 2)), "NON_FINITE");
     expectCode(() => index.search(emb([[Number.POSITIVE_INFINITY, 0]], 2), { k: 1 }), "NON_FINITE");
+    expectCode(() => index.search(emb([[Number.NaN, 1]], 2), { k: 1 }), "NON_FINITE");
     expectCode(() => index.add(["a"], emb([[0, 1]], 2)), "DUPLICATE_ID");
     expectCode(
       () =>
