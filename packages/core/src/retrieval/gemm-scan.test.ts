@@ -35,7 +35,8 @@ const jsGemm: MatMulTopK = {
     for (let q = 0; q < nq; q++) {
       for (let i = 0; i < ni; i++) {
         let d = 0;
-        for (let j = 0; j < dim; j++) d = Math.fround(d + Math.fround(queries[q * dim + j]! * items[i * dim + j]!));
+        for (let j = 0; j < dim; j++)
+          d = Math.fround(d + Math.fround(queries[q * dim + j]! * items[i * dim + j]!));
         s[q * ni + i] = d;
       }
     }
@@ -82,7 +83,8 @@ describe("searchAsync on a runtime GEMM (hand-over and re-score)", () => {
       fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), (n, dim) => {
         const codes = Int8Array.from({ length: n * dim }, (_, i) => (i % 251) - 125);
         const t = transposeCodes(codes, n, dim);
-        for (let r = 0; r < n; r++) for (let j = 0; j < dim; j++) expect(t[j * n + r]).toBe(codes[r * dim + j]);
+        for (let r = 0; r < n; r++)
+          for (let j = 0; j < dim; j++) expect(t[j * n + r]).toBe(codes[r * dim + j]);
       }),
     );
   });
