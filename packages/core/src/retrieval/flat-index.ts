@@ -15,6 +15,14 @@ export type { FlatIndexOptions, FlatRuntimeOptions, FlatState, FlatStorage } fro
 import { checkAddBatch, checkFilter, checkQueries, matchesFilter, unitRows } from "./validate.js";
 
 /**
+ * Rows beyond k that the float32 GEMM's TopK returns for the certificate. onnxruntime's TopK costs
+ * ~0.05 ms per extra row on a 64 × 100,000 batch (k = 10: 3.3 ms, k + 32: 5.0 ms, issue #18), and
+ * float32 rounding (ε ≈ 6·10⁻⁵ at 512-d) rarely leaves more than a few near-ties at the k-th
+ * score; 16 rows still absorb 16 exact duplicates there before a query needs a second scan.
+ */
+const GEMM_MARGIN = 16;
+
+/**
  * Exact (brute-force) cosine index in pure TypeScript: browser-safe, no dependencies. The rows live
  * in the memory of a WebAssembly SIMD kernel (no per-search copy), which scans them register-tiled
  * (four queries × two rows per step); a shortlist is then re-scored in float64 with a rounding
@@ -257,7 +265,7 @@ export class FlatIndex<M extends Metadata = Metadata> implements Retriever<M> {
     const p = this.prepare(queries, options, "FlatIndex.searchAsync");
     const n = this.count;
     const scan = float32GemmScan(gemm, p.q, p.dim, () => this.rows.rows(n) as Float32Array, n);
-    return this.hits(await exactTopKAsync(p.ctx!, p.nq, options.k + 32, scan));
+    return this.hits(await exactTopKAsync(p.ctx!, p.nq, options.k + GEMM_MARGIN, scan));
   }
 
   /** {@link searchAsync} for int8 codes on the runtime's uint8 × int8 GEMM. */
