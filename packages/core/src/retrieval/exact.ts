@@ -78,7 +78,7 @@ export function rescoreRound(
     const exact = new TopKHeap(kept);
     // Only rows that can still reach the top k are re-scored: the k best approximate rows all have
     // exact scores ≥ s̃ₖ − ε, so a row with s̃ < s̃ₖ − 2ε (exact score < s̃ₖ − ε) is strictly below
-    // k of them. With a float32 scan that leaves ~k of the k + 32 rows (issue #18: the float64
+    // k of them. With a float32 scan that leaves ~k of the k + 16 rows (issue #18: the float64
     // re-score was most of searchAsync's overhead over the raw GEMM).
     const floor = kept > 0 ? scores[at + kept - 1]! * scale - 2 * eps : Number.NEGATIVE_INFINITY;
     for (let t = 0; t < length; t++) {
