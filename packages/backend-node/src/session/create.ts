@@ -135,6 +135,7 @@ class NodeSession implements InferenceSession {
   async run(
     feeds: Readonly<Record<string, Tensor>>,
     outputNames?: readonly string[],
+    preallocated?: Readonly<Record<string, Tensor>>,
   ): Promise<Record<string, Tensor>> {
     const session = this.#session;
     if (!session) throw new ClipkitError("INFERENCE_FAILED", `${this.label}: session was released`);
@@ -142,12 +143,23 @@ class NodeSession implements InferenceSession {
     for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = toOrtTensor(t, name);
     let result: ort.InferenceSession.OnnxValueMapType;
     try {
-      result = outputNames ? await session.run(ortFeeds, [...outputNames]) : await session.run(ortFeeds);
+      if (preallocated) {
+        // onnxruntime-node binds a pre-allocated output's ArrayBuffer as the result's memory: the
+        // kernel writes into the caller's array (it still hands back a copy, which is dropped).
+        const fetches: Record<string, ort.Tensor | null> = {};
+        for (const name of outputNames ?? session.outputNames) fetches[name] = null;
+        for (const [name, t] of Object.entries(preallocated)) fetches[name] = toOrtTensor(t, name);
+        result = await session.run(ortFeeds, fetches);
+      } else {
+        result = outputNames ? await session.run(ortFeeds, [...outputNames]) : await session.run(ortFeeds);
+      }
     } catch (error) {
       throw wrapError(error, "INFERENCE_FAILED", `${this.label}: inference failed`, { file: this.label });
     }
     const out: Record<string, Tensor> = {};
-    for (const [name, value] of Object.entries(result)) out[name] = fromOrtTensor(value as ort.Tensor, name);
+    for (const [name, value] of Object.entries(result)) {
+      out[name] = preallocated?.[name] ?? fromOrtTensor(value as ort.Tensor, name);
+    }
     return out;
   }
 

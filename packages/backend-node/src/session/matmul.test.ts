@@ -58,6 +58,33 @@ describe("matmul (A·Bᵀ) on onnxruntime-node", () => {
     );
   });
 
+  it("writes into a caller's `out` in place, bit-identical to a returned product (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 30 }),
+        fc.integer({ min: 1, max: 30 }),
+        fc.integer({ min: 1, max: 50 }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer(),
+        async (m, n, k, spare, seed) => {
+          const random = seededRandom(seed);
+          const a = Float32Array.from({ length: m * k }, () => random() * 2 - 1);
+          const b = Float32Array.from({ length: n * k }, () => random() * 2 - 1);
+          const expected = await gemm.abt(a, b, m, n, k);
+          // A view into a larger buffer: only out[0 … m·n) is written, the spare tail is kept.
+          const backing = new Float32Array(m * n + spare + 2).fill(-7);
+          const out = backing.subarray(1, 1 + m * n + spare);
+          expect(await gemm.abt(a, b, m, n, k, out)).toBe(out);
+          expect(out.subarray(0, m * n)).toEqual(expected);
+          expect([backing[0], ...out.subarray(m * n), backing[backing.length - 1]]).toEqual(
+            new Array(spare + 2).fill(-7),
+          );
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
   it("returns empty or zero products without the runtime, and rejects short buffers", async () => {
     expect(await gemm.abt(new Float32Array(0), new Float32Array(6), 0, 3, 2)).toEqual(new Float32Array(0));
     expect(await gemm.abt(new Float32Array(0), new Float32Array(0), 2, 3, 0)).toEqual(new Float32Array(6));
@@ -69,6 +96,13 @@ describe("matmul (A·Bᵀ) on onnxruntime-node", () => {
     ] as const) {
       await expect(gemm.abt(a, b, m, n, k)).rejects.toSatisfy((e) => isClipkitError(e, "INVALID_ARGUMENT"));
     }
+    const six = new Float32Array(6);
+    await expect(gemm.abt(six, six, 3, 3, 2, new Float32Array(8))).rejects.toSatisfy(
+      (e) => isClipkitError(e, "INVALID_ARGUMENT") && e.details?.argument === "out",
+    );
+    expect(await gemm.abt(six, six, 2, 3, 0, new Float32Array(7).fill(5))).toEqual(
+      Float32Array.of(0, 0, 0, 0, 0, 0, 5),
+    );
   });
 
   it("is nodeBackend().matmul(), and a released one reopens", async () => {

@@ -187,6 +187,9 @@ function wrapSession(
     executionProvider,
     inputs: describe(session.inputMetadata),
     outputs: describe(session.outputMetadata),
+    // `preallocated` outputs are not passed on: onnxruntime-web 1.30 copies a pre-allocated CPU
+    // tensor into its heap, runs, and returns the JavaScript tensor without copying the result
+    // back (wasm-core-impl.ts), so the values would be lost. Callers copy from the result instead.
     async run(feeds, outputNames) {
       if (released) {
         throw new ClipkitError("INFERENCE_FAILED", `${label}: session was released`, {

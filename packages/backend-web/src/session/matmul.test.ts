@@ -37,4 +37,27 @@ describe("webBackend().matmul", () => {
       { numRuns: 30 },
     );
   });
+
+  it("fills a caller's `out` (copied from onnxruntime-web's result), bit-identical (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 1, max: 33 }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer(),
+        async (m, n, k, spare, seed) => {
+          const random = seededRandom(seed);
+          const a = Float32Array.from({ length: m * k }, () => random() * 2 - 1);
+          const b = Float32Array.from({ length: n * k }, () => random() * 2 - 1);
+          const expected = await gemm.abt(a, b, m, n, k);
+          const out = new Float32Array(m * n + spare).fill(-7);
+          expect(await gemm.abt(a, b, m, n, k, out)).toBe(out);
+          expect(out.subarray(0, m * n)).toEqual(expected);
+          expect([...out.subarray(m * n)]).toEqual(new Array(spare).fill(-7));
+        },
+      ),
+      { numRuns: 20 },
+    );
+  });
 });

@@ -59,6 +59,14 @@ export function matmulABt(
   return out;
 }
 
+/**
+ * Whether {@link matmulABt} on float32 inputs with reduction length `k` produces float32 values
+ * (the SIMD kernel without a split reduction), so a float32 destination loses nothing.
+ */
+export function kernelRoundsToFloat32(k: number): boolean {
+  return k % 4 === 0 && k <= K_BLOCK && simd() !== undefined;
+}
+
 /** Longest reduction the kernel runs in one go; longer ones are split (see {@link splitK}). */
 const K_BLOCK = 1024;
 
@@ -121,11 +129,8 @@ function simdABt(
       const w = Math.min(block, n - j0);
       s.scores(bBytes, r, j0 * k * 4, w, k, bBytes + aBytes);
       heap = s.heap();
-      for (let i = 0; i < r; i++) {
-        const dst = (i0 + i) * n + j0;
-        const src = o + i * w;
-        for (let t = 0; t < w; t++) out[dst + t] = heap[src + t]!;
-      }
+      // Typed-array copies (a memcpy into float32, exact widening into float64), not a JS loop.
+      for (let i = 0; i < r; i++) out.set(heap.subarray(o + i * w, o + (i + 1) * w), (i0 + i) * n + j0);
     }
   }
 }

@@ -18,9 +18,9 @@ function jsMatMul(): MatMul & { calls: number; released: number } {
   const gemm = {
     calls: 0,
     released: 0,
-    async abt(a: Float32Array, b: Float32Array, m: number, n: number, k: number) {
+    async abt(a: Float32Array, b: Float32Array, m: number, n: number, k: number, into?: Float32Array) {
       gemm.calls++;
-      const out = new Float32Array(m * n);
+      const out = into ?? new Float32Array(m * n);
       for (let i = 0; i < m; i++) {
         for (let j = 0; j < n; j++) {
           let s = 0;
@@ -92,6 +92,31 @@ describe("training steps: one algorithm, two drivers", () => {
     expect(gemm.calls).toBe(0);
     expect(await runStepsAsync(two(), gemm, { minMultiplyAdds: 4 })).toBe(60);
     expect(gemm.calls).toBe(1);
+  });
+
+  it("hands float32 destinations to the GEMM as `out`; float64 ones share one scratch buffer", async () => {
+    const outs: (Float32Array | undefined)[] = [];
+    const inner = jsMatMul();
+    const gemm: MatMul = {
+      abt: (a, b, m, n, k, out) => {
+        outs.push(out);
+        return inner.abt(a, b, m, n, k, out);
+      },
+      release: () => inner.release(),
+    };
+    const a = Float32Array.from({ length: 12 }, (_, i) => i - 5);
+    const f32 = new Float32Array(9);
+    function* three(): Steps<number[]> {
+      const x = yield* product(a, a, 3, 3, 4, f32);
+      const y = yield* product(a, a, 3, 3, 4);
+      const z = yield* product(a, a, 2, 2, 4);
+      return [...x, ...y, ...z];
+    }
+    const got = await runStepsAsync(three(), gemm, { minMultiplyAdds: 0 });
+    expect(got).toEqual(runSteps(three()));
+    expect(outs[0]).toBe(f32);
+    expect(outs[1]).toBeInstanceOf(Float32Array);
+    expect(outs[2]).toBe(outs[1]); // the smaller float64 product reuses the scratch buffer
   });
 
   const cs = centres(10, 16, 31);

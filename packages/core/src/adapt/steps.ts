@@ -1,5 +1,5 @@
 import type { MatMul } from "../backend/matmul.js";
-import { matmulABt } from "./gemm.js";
+import { kernelRoundsToFloat32, matmulABt } from "./gemm.js";
 
 /**
  * One algorithm, two drivers. The adapters' training loops are written once, as generators that
@@ -76,15 +76,35 @@ export async function runStepsAsync<T>(
   options: AsyncStepsOptions = {},
 ): Promise<T> {
   const min = options.minMultiplyAdds ?? DEFAULT_BACKEND_MIN_MULTIPLY_ADDS;
+  // Float64 destinations get the float32 product through one scratch buffer, grown as needed and
+  // reused by every later step (a 16,000 × 1,000 product is 64 MB: allocating it per step costs
+  // page faults and garbage collection). Float32 destinations are written in place.
+  let scratch = new Float32Array(0);
   let next = steps.next();
   while (!next.done) {
     const q = next.value;
-    if (q.exact || !(q.a instanceof Float32Array && q.b instanceof Float32Array) || q.m * q.n * q.k < min) {
+    const size = q.m * q.n;
+    if (q.exact || !(q.a instanceof Float32Array && q.b instanceof Float32Array) || size * q.k < min) {
       matmulABt(q.a, q.b, q.m, q.n, q.k, q.out, !q.exact);
+    } else if (q.out instanceof Float32Array) {
+      await matmul.abt(q.a, q.b, q.m, q.n, q.k, q.out);
     } else {
-      q.out.set(await matmul.abt(q.a, q.b, q.m, q.n, q.k));
+      if (scratch.length < size) scratch = new Float32Array(size);
+      await matmul.abt(q.a, q.b, q.m, q.n, q.k, scratch);
+      q.out.set(scratch.length === size ? scratch : scratch.subarray(0, size));
     }
     next = steps.next();
   }
   return next.value;
+}
+
+/**
+ * A destination for `A · Bᵀ` (`a`, `b` float32, reduction length `k`) of `size` values that holds
+ * the sync kernel's result exactly at the lowest cost: float32 when the WebAssembly kernel rounds
+ * to float32 anyway (SIMD available, `k` a multiple of 4, no split reduction), float64 otherwise
+ * (the JavaScript fallback and split reductions accumulate in float64). Either way a backend's
+ * float32 product is stored exactly, so the two drivers see the values they saw before.
+ */
+export function productBuffer(size: number, k: number): Float32Array | Float64Array {
+  return kernelRoundsToFloat32(k) ? new Float32Array(size) : new Float64Array(size);
 }

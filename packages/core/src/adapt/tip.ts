@@ -9,12 +9,12 @@ import {
   subset,
 } from "./data.js";
 import { AdaptedHead, type AdapterCache } from "./head.js";
-import { better, type FitScore } from "./metrics.js";
-import { chooseProtocol, HeldOutTally, type SelectionOptions } from "./protocol.js";
+import { chooseProtocol, type SelectionOptions } from "./protocol.js";
 import { classPrototypes } from "./prototypes.js";
-import { product, runSteps, type Steps } from "./steps.js";
+import { runSteps, type Steps } from "./steps.js";
 import { fineTuneKeysSteps, type TipFineTuneOptions } from "./tip-finetune.js";
-import { zeroShotLogits, zeroShotWeights } from "./zeroshot-weights.js";
+import { type Search, searchCacheHyper } from "./tip-search.js";
+import { zeroShotWeights } from "./zeroshot-weights.js";
 
 /** Options of {@link buildTipAdapter}. */
 export interface TipAdapterOptions extends SelectionOptions {
@@ -49,131 +49,7 @@ export const DEFAULT_TIP_LOO_QUERIES = 2048;
 const DEFAULT_ALPHA = 1;
 const DEFAULT_BETA = 5.5;
 
-/** Query rows scored per block: bounds the `block × cache` similarity buffer. */
-const BLOCK = 256;
-
-interface Search {
-  alpha: number;
-  beta: number;
-  heldOut?: FitScore;
-}
-
-/** Squarings kept per key: h, h², h⁴ … h^(2^(POWER_BITS−1)); 2β up to 2^POWER_BITS − 1 = 1023. */
-const POWER_BITS = 10;
-
-/**
- * exp(−β(1 − s)) = h^(2β) with h = exp((s − 1)/2). For every β with 2β a whole number below 2^10
- * (all of the default grid) the kernel is a product of repeated squares of h, so the whole β grid
- * costs one exp per (query, key) instead of one per β (the leave-one-out search's bottleneck after
- * the similarity GEMM). Other β values use exp directly. `bits[b]` lists the squares to multiply
- * (undefined: use exp); `table` is how many squares to compute (0 when no β needs them).
- */
-export function betaPowers(betas: readonly number[]): { bits: (number[] | undefined)[]; table: number } {
-  let table = 0;
-  const bits = betas.map((beta) => {
-    const twice = 2 * beta;
-    if (!Number.isInteger(twice) || twice < 1 || twice >= 2 ** POWER_BITS) return undefined;
-    const list: number[] = [];
-    for (let t = 0; t < POWER_BITS; t++) if (twice & (1 << t)) list.push(t);
-    table = Math.max(table, list[list.length - 1]! + 1);
-    return list;
-  });
-  return { bits, table };
-}
-
-/**
- * Grid search of (α, β) for the cache logits s·cos + (α·s/100)·Σ exp(−β(1 − q·k))·onehot(label):
- * queries `held` against cache `cache`. With `leaveOut` the queries are rows of the cache and
- * query `i` skips key `leaveOut[i]`, its own (the cache then acts as a (K−1)-shot cache for it).
- */
-export function* searchCacheHyper(
-  zs: Float32Array,
-  scale: number,
-  cache: PreparedData,
-  keys: Float32Array,
-  held: PreparedData,
-  alphas: readonly number[],
-  betas: readonly number[],
-  leaveOut?: Int32Array,
-): Steps<Search> {
-  const c = cache.classes.length;
-  const d = cache.dim;
-  const entries = cache.n;
-  const tallies = betas.map(() => alphas.map(() => new HeldOutTally()));
-  const s = new Float64Array(Math.min(BLOCK, held.n) * entries);
-  const nb = betas.length;
-  const na = alphas.length;
-  // Affinities of one query row for every β at once: one exp per (row, key) — see betaPowers.
-  const affinity = new Float64Array(nb * c);
-  const powers = betaPowers(betas);
-  const h = new Float64Array(POWER_BITS);
-  const row = new Float64Array(c);
-  const correct = new Float64Array(nb * na);
-  const loss = new Float64Array(nb * na);
-  for (let i0 = 0; i0 < held.n; i0 += BLOCK) {
-    const r = Math.min(BLOCK, held.n - i0);
-    const q = held.x.subarray(i0 * d, (i0 + r) * d);
-    yield* product(q, keys, r, entries, d, s);
-    const base = yield* zeroShotLogits(q, r, zs, c, d, scale);
-    correct.fill(0);
-    loss.fill(0);
-    for (let i = 0; i < r; i++) {
-      affinity.fill(0);
-      const own = leaveOut ? leaveOut[i0 + i]! : -1;
-      for (let e = 0; e < entries; e++) {
-        if (e === own) continue;
-        const sim = s[i * entries + e]!;
-        const label = cache.y[e]!;
-        if (powers.table > 0) {
-          h[0] = Math.exp((sim - 1) / 2);
-          for (let t = 1; t < powers.table; t++) h[t] = h[t - 1]! * h[t - 1]!;
-        }
-        for (let bi = 0; bi < nb; bi++) {
-          const bits = powers.bits[bi];
-          let v: number;
-          if (bits) {
-            v = 1;
-            for (const t of bits) v *= h[t]!;
-          } else v = Math.exp(-betas[bi]! * (1 - sim));
-          affinity[bi * c + label]! += v;
-        }
-      }
-      const y = held.y[i0 + i]!;
-      for (let bi = 0; bi < nb; bi++) {
-        for (let ai = 0; ai < na; ai++) {
-          const w = (alphas[ai]! * scale) / 100;
-          let max = Number.NEGATIVE_INFINITY;
-          let arg = 0;
-          for (let k = 0; k < c; k++) {
-            row[k] = base[i * c + k]! + w * affinity[bi * c + k]!;
-            if (row[k]! > max) {
-              max = row[k]!;
-              arg = k;
-            }
-          }
-          let sum = 0;
-          for (let k = 0; k < c; k++) sum += Math.exp(row[k]! - max);
-          loss[bi * na + ai]! += max + Math.log(sum) - row[y]!;
-          if (arg === y) correct[bi * na + ai]!++;
-        }
-      }
-    }
-    for (let bi = 0; bi < nb; bi++) {
-      for (let ai = 0; ai < na; ai++) {
-        const t = bi * na + ai;
-        tallies[bi]![ai]!.add({ accuracy: correct[t]! / r, loss: loss[t]! / r }, r);
-      }
-    }
-  }
-  let best: Search = { alpha: alphas[0]!, beta: betas[0]! };
-  betas.forEach((beta, bi) => {
-    alphas.forEach((alpha, ai) => {
-      const score = tallies[bi]![ai]!.score;
-      if (better(score, best.heldOut)) best = { alpha, beta, heldOut: score };
-    });
-  });
-  return best;
-}
+export { betaPowers } from "./tip-search.js";
 
 /** The leave-one-out queries: every row, or a stratified sample of `looQueries` rows. */
 function looQueryRows(

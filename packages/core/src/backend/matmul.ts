@@ -13,10 +13,22 @@ export interface MatMul {
    * `m × n` row-major float32 product `C[i, j] = Σₜ A[i, t] · B[j, t]` of the row-major `m × k`
    * matrix `a` and the row-major `n × k` matrix `b` (only the first `m·k` / `n·k` values are read).
    *
+   * With `out` (at least `m·n` floats) the product is written into `out[0 … m·n)` and `out`
+   * itself is returned: onnxruntime-node's GEMM writes there directly (a pre-allocated output, no
+   * runtime-owned result to copy), other runtimes' results are copied in. Without it a new array
+   * of `m·n` floats is returned.
+   *
    * @throws ClipkitError `INVALID_ARGUMENT` for non-integer or negative sizes, or buffers shorter
    * than the sizes say; `INFERENCE_FAILED` when the runtime fails.
    */
-  abt(a: Float32Array, b: Float32Array, m: number, n: number, k: number): Promise<Float32Array>;
+  abt(
+    a: Float32Array,
+    b: Float32Array,
+    m: number,
+    n: number,
+    k: number,
+    out?: Float32Array,
+  ): Promise<Float32Array>;
   /** Frees the runtime session (a later {@link abt} opens a new one). */
   release(): Promise<void>;
 }
@@ -43,7 +55,14 @@ export function matmulGraph(): Uint8Array {
   return Uint8Array.from(model);
 }
 
-function checkSizes(a: Float32Array, b: Float32Array, m: number, n: number, k: number): void {
+function checkSizes(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  n: number,
+  k: number,
+  out: Float32Array | undefined,
+): void {
   for (const [name, v] of [
     ["m", m],
     ["n", n],
@@ -55,15 +74,16 @@ function checkSizes(a: Float32Array, b: Float32Array, m: number, n: number, k: n
       });
     }
   }
-  for (const [name, buffer, rows] of [
-    ["a", a, m],
-    ["b", b, n],
+  for (const [name, buffer, rows, cols] of [
+    ["a", a, m, k],
+    ["b", b, n, k],
+    ["out", out, m, n],
   ] as const) {
-    if (buffer.length < rows * k) {
+    if (buffer && buffer.length < rows * cols) {
       throw new ClipkitError(
         "INVALID_ARGUMENT",
-        `matmul: ${name} holds ${buffer.length} floats, fewer than ${rows} × ${k}`,
-        { details: { argument: name, expected: rows * k, actual: buffer.length } },
+        `matmul: ${name} holds ${buffer.length} floats, fewer than ${rows} × ${cols}`,
+        { details: { argument: name, expected: rows * cols, actual: buffer.length } },
       );
     }
   }
@@ -82,15 +102,20 @@ export function sessionMatMul(createSession: Backend["createSession"], options: 
     return session;
   };
   return {
-    async abt(a, b, m, n, k) {
-      checkSizes(a, b, m, n, k);
-      if (m === 0 || n === 0 || k === 0) return new Float32Array(m * n);
+    async abt(a, b, m, n, k, out) {
+      checkSizes(a, b, m, n, k, out);
+      if (m === 0 || n === 0 || k === 0) return out ? out.fill(0, 0, m * n) : new Float32Array(m * n);
       const s = await open();
-      const out = await s.run({
+      const feeds = {
         a: { type: "float32", dims: [m, k], data: a.length === m * k ? a : a.subarray(0, m * k) },
         b: { type: "float32", dims: [n, k], data: b.length === n * k ? b : b.subarray(0, n * k) },
-      });
-      return out.c!.data as Float32Array;
+      } as const;
+      if (!out) return (await s.run(feeds)).c!.data as Float32Array;
+      const view = out.length === m * n ? out : out.subarray(0, m * n);
+      const c = (await s.run(feeds, ["c"], { c: { type: "float32", dims: [m, n], data: view } })).c!;
+      // The runtime wrote into `view` when it returns it; otherwise its result is copied in.
+      if (c.data !== view) view.set(c.data as Float32Array);
+      return out;
     },
     async release() {
       const s = session;

@@ -45,10 +45,17 @@ export interface InferenceSession {
    * Runs the graph. `outputNames` limits what is computed/returned (all outputs when omitted).
    * Implementations must wrap runtime failures in `ClipkitError("INFERENCE_FAILED")` and remain
    * usable after a failed run.
+   *
+   * `preallocated` (optional) offers output tensors of the exact result shape for the runtime to
+   * write into (onnxruntime's pre-allocated outputs); a runtime that does so returns those very
+   * tensors. Runtimes that cannot (or a backend that does not try) return their own tensors, so
+   * a caller that needs the values in its buffer compares `result[name].data` with its own and
+   * copies when they differ. Names here are computed whether or not `outputNames` lists them.
    */
   run(
     feeds: Readonly<Record<string, Tensor>>,
     outputNames?: readonly string[],
+    preallocated?: Readonly<Record<string, Tensor>>,
   ): Promise<Record<string, Tensor>>;
   /** Frees native resources. Further runs fail. */
   release(): Promise<void>;

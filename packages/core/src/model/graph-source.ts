@@ -150,8 +150,9 @@ export class LazySession implements InferenceSession {
   async run(
     feeds: Readonly<Record<string, Tensor>>,
     outputNames?: readonly string[],
+    preallocated?: Readonly<Record<string, Tensor>>,
   ): Promise<Record<string, Tensor>> {
-    return (await this.open()).run(feeds, outputNames);
+    return (await this.open()).run(feeds, outputNames, preallocated);
   }
 
   async release(): Promise<void> {
