@@ -6,16 +6,21 @@
  *
  * Build and serve it with `npx tsx examples/web-gallery/serve.ts`.
  */
-import { loadClipModel, type WebExecutionProvider, type WebImageInput } from "@clipkit/backend-web";
+import {
+  loadClipModel,
+  type WebExecutionProvider,
+  type WebImageInput,
+  webBackend,
+} from "@clipkit/backend-web";
 import {
   type AdaptedHead,
-  buildTipAdapter,
   buildZeroShotHead,
   concatEmbeddings,
   type Embeddings,
   FlatIndex,
   type Scoring,
   searchByText,
+  trainHeadAsync,
   type ZeroShotHead,
 } from "@clipkit/core";
 import { getPack } from "@clipkit/prompts";
@@ -51,6 +56,8 @@ const manifest = (await (await fetch("/assets/manifest.jsonl")).text())
   .split("\n")
   .map((line) => JSON.parse(line) as { image: string; label: string });
 const labels = [...manifest.map((m) => m.label), "banana", "cloud", "football", "train"];
+// The few-shot trainer's large products go to onnxruntime-web's GEMM on the same runtime files.
+const trainingBackend = webBackend({ executionProviders: ["wasm"], wasmPaths: "/ort/" });
 const templates = getPack("emoji").templates;
 let zeroShot: ZeroShotHead = await buildZeroShotHead(model, { labels, templates });
 let head: ZeroShotHead | AdaptedHead = zeroShot;
@@ -89,6 +96,9 @@ async function addImages(batch: Omit<Item, "embedding" | "label">[]): Promise<vo
  * labels are added to it), and every card is relabelled. α and β are set high rather than
  * searched: with one or two examples per label there is nothing to validate on, and a teaching
  * UI wants each taught example to stick while leaving dissimilar images to zero-shot.
+ * `trainHeadAsync` awaits the large products on onnxruntime-web (products under a million
+ * multiply-adds, all of them for a handful of cards, stay on clipkit's kernel), so a big teaching
+ * set does not freeze the page.
  */
 async function teach(ids: string[], label: string): Promise<void> {
   for (const id of ids) taught.set(id, label);
@@ -97,13 +107,13 @@ async function teach(ids: string[], label: string): Promise<void> {
     zeroShot = await buildZeroShotHead(model, { labels: all, templates });
   const examples = [...taught.keys()].map((id) => items.get(id)!);
   const started = performance.now();
-  head = buildTipAdapter(
-    zeroShot,
+  head = await trainHeadAsync(
+    "tip",
     {
       embeddings: concatEmbeddings(examples.map((e) => e.embedding)),
       labels: examples.map((e) => taught.get(e.id)!),
     },
-    { alpha: 100, beta: 15 },
+    { zeroShot, alpha: 100, beta: 15, backend: trainingBackend },
   );
   const ms = performance.now() - started;
   const list = [...items.values()];
