@@ -42,12 +42,28 @@ export function cacheLossGradient(
   return runSteps(cacheLossGradientSteps(p, keys, rows, grad));
 }
 
+/**
+ * Buffers {@link cacheLossGradientSteps} can reuse across batches of at most `batch` rows: the
+ * `batch × entries` affinities (float64) and the `entries × pad4(batch)` transposed gradient —
+ * 32 + 16 MB at 256 × 16,000, which allocating per batch turned into gigabytes per epoch.
+ */
+export interface CacheLossScratch {
+  readonly sims: Float64Array;
+  readonly ds: Float32Array;
+}
+
+/** Scratch for batches of up to `batch` rows against `entries` keys. */
+export function cacheLossScratch(batch: number, entries: number): CacheLossScratch {
+  return { sims: new Float64Array(batch * entries), ds: new Float32Array(entries * pad4(batch)) };
+}
+
 /** {@link cacheLossGradient} with its three products yielded (see `steps.ts`). */
 export function* cacheLossGradientSteps(
   p: CacheLoss,
   keys: Float32Array,
   rows: readonly number[],
   grad: Float32Array | Float64Array,
+  scratch: CacheLossScratch = cacheLossScratch(rows.length, p.data.n),
 ): Steps<number> {
   const { data, zs, scale, weight: w, beta } = p;
   const { n, dim } = data;
@@ -58,9 +74,12 @@ export function* cacheLossGradientSteps(
   rows.forEach((row, i) => {
     q.set(data.x.subarray(row * dim, (row + 1) * dim), i * dim);
   });
-  const s = yield* product(q, keys, r, n, dim);
+  const s = yield* product(q, keys, r, n, dim, scratch.sims.subarray(0, r * n));
   const base = yield* zeroShotLogits(q, r, zs, c, dim, scale);
-  const ds = new Float32Array(n * bp);
+  const ds = scratch.ds.subarray(0, n * bp);
+  // Padding columns r … bp of dSᵀ meet Qᵀ's zero padding; a reused buffer holds an earlier batch
+  // there, harmless while finite (0·x = 0), zeroed anyway so no stale value can reach the sum.
+  if (bp > r) for (let e = 0; e < n; e++) ds.fill(0, e * bp + r, (e + 1) * bp);
   const z = new Float64Array(c);
   let loss = 0;
   for (let i = 0; i < r; i++) {
@@ -136,6 +155,7 @@ export function* fineTuneKeysSteps(
   const m = new Float64Array(n * dim);
   const v = new Float64Array(n * dim);
   const grad = new Float32Array(n * dim);
+  const scratch = cacheLossScratch(batch, n);
   const random = seededRandom(options.seed ?? 0);
   const steps = epochs * Math.ceil(n / batch);
   const order = Array.from({ length: n }, (_, i) => i);
@@ -146,7 +166,7 @@ export function* fineTuneKeysSteps(
     let epochLoss = 0;
     for (let b0 = 0; b0 < n; b0 += batch) {
       const rows = perm.slice(b0, b0 + batch);
-      epochLoss += (yield* cacheLossGradientSteps(problem, keys, rows, grad)) * rows.length;
+      epochLoss += (yield* cacheLossGradientSteps(problem, keys, rows, grad, scratch)) * rows.length;
       step++;
       const lr = 0.5 * lr0 * (1 + Math.cos((Math.PI * (step - 1)) / steps));
       const c1 = 1 - 0.9 ** step;

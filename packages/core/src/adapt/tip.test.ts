@@ -2,9 +2,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { prepareData } from "./data.js";
 import { saveAdaptedHead } from "./persist.js";
+import { runSteps } from "./steps.js";
 import { accuracyOf, centres, clusters, zeroShotFor } from "./test-data.js";
 import { betaPowers, buildTipAdapter, trainTipAdapterF } from "./tip.js";
-import { cacheLossGradient, fineTuneKeys } from "./tip-finetune.js";
+import { cacheLossGradient, cacheLossGradientSteps, cacheLossScratch, fineTuneKeys } from "./tip-finetune.js";
 import { evaluateHead } from "./train.js";
 import { zeroShotWeights } from "./zeroshot-weights.js";
 
@@ -75,6 +76,28 @@ describe("Tip-Adapter-F", () => {
       }),
       { numRuns: 20 },
     );
+  });
+
+  it("reused batch buffers give the gradients of fresh ones, batch sizes shrinking and growing", () => {
+    const cs = centres(4, 8, 11);
+    const data = prepareData(clusters(cs, 5, 0.5, 12), ["c0", "c1", "c2", "c3"], false);
+    const zs = zeroShotWeights(zeroShotFor(cs, 0.5, 13), ["c0", "c1", "c2", "c3"]);
+    const problem = { data, zs, scale: 20, weight: 3, beta: 4 };
+    const keys = Float32Array.from(data.x);
+    const scratch = cacheLossScratch(8, data.n);
+    // 8 rows (no padding), 5 (padded to 8, stale columns from the first batch), 2, then 8 again.
+    for (const rows of [
+      [0, 3, 5, 7, 9, 11, 13, 19],
+      [1, 2, 4, 6, 8],
+      [10, 12],
+      [14, 15, 16, 17, 18, 0, 1, 2],
+    ]) {
+      const fresh = new Float32Array(keys.length);
+      const reused = new Float32Array(keys.length);
+      const lossFresh = cacheLossGradient(problem, keys, rows, fresh);
+      expect(runSteps(cacheLossGradientSteps(problem, keys, rows, reused, scratch))).toBe(lossFresh);
+      expect(reused).toEqual(fresh);
+    }
   });
 
   it("fine-tuning lowers the training loss, and is deterministic for a seed", () => {
