@@ -8,110 +8,18 @@
  */
 import { nodeMatMul } from "@clipkit/backend-node";
 import type { MatMul } from "@clipkit/core";
-import { prepareData } from "../packages/core/src/adapt/data.js";
-import { logisticObjectiveSteps } from "../packages/core/src/adapt/objective.js";
-import { probeSteps } from "../packages/core/src/adapt/probe.js";
-import { product, runSteps, runStepsAsync, type Steps } from "../packages/core/src/adapt/steps.js";
-import { tipSteps } from "../packages/core/src/adapt/tip.js";
-import { type WorkloadSize, workload } from "./fewshot-workload.js";
+import { type BackendOptions, type Comparison, compareDrivers, drivers } from "./fewshot-steps.js";
+import type { WorkloadSize } from "./fewshot-workload.js";
 
-/** One driver: a name and how it runs a training loop's steps. */
-interface Driver {
-  readonly name: string;
-  run<T>(steps: Steps<T>): Promise<T>;
-}
+export type { BackendOptions, Comparison } from "./fewshot-steps.js";
 
-/** Per step, per driver: wall and CPU milliseconds. */
-export type Comparison = Map<string, Map<string, { wall: number; cpu: number }>>;
-
-export interface BackendOptions {
-  /** Intra-op thread counts of the onnxruntime drivers (e.g. [1, 2]). */
-  threads: readonly number[];
-  /** Also time the leave-one-out search over all examples (no query cap: the old cost). */
-  looAll: boolean;
-}
-
-/** The steps of the workload as functions of a driver (each builds fresh steps per call). */
-function steps(size: WorkloadSize, options: BackendOptions) {
-  const { data, zeroShot } = workload(size);
-  const n = data.embeddings.count;
-  const c = size.classes;
-  const prepared = prepareData(data, zeroShot.labels, false);
-  const theta = new Float64Array(c * size.dim + c).map((_, i) => Math.sin(i));
-  const w = Float32Array.from(theta.subarray(0, c * size.dim));
-  const grid = { alphaGrid: [1, 8, 32], betaGrid: [5.5, 12, 25] };
-  const list: [string, (d: Driver) => Promise<unknown>][] = [
-    ["tip (fixed α, β)", (d) => d.run(tipSteps(zeroShot, data, { alpha: 1, beta: 5.5 }, false))],
-  ];
-  if (size.tipSearch) {
-    list.push([
-      "tip (LOO search, 3 × 3 grid, 2,048 queries)",
-      (d) => d.run(tipSteps(zeroShot, data, grid, false)),
-    ]);
-    if (options.looAll) {
-      list.push([
-        "tip (LOO search, 3 × 3 grid, all queries)",
-        (d) => d.run(tipSteps(zeroShot, data, { ...grid, looQueries: Number.POSITIVE_INFINITY }, false)),
-      ]);
-    }
-  }
-  list.push(
-    [
-      `probe (fixed λ, ${size.probeIterations} L-BFGS iterations)`,
-      (d) => d.run(probeSteps(data, { lambda: 1e-4, maxIterations: size.probeIterations }, undefined)),
-    ],
-    [
-      "probe: one loss + gradient evaluation",
-      (d) => {
-        const f = logisticObjectiveSteps(prepared, { kind: "softmax", lambda: 1e-4 });
-        return d.run(f(theta, new Float64Array(theta.length)));
-      },
-    ],
-    [
-      "one X·Wᵀ product (n × classes × dim)",
-      (d) => d.run(product(prepared.x, w, n, c, size.dim, new Float32Array(n * c))),
-    ],
-  );
-  if (size.tipEpochs > 0) {
-    list.push([
-      `tip-f (${size.tipEpochs} epoch${size.tipEpochs > 1 ? "s" : ""}, no search)`,
-      (d) => d.run(tipSteps(zeroShot, data, { alpha: 1, beta: 5.5, epochs: size.tipEpochs }, true)),
-    ]);
-  }
-  return list;
-}
-
-/**
- * Runs every step with every driver, the drivers interleaved per step (wasm, then onnxruntime at
- * each thread count), after an untimed warm-up at a small size (JIT, session creation).
- */
+/** {@link compareDrivers} with the wasm kernel and onnxruntime-node at each thread count. */
 export async function runBackendComparison(size: WorkloadSize, options: BackendOptions): Promise<Comparison> {
   const gemms: MatMul[] = options.threads.map((t) => nodeMatMul({ intraOpThreads: t }));
-  const drivers: Driver[] = [
-    { name: "wasm kernel", run: async (s) => runSteps(s) },
-    ...gemms.map((g, i) => ({
-      name: `onnxruntime ${options.threads[i]}t`,
-      run: <T>(s: Steps<T>) => runStepsAsync(s, g),
-    })),
-  ];
-  const small: WorkloadSize = { ...size, classes: 20, shots: 4, probeIterations: 2, tipEpochs: 1 };
-  for (const [, step] of steps(small, options)) for (const d of drivers) await step(d);
-  const out: Comparison = new Map();
   try {
-    for (const [name, step] of steps(size, options)) {
-      const row = new Map<string, { wall: number; cpu: number }>();
-      for (const d of drivers) {
-        const c0 = process.cpuUsage();
-        const t0 = performance.now();
-        await step(d);
-        const wall = performance.now() - t0;
-        const c1 = process.cpuUsage(c0);
-        row.set(d.name, { wall, cpu: (c1.user + c1.system) / 1000 });
-      }
-      out.set(name, row);
-    }
+    const names = options.threads.map((t) => `onnxruntime ${t}t`);
+    return await compareDrivers(size, options, drivers(gemms, names));
   } finally {
     for (const g of gemms) await g.release();
   }
-  return out;
 }

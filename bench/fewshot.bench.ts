@@ -5,7 +5,7 @@
  *
  *   npx tsx --conditions=@clipkit/source bench/fewshot.bench.ts [--classes 1000] [--shots 16] [--dim 512]
  *     [--probe-iterations 3] [--tip-epochs 1] [--no-tip-search] [--no-browser] [--rounds 3]
- *     [--backend-threads 1,2] [--no-backend] [--loo-all]
+ *     [--backend-threads 1,2] [--no-backend] [--loo-all] [--browser-backend]
  *
  * In Node the workload runs `--rounds` times in one process; each step reports the median wall
  * time with the min–max over rounds, the median CPU time (on a shared machine wall time overstates
@@ -18,6 +18,10 @@
  * a fixed-λ linear probe for a capped number of L-BFGS iterations; one probe loss + gradient
  * evaluation next to one X·Wᵀ product of the same size (the product is the floor: each
  * evaluation needs one forward and one gradient product); one Tip-Adapter-F epoch.
+ *
+ * In Chromium the sync workload runs once; with `--browser-backend` every step instead runs with
+ * both drivers there, the kernel and `trainHeadAsync` on onnxruntime-web (wasm, one thread), wall
+ * time only (a page has no CPU clock).
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
@@ -26,6 +30,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { bundleForBrowser } from "../tools/browser-test/bundle.js";
 import { chromiumMissing, launchChromium } from "../tools/browser-test/chromium.js";
+import { ortDistDir } from "../tools/browser-test/harness.js";
 import { startStaticServer } from "../tools/browser-test/server.js";
 import { type Comparison, runBackendComparison } from "./fewshot-backend.js";
 import { runWorkload, type Timings, type WorkloadSize } from "./fewshot-workload.js";
@@ -43,6 +48,7 @@ const { values } = parseArgs({
     "backend-threads": { type: "string", default: "1,2" },
     "no-backend": { type: "boolean", default: false },
     "loo-all": { type: "boolean", default: false },
+    "browser-backend": { type: "boolean", default: false },
   },
 });
 const size: WorkloadSize = {
@@ -141,7 +147,10 @@ if (missing) {
     join(dir, "index.html"),
     '<!doctype html><meta charset="utf-8"><script type="module" src="./fewshot-browser.js"></script>',
   );
-  const server = await startStaticServer({ "/app/": dir });
+  const server = await startStaticServer({
+    "/app/": dir,
+    "/ort/": ortDistDir(join(here, "..", "packages", "backend-web", "src", "index.ts")),
+  });
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();
@@ -152,19 +161,32 @@ if (missing) {
       probeIterations: String(size.probeIterations),
       tipEpochs: String(size.tipEpochs),
       tipSearch: size.tipSearch ? "1" : "0",
+      web: values["browser-backend"] ? "1" : "0",
     });
     // The workload starts after load (setTimeout in the entry); wait only for the navigation.
     await page.goto(`${server.url}app/?${q}`, { waitUntil: "commit" });
-    await page.waitForFunction(() => "clipkitBench" in globalThis, undefined, {
-      timeout: 1_800_000,
-      polling: 1000,
-    });
-    print(
-      "Chromium",
-      (await page.evaluate(
-        () => (globalThis as unknown as { clipkitBench: Timings }).clipkitBench,
-      )) as Timings,
+    await page.waitForFunction(
+      () => "clipkitBench" in globalThis || "clipkitBenchError" in globalThis,
+      undefined,
+      {
+        timeout: 1_800_000,
+        polling: 1000,
+      },
     );
+    const result = await page.evaluate(() => {
+      const g = globalThis as unknown as { clipkitBench?: unknown; clipkitBenchError?: string };
+      return { clipkitBench: g.clipkitBench, clipkitBenchError: g.clipkitBenchError };
+    });
+    if (result.clipkitBenchError) throw new Error(`Chromium: ${result.clipkitBenchError}`);
+    if (values["browser-backend"]) {
+      console.log(`\nChromium, wasm kernel vs onnxruntime-web GEMM (same code, interleaved), wall time`);
+      for (const [step, row] of Object.entries(
+        result.clipkitBench as Record<string, Record<string, number>>,
+      )) {
+        const cells = Object.entries(row).map(([d, ms]) => `${d} ${(ms / 1000).toFixed(2)} s`);
+        console.log(`  ${step.padEnd(48)} ${cells.join("   ")}`);
+      }
+    } else print("Chromium", result.clipkitBench as Timings);
   } finally {
     await browser.close();
     await server.close();
