@@ -5,11 +5,11 @@ import { runInNewContext } from "node:vm";
 export type CollectGarbage = () => void;
 
 /**
- * Bytes of decoded pixels a decode worker may drop before it collects garbage: about one
- * 1280×1024 RGB photo, so thumbnails share a collection and a large photo gets its own. (A full
- * collection of the worker's small heap costs a few milliseconds, off the inference thread.)
+ * Bytes of decoded pixels a decode worker may drop before it collects garbage: three to four
+ * 1280×960 RGB photos. A full collection of the worker's small heap costs a few milliseconds of
+ * the worker's (not the inference thread's) time, so it is paid every few images, not each one.
  */
-export const DEFAULT_RELEASE_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_RELEASE_BYTES = 16 * 1024 * 1024;
 
 /**
  * V8's `gc` function without `--expose-gc` on the command line: the flag is set just long enough
@@ -37,7 +37,7 @@ export function exposedGc(): CollectGarbage | undefined {
  * from JavaScript allocation, by which time dozens of decoded photos may be waiting, spread by
  * glibc over the malloc arenas of the threads that decoded them (libuv's pool, the worker), each
  * arena keeping its high-water mark. Collecting every {@link thresholdBytes} of dropped pixels
- * keeps one or two images alive at a time, so each decode reuses the memory the last one freed.
+ * keeps a few images alive at a time, so each decode reuses memory the last ones freed.
  * (A scavenge does not free them: measured, only a full collection does.)
  *
  * Measured in bench/pipeline.bench.ts's RSS row: see docs/performance.md.
