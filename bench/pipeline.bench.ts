@@ -29,7 +29,6 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import sharp from "sharp";
 
 const { values } = parseArgs({
   options: {
@@ -56,15 +55,21 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length
 const range = (xs: number[], digits = 2): string =>
   `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
 
-/** 8 photos (the 4 real ones as they are and re-encoded at 1280 px) and `count` variants. */
+/**
+ * 8 photos (the 4 real ones as they are and re-encoded at 1280 px) and `count` variants. sharp is
+ * imported only when a file must be written: a cold-start child measures its contender's own
+ * import of its decoder (transformers.js imports sharp; clipkit on first decode), so the harness
+ * must not have loaded it beforehand.
+ */
 async function inputs(count: number): Promise<{ photos: string[]; gallery: string[] }> {
+  const sharp = async () => (await import("sharp")).default;
   const photos: string[] = [];
   await mkdir(join(DIR, "gallery"), { recursive: true });
   for (const [i, name] of SOURCES.entries()) {
     photos.push(join(PHOTOS, name));
     const big = join(DIR, `photo-${i}-1280.jpg`);
     if (!existsSync(big)) {
-      await sharp(join(PHOTOS, name)).resize({ width: 1280 }).jpeg({ quality: 90 }).toFile(big);
+      await (await sharp())(join(PHOTOS, name)).resize({ width: 1280 }).jpeg({ quality: 90 }).toFile(big);
     }
     photos.push(big);
   }
@@ -75,7 +80,7 @@ async function inputs(count: number): Promise<{ photos: string[]; gallery: strin
     variants.push(file);
     if (existsSync(file)) continue;
     const side = sides[v % sides.length]!;
-    let img = sharp(photos[v % photos.length]!).resize({
+    let img = (await sharp())(photos[v % photos.length]!).resize({
       width: side,
       height: Math.round(side * 0.75),
       fit: "cover",

@@ -6,11 +6,21 @@ import {
   type RawImage,
   validateRawImage,
 } from "@clipkit/core";
-import sharp, { type Metadata } from "sharp";
+import type { Metadata } from "sharp";
 import { decodeBmp, isBmp } from "./bmp.js";
 
 import { DEFAULT_MAX_FILE_BYTES, readImageFile } from "./read.js";
 import { type Sniffed, sniffImage } from "./sniff.js";
+
+// sharp is imported on first decode, not with the package: loading it and libvips costs ~0.1 s of
+// CPU (measured in a fresh Node 20 process), which a process whose images are decoded only by
+// worker threads (`loadClipModel`'s decode workers) then never pays on its JavaScript thread.
+type Sharp = typeof import("sharp")["default"];
+let sharpModule: Promise<Sharp> | undefined;
+function loadSharp(): Promise<Sharp> {
+  sharpModule ??= import("sharp").then((m) => m.default);
+  return sharpModule;
+}
 
 /** Anything {@link decodeImage} accepts: a path, a `file:` URL, encoded bytes, or decoded pixels. */
 export type ImageInput = string | URL | Buffer | Uint8Array | RawImage;
@@ -148,6 +158,7 @@ async function probe(bytes: Uint8Array, name: string, maxPixels: number): Promis
   }
   let meta: Metadata;
   try {
+    const sharp = await loadSharp();
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (error) {
     throw decodeFailed(name, error);
@@ -229,6 +240,7 @@ export async function decodeImage(
   const { grey, grey16, indexed, dropAlpha, cmyk } = probed;
   await hooks.beforeDecode?.({ width: probed.width, height: probed.height, bytesPerSample: grey16 ? 2 : 1 });
   try {
+    const sharp = await loadSharp();
     let pipeline = sharp(bytes, {
       limitInputPixels: maxPixels,
       failOn: "truncated",

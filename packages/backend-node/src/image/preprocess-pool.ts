@@ -47,6 +47,8 @@ export class PreprocessPool {
   #asked = 0;
   #onLoad: Array<() => void> = [];
   #next = 0;
+  /** Set by {@link warm}: jobs go to workers even before one has loaded. */
+  #warm = false;
 
   constructor(size = defaultPreprocessWorkers()) {
     this.#size = size;
@@ -82,10 +84,24 @@ export class PreprocessPool {
    */
   ready(): boolean {
     // The first batch never waits for threads and never starts them: a one-batch job (a cold
-    // start, one query image) should not pay for booting a worker it will not use.
-    if (this.#asked++ === 0) return false;
+    // start, one query image) should not pay for booting a worker it will not use — unless
+    // warm() said the JavaScript thread is about to be held anyway.
+    if (this.#asked++ === 0 && !this.#warm) return false;
     while (this.#started < this.#size) this.#idle.push(this.#spawn());
-    return this.#loaded > 0;
+    return this.#loaded > 0 || this.#warm;
+  }
+
+  /**
+   * Starts the workers now, and from now on sends jobs to them even before one has loaded (a job
+   * waits in the booting thread's port). For callers that know the JavaScript thread is about to
+   * be held for longer than a worker takes to boot — onnxruntime-node creating a session, seconds
+   * for a big graph: the workers load and decode the first batch on other cores meanwhile,
+   * instead of the batch being decoded in-thread before or after. Idempotent.
+   */
+  warm(): void {
+    this.#warm = true;
+    this.#asked = Math.max(this.#asked, 1);
+    while (this.#started < this.#size) this.#idle.push(this.#spawn());
   }
 
   /** Resolves once a worker has loaded (starting them if needed). */

@@ -122,6 +122,17 @@ describe("sampledFingerprint", () => {
     expect(a).toMatch(/^[0-9a-f]{12}$/);
   });
 
+  it("is the same with a backend's native SHA-256 (nodeBackend) as with Web Crypto", async () => {
+    const sha256 = nodeBackend().sha256!;
+    const small = bytesSource(new Uint8Array([1, 2, 3]));
+    for (const files of [[bytesSource(big)], [small], [small, bytesSource(big)]]) {
+      expect(await sampledFingerprint(files, sha256)).toBe(await sampledFingerprint(files));
+    }
+    const parts = [big.subarray(0, 1000), big.subarray(1000, 5000), new Uint8Array(0)];
+    const joined = new Uint8Array(await crypto.subtle.digest("SHA-256", big.slice(0, 5000)));
+    expect(await sha256(parts)).toEqual(joined);
+  });
+
   it("changes with the size, a byte inside a sampled block, or the order of files", async () => {
     const base = await sampledFingerprint([bytesSource(big)]);
     const edited = big.slice();
@@ -196,6 +207,65 @@ describe("lazy towers", () => {
     } finally {
       await model.release();
     }
+  });
+
+  it("the first image call warms the preparer and creates the vision session beside its first batch", async () => {
+    const files = nodeFiles(dir);
+    const events: string[] = [];
+    const inner = nodeBackend();
+    const backend: Backend = {
+      ...inner,
+      createSessionFromPath: (path, options) => {
+        events.push(`create ${path.slice(path.lastIndexOf("/") + 1)}`);
+        return inner.createSessionFromPath!(path, options);
+      },
+    };
+    const config = parsePreprocessorConfig(JSON.parse(await files.readText("preprocessor_config.json")));
+    const plain = nodeImagePreparer(config);
+    const prepareImages = Object.assign(
+      (inputs: Parameters<typeof plain>[0], signal?: AbortSignal) => {
+        events.push(`prepare ${inputs.length}`);
+        return plain(inputs, signal);
+      },
+      { warm: () => events.push("warm") },
+    );
+    const tokenizer = await loadTokenizer(files);
+    const model = await createClipModel({ backend, files, tokenizer, prepareImages });
+    const reference = await createClipModel({ backend: inner, files, tokenizer, prepareImages: plain });
+    const image = `${MODELS_DIR}images/shapes.png`;
+    try {
+      const first = await model.embedImages([image, image], { batchSize: 1 });
+      // Queued before the session is created (on a later turn of the event loop).
+      expect(events).toEqual(["warm", "create vision_model.onnx", "prepare 1", "prepare 1"]);
+      await model.embedImages([image]);
+      expect(events.slice(4)).toEqual(["prepare 1"]);
+      expect(first.data).toEqual((await reference.embedImages([image, image], { batchSize: 1 })).data);
+      expect(model.space).toEqual(reference.space);
+    } finally {
+      await Promise.all([model.release(), reference.release()]);
+    }
+  });
+
+  it("a vision graph that cannot be created fails the first image call once, with its error", async () => {
+    const files = nodeFiles(dir);
+    let creates = 0;
+    const backend: Backend = {
+      ...nodeBackend(),
+      createSessionFromPath: async () => {
+        creates++;
+        throw new Error("no session today");
+      },
+    };
+    const config = parsePreprocessorConfig(JSON.parse(await files.readText("preprocessor_config.json")));
+    const model = await createClipModel({
+      backend,
+      files,
+      tokenizer: await loadTokenizer(files),
+      prepareImages: nodeImagePreparer(config),
+    });
+    await expect(model.embedImages([`${MODELS_DIR}images/shapes.png`])).rejects.toThrow("no session today");
+    expect(creates).toBe(1);
+    await model.release();
   });
 
   it("files without ranged reads are read once, opened at load, and give the same space id", async () => {

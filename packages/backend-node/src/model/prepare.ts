@@ -64,7 +64,7 @@ export function nodeImagePreparer(
   const budget = memoryBudget instanceof MemoryBudget ? memoryBudget : new MemoryBudget(memoryBudget);
   const pool =
     workers instanceof PreprocessPool ? workers : workers ? new PreprocessPool(workers) : undefined;
-  return async (inputs, signal) => {
+  const prepare: ImagePreparer<ImageInput> = async (inputs, signal) => {
     if (signal?.aborted)
       throw new ClipkitError("ABORTED", "image decoding was aborted", { cause: signal.reason });
     if (inputs.length === 0) {
@@ -107,6 +107,10 @@ export function nodeImagePreparer(
     await Promise.all(inputs.map(one));
     return { data, dims };
   };
+  // The model is about to create its vision session (see ImagePreparer.warm): boot the workers
+  // now and let the first batch wait in one, decoded on another core while the session is made.
+  if (pool) prepare.warm = () => pool.warm();
+  return prepare;
 }
 
 function isRaw(input: ImageInput): input is RawImage {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
@@ -250,5 +251,10 @@ export function nodeBackend(defaults: NodeBackendOptions = {}): Backend {
     matmulTopK: (options) => nodeMatMulTopK({ ...defaults, ...options }),
     matmul: (options) => nodeMatMul({ ...defaults, ...options }),
     createSessionFromPath: (path, options) => createSession(path, { ...defaults, label: path, ...options }),
+    sha256: (parts) => {
+      const hash = createHash("sha256");
+      for (const p of parts) hash.update(p);
+      return new Uint8Array(hash.digest());
+    },
   };
 }

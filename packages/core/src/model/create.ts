@@ -209,6 +209,7 @@ export async function createClipModel<I>(options: CreateClipModelOptions<I>): Pr
     }
     const hash = await sampledFingerprint(
       combined ? textGraph.files : [...textGraph.files, ...visionGraph.files],
+      backend.sha256?.bind(backend),
     );
     // Only these outlive the load: the graph descriptions may hold bytes (files without ranges).
     const textPerInput = textGraph.perInput;
@@ -278,11 +279,28 @@ export async function createClipModel<I>(options: CreateClipModelOptions<I>): Pr
             details: { argument: "inputs" },
           });
         }
+        const batchSize = visionPerInput ? 1 : checkBatchSize(embed?.batchSize, defaultBatch);
+        // The first call creates the vision session. Start it now, beside the first batch's
+        // preparation, rather than after it: onnxruntime-node creates it synchronously on the
+        // JavaScript thread (seconds for a big graph), and a preparer with worker threads
+        // (`warm`) decodes that batch on other cores meanwhile. The batch is queued first: the
+        // creation itself only starts on a later turn of the event loop.
+        let opening: Promise<unknown> | undefined;
+        if (!visionGraph.session.opened && inputs.length > 0 && !embed?.signal?.aborted) {
+          prepare.warm?.();
+          opening = visionGraph.session.open();
+          // Awaited before the first inference; a failure must not surface as unhandled meanwhile.
+          opening.catch(() => undefined);
+        }
         const rows = await runBatches(inputs, {
-          batchSize: visionPerInput ? 1 : checkBatchSize(embed?.batchSize, defaultBatch),
+          batchSize,
           ramp: true,
           prepare,
-          infer: (batch) => vision.run(batch),
+          infer: async (batch) => {
+            // A failed creation is not retried within this call: its error is the answer.
+            if (opening) await opening;
+            return vision.run(batch);
+          },
           ...(embed?.signal ? { signal: embed.signal } : {}),
           ...(embed?.onProgress ? { onProgress: embed.onProgress } : {}),
         });

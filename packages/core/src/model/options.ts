@@ -10,7 +10,15 @@ import type { ClipModel, Scoring } from "./types.js";
  * Turns a batch of user images into `pixel_values`. Backends build one from their decoder plus
  * core's preprocessing; tests and custom pipelines may pass their own.
  */
-export type ImagePreparer<I> = (inputs: readonly I[], signal?: AbortSignal) => Promise<PixelBatch>;
+export type ImagePreparer<I> = ((inputs: readonly I[], signal?: AbortSignal) => Promise<PixelBatch>) & {
+  /**
+   * Optional: called by `embedImages` when the vision graph's session is about to be created
+   * (its first call), which in onnxruntime-node holds the JavaScript thread — seconds for a big
+   * graph. A preparer with worker threads starts them here and queues the first batch on them,
+   * so it is decoded while the session is created instead of before.
+   */
+  warm?(): void;
+};
 
 /** Options of {@link createClipModel}. */
 export interface CreateClipModelOptions<I> {
