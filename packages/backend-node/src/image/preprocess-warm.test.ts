@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { nodeImagePreparer } from "../model/prepare.js";
 import { decodeImage } from "./decode.js";
 import { PreprocessPool } from "./preprocess-pool.js";
+import { workerExecArgv } from "./worker-exec-argv.js";
 
 // PreprocessPool.warm (the cold-start hook; issue #18): jobs queue on workers that are still booting.
 const IMAGES = new URL("../../../../tools/fixtures/images/", import.meta.url);
@@ -74,4 +75,24 @@ describe("PreprocessPool.warm", () => {
     },
     SLOW,
   );
+});
+
+describe("workerExecArgv", () => {
+  it("drops module loaders (both spellings) and keeps every other option", () => {
+    expect(
+      workerExecArgv([
+        "--import",
+        "tsx",
+        "--conditions=@clipkit/source",
+        "--loader=ts-node/esm",
+        "--require",
+        "./setup.cjs",
+        "--experimental-loader",
+        "x.mjs",
+        "--import=./otel.mjs",
+        "--trace-warnings",
+      ]),
+    ).toEqual(["--conditions=@clipkit/source", "--require", "./setup.cjs", "--trace-warnings"]);
+    expect(workerExecArgv([])).toEqual([]);
+  });
 });
