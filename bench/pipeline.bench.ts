@@ -239,6 +239,22 @@ function child(args: string[]): Record<string, number> & { rows?: string[] } {
   return JSON.parse(last) as Record<string, number> & { rows?: string[] };
 }
 
+/**
+ * One cold start in plain `node` (bench/cold-start.mjs), as a user's script runs: the harness's
+ * `--import tsx` children route every module load (the decode worker's too) through tsx's loader
+ * thread, which slowed clipkit's cold start by ~0.5 s and transformers.js's by less.
+ */
+function coldChild(contender: string): { firstMs: number; peakRss: number } {
+  const r = spawnSync(
+    process.execPath,
+    [join(ROOT, "bench/cold-start.mjs"), contender, MODEL, join(PHOTOS, SOURCES[0]!)],
+    { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const last = r.stdout.trim().split("\n").at(-1) ?? "";
+  if (r.status !== 0 || !last.startsWith("{")) throw new Error(`cold ${contender} failed: ${r.stdout}`);
+  return JSON.parse(last) as { firstMs: number; peakRss: number };
+}
+
 async function runChild(spec: string): Promise<void> {
   if (spec === "timing") {
     const { photos } = await inputs(0);
@@ -326,7 +342,7 @@ if (values.child) {
   };
   for (let r = 0; r < Number.parseInt(values.cold, 10); r++) {
     for (const c of r % 2 === 0 ? ["clipkit", "transformers.js"] : ["transformers.js", "clipkit"]) {
-      const x = child(["--child", `cold:${c}`]);
+      const x = coldChild(c);
       cold[c]!.ms.push(x.firstMs! / 1000);
       cold[c]!.rss.push(x.peakRss! / 1e9);
       console.log(`  cold ${c}: ${(x.firstMs! / 1000).toFixed(2)} s, ${gb(x.peakRss!)} GB`);
