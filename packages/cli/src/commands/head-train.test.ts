@@ -104,6 +104,28 @@ describe("clipkit head train", () => {
       expect(p.top.map((t) => t.label).sort()).toEqual(["faces", "food", "hearts", "vehicles"]);
   }, 240_000);
 
+  it("head info describes a trained head, and refuses a damaged one naming the file", async () => {
+    const out = join(dir, "info.ckhead");
+    const trained = await run(["head", "train", folder, "--method", "probe", "--out", out]);
+    expect(trained.code, trained.stderr).toBe(0);
+    const text = await run(["head", "info", out]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/format v2\)/);
+    expect(text.stdout).toMatch(
+      /method: +probe, 11 examples \(≥ 2 per class\), seed 0; lambda [\d.e-]+ chosen by /,
+    );
+    expect(text.stdout).toMatch(/classes: +4: /);
+    const json = await run(["head", "info", out, "--json"]);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ version: 2, adapter: { method: "probe", examples: 11 } });
+    const bytes = await readFile(out);
+    const truncated = join(dir, "info-truncated.ckhead");
+    await writeFile(truncated, bytes.subarray(0, bytes.length >> 1));
+    const bad = await run(["head", "info", truncated]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(`error [HEAD_CORRUPT]: ${truncated}: `);
+  });
+
   it("keeps the embedding cache out of the data's folder: clipkit's cache, or --embeddings-cache", async () => {
     const before = (await readdir(dir)).sort();
     const out = join(dir, "cache-test.ckhead");

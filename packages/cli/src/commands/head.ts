@@ -1,5 +1,14 @@
+import { readFile } from "node:fs/promises";
 import { readHeadFileInfo, saveHeadFile } from "@clipkit/backend-node";
-import { describeSpace } from "@clipkit/core";
+import {
+  ADAPTED_HEAD_FORMAT_VERSION,
+  type AdapterRecord,
+  ClipkitError,
+  describeSpace,
+  isClipkitError,
+  loadAdaptedHead,
+  readHeadHeader,
+} from "@clipkit/core";
 import type { Command, CommandContext } from "../command.js";
 import { parseFlags, usageError } from "../util/args.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
@@ -53,20 +62,65 @@ async function build(ctx: CommandContext, argv: readonly string[]): Promise<numb
   }
 }
 
+type HeadInfo = Awaited<ReturnType<typeof readHeadFileInfo>>;
+
+/**
+ * The header of a few-shot head file ('clipkit head train', format 2), validated in full like a
+ * zero-shot one; `undefined` for anything else, which {@link readHeadFileInfo} then reads or
+ * reports (missing, unreadable, damaged) with its stable codes.
+ */
+async function readAdaptedHeadInfo(
+  path: string,
+): Promise<(HeadInfo & { adapter: AdapterRecord }) | undefined> {
+  let bytes: Uint8Array;
+  let version: number;
+  try {
+    bytes = new Uint8Array(await readFile(path));
+    version = readHeadHeader(bytes).version;
+  } catch {
+    return undefined;
+  }
+  if (version !== ADAPTED_HEAD_FORMAT_VERSION) return undefined;
+  try {
+    // Full decode validates length and checksums, so `info` never vouches for a damaged file.
+    const head = loadAdaptedHead(bytes);
+    const { weightsOffset: _, ...header } = readHeadHeader(bytes);
+    return { ...header, bytes: bytes.length, adapter: head.adapter };
+  } catch (error) {
+    if (!isClipkitError(error)) throw error;
+    throw new ClipkitError(error.code, `${path}: ${error.message}`, {
+      cause: error,
+      details: { ...error.details, path },
+    });
+  }
+}
+
+function describeAdapter(a: AdapterRecord): string {
+  const hyper = Object.entries(a.hyper)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ");
+  const held = a.heldOut
+    ? `, held-out ${a.multiLabel ? "F1" : "accuracy"} ${(a.heldOut.accuracy * 100).toFixed(1)}%`
+    : "";
+  return `${a.method}${a.multiLabel ? " (multi-label)" : ""}, ${a.examples} examples (≥ ${a.shots} per class), seed ${a.seed}; ${hyper || "no hyper-parameters"} chosen by ${a.selection}${held}`;
+}
+
 async function info(ctx: CommandContext, argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, { json: { type: "boolean" } });
   if (positionals.length !== 1) throw usageError("head info takes exactly one FILE.head");
   const path = positionals[0]!;
-  const header = await readHeadFileInfo(path);
+  const header = (await readAdaptedHeadInfo(path)) ?? (await readHeadFileInfo(path));
   if (values.json) {
     ctx.stdout.write(`${JSON.stringify(header, null, 2)}\n`);
     return 0;
   }
   const s = header.scoring;
   const scoring =
-    s.kind === "softmax"
-      ? `softmax, scale ${s.logitScale}`
-      : `sigmoid, scale ${s.logitScale}, bias ${s.logitBias}`;
+    "adapter" in header
+      ? `${s.kind} over the fitted logits`
+      : s.kind === "softmax"
+        ? `softmax, scale ${s.logitScale}`
+        : `sigmoid, scale ${s.logitScale}, bias ${s.logitBias}`;
   const shown = header.labels.slice(0, 10).join(", ");
   const more = header.labels.length > 10 ? `, … (+${header.labels.length - 10})` : "";
   ctx.stdout.write(
@@ -74,8 +128,9 @@ async function info(ctx: CommandContext, argv: readonly string[]): Promise<numbe
       `file:     ${path} (${header.bytes} bytes, format v${header.version})`,
       `space:    ${describeSpace(header.space)}`,
       `scoring:  ${scoring}`,
+      ...("adapter" in header ? [`method:   ${describeAdapter(header.adapter)}`] : []),
       `classes:  ${header.labels.length}: ${shown}${more}`,
-      `prompts:  hash ${header.promptsHash}`,
+      ...(header.promptsHash ? [`prompts:  hash ${header.promptsHash}`] : []),
       ...(header.meta ? [`meta:     ${JSON.stringify(header.meta)}`] : []),
       "",
     ].join("\n"),
