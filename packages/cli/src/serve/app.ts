@@ -122,7 +122,7 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; metrics: ServeM
   const app = new Hono();
 
   app.onError((error, c) => {
-    const { status, body, internal } = toErrorResponse(error);
+    const { status, body, internal } = toErrorResponse(error, c.req.raw.signal.aborted);
     if (internal)
       o.log(`clipkit serve: ${c.req.method} ${c.req.path} failed: ${error.stack ?? error.message}\n`);
     return c.json(body, status as 400);

@@ -12,6 +12,7 @@ export type HttpErrorCode =
   | "TIMEOUT"
   | "SHUTTING_DOWN"
   | "VLM_NOT_LOADED"
+  | "CLIENT_CLOSED_REQUEST"
   | "INTERNAL";
 
 /** The body of every error response: `{ error: { code, message } }`. */
@@ -46,6 +47,26 @@ const LIMIT_STATUS: Record<LimitError["reason"], number> = {
   TIMEOUT: 504,
 };
 
+/**
+ * nginx's status for a request whose client hung up: nobody reads the answer, but the metrics
+ * and the log must not count the client's departure as a server failure (500 with a stack).
+ */
+export const CLIENT_CLOSED_REQUEST = 499;
+
+/**
+ * Whether `error` comes from the client closing its connection mid-request: the request's
+ * signal aborted (`@hono/node-server` aborts it when the socket closes first), or Node's own
+ * `aborted` reset of the incoming body stream (which may reach the reader before the signal).
+ */
+export function isClientAbort(error: unknown, requestAborted: boolean): boolean {
+  if (requestAborted) return true;
+  return (
+    error instanceof Error &&
+    error.message === "aborted" &&
+    (error as NodeJS.ErrnoException).code === "ECONNRESET"
+  );
+}
+
 /** A refusal raised by the HTTP layer itself (auth, size, media type, unknown route). */
 export class HttpError extends Error {
   constructor(
@@ -61,7 +82,21 @@ export class HttpError extends Error {
  * Maps anything thrown by a handler to a status and typed body. Unknown errors are 500 with a
  * generic message (the stack goes to the log, not to the client).
  */
-export function toErrorResponse(error: unknown): { status: number; body: ErrorBody; internal: boolean } {
+export function toErrorResponse(
+  error: unknown,
+  requestAborted = false,
+): { status: number; body: ErrorBody; internal: boolean } {
+  if (isClientAbort(error, requestAborted))
+    return {
+      status: CLIENT_CLOSED_REQUEST,
+      body: {
+        error: {
+          code: "CLIENT_CLOSED_REQUEST",
+          message: "the client closed the connection before the request was answered",
+        },
+      },
+      internal: false,
+    };
   if (error instanceof HttpError)
     return {
       status: error.status,

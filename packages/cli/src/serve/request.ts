@@ -1,6 +1,6 @@
 import { ClipkitError, type FilterValue, type MetadataFilter } from "@clipkit/core";
 import type { Context } from "hono";
-import { HttpError } from "./errors.js";
+import { HttpError, isClientAbort } from "./errors.js";
 
 /** The most hits one request may ask for (bounds the response size). */
 export const MAX_K = 1000;
@@ -115,7 +115,8 @@ export async function parseQuery(c: Context): Promise<ParsedQuery> {
     let body: unknown;
     try {
       body = await c.req.json();
-    } catch {
+    } catch (error) {
+      if (isClientAbort(error, c.req.raw.signal.aborted)) throw error;
       throw bad("the body is not valid JSON", "body");
     }
     if (typeof body !== "object" || body === null || Array.isArray(body))
@@ -123,10 +124,23 @@ export async function parseQuery(c: Context): Promise<ParsedQuery> {
     return fromFields(body as Record<string, unknown>);
   }
   if (type === "multipart/form-data") {
-    const form = await c.req.parseBody();
+    let form: Awaited<ReturnType<typeof c.req.parseBody>>;
+    try {
+      form = await c.req.parseBody();
+    } catch (error) {
+      // A client that hung up mid-body did not send a bad body: the error handler says 499.
+      if (isClientAbort(error, c.req.raw.signal.aborted)) throw error;
+      throw bad(
+        "the body is not valid multipart/form-data (a boundary parameter and parts separated by it)",
+        "body",
+      );
+    }
     const file = form.image;
     const image = file instanceof File ? new Uint8Array(await file.arrayBuffer()) : undefined;
     if (file !== undefined && !image) throw bad("the image field must be a file", "image");
+    for (const [key, value] of Object.entries(form))
+      if (key !== "image" && typeof value !== "string")
+        throw bad(`the ${key} field must be text, not a file`, key);
     return fromFields(form as Record<string, unknown>, image);
   }
   if (type.startsWith("image/") || type === "application/octet-stream") {

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -62,7 +63,17 @@ afterAll(async () => {
 });
 
 const post = (path: string, body: BodyInit, type: string, query = "") =>
-  fetch(`${server.url}${path}${query}`, { method: "POST", body, headers: { "content-type": type } });
+  fetch(`${server.url}${path}${query}`, {
+    method: "POST",
+    body,
+    headers: type ? { "content-type": type } : {},
+  });
+/** A multipart body; posted with type "" so fetch writes the content-type with its boundary. */
+const form = (fields: Record<string, string | Blob>) => {
+  const f = new FormData();
+  for (const [k, v] of Object.entries(fields)) f.append(k, v);
+  return f;
+};
 const postJson = (path: string, body: unknown) => post(path, JSON.stringify(body), "application/json");
 const name = (h: Hit) => h.metadata.path.split("/").pop();
 
@@ -186,6 +197,15 @@ describe("clipkit serve: search", () => {
       [post("/search", "not an image", "image/png"), 422, "IMAGE_DECODE_FAILED"],
       [post("/search", new Uint8Array(2 * 1024 * 1024), "image/png"), 413, "PAYLOAD_TOO_LARGE"],
       [postJson("/classify", { labels: ["a"] }), 400, "INVALID_ARGUMENT"],
+      // Form bodies that are not multipart at all, or lack the boundary: the client's fault.
+      [post("/search", "garbage", "multipart/form-data; boundary=xx"), 400, "INVALID_ARGUMENT"],
+      [post("/search", "garbage", "multipart/form-data"), 400, "INVALID_ARGUMENT"],
+      [post("/search", form({ text: "x", k: new Blob(["3"]) }), ""), 400, "INVALID_ARGUMENT"],
+      [
+        post("/classify", form({ image: new Blob(["x"]), labels: new Blob(["a,b"]) }), ""),
+        400,
+        "INVALID_ARGUMENT",
+      ],
       [fetch(`${server.url}/nope`), 404, "ROUTE_NOT_FOUND"],
     ];
     for (const [response, status, code] of cases) {
@@ -205,6 +225,50 @@ describe("clipkit serve: search", () => {
     }
     const bad = await post("/search", "not an image", "image/png");
     expect(((await bad.json()) as ErrorBody).error.message).toMatch(/^image: cannot decode image: /);
+  });
+});
+
+/** `clipkit_serve_requests_total` of POST /search per status, from /metrics. */
+async function searchCounts(): Promise<Map<string, number>> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const re = /^clipkit_serve_requests_total\{method="POST",route="\/search",status="(\d+)"\} (\d+)$/gm;
+  return new Map([...text.matchAll(re)].map((m) => [m[1]!, Number(m[2])]));
+}
+
+describe("clipkit serve: clients that hang up", () => {
+  it("counts a client gone mid-body as 499, logs no failure, and keeps serving", async () => {
+    const before = await searchCounts();
+    const logged = logs.length;
+    const { port } = new URL(server.url);
+    const hangUps = ["image/png", "application/json", "multipart/form-data; boundary=xx"];
+    await Promise.all(
+      hangUps.map(
+        (type) =>
+          new Promise<void>((resolve, reject) => {
+            const socket = connect(Number(port), "127.0.0.1", () => {
+              socket.write(
+                `POST /search HTTP/1.1\r\nHost: x\r\nContent-Type: ${type}\r\nContent-Length: 100000\r\n\r\n${"x".repeat(5000)}`,
+              );
+              // Hang up once the server has begun the request (its headers are in).
+              setTimeout(() => socket.destroy(), 300);
+            });
+            socket.on("close", () => resolve());
+            socket.on("error", reject);
+          }),
+      ),
+    );
+    let after = await searchCounts();
+    const finished = () => [...after.values()].reduce((a, b) => a + b, 0);
+    const started = [...before.values()].reduce((a, b) => a + b, 0);
+    for (let i = 0; i < 100 && finished() < started + hangUps.length; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      after = await searchCounts();
+    }
+    expect((after.get("499") ?? 0) - (before.get("499") ?? 0)).toBe(hangUps.length);
+    expect(after.get("500") ?? 0).toBe(before.get("500") ?? 0);
+    expect(logs.slice(logged).filter((l) => l.includes("failed"))).toEqual([]);
+    const r = await postJson("/search", { text: "avocado", k: 1 });
+    expect(r.status).toBe(200);
   });
 });
 
