@@ -109,18 +109,18 @@ async function info(ctx: CommandContext, argv: readonly string[]): Promise<numbe
   const { values, positionals } = parseFlags(argv, { json: { type: "boolean" } });
   if (positionals.length !== 1) throw usageError("head info takes exactly one FILE.head");
   const path = positionals[0]!;
-  const header = (await readAdaptedHeadInfo(path)) ?? (await readHeadFileInfo(path));
+  const adapted = await readAdaptedHeadInfo(path);
+  const header = adapted ?? (await readHeadFileInfo(path));
   if (values.json) {
     ctx.stdout.write(`${JSON.stringify(header, null, 2)}\n`);
     return 0;
   }
   const s = header.scoring;
-  const scoring =
-    "adapter" in header
-      ? `${s.kind} over the fitted logits`
-      : s.kind === "softmax"
-        ? `softmax, scale ${s.logitScale}`
-        : `sigmoid, scale ${s.logitScale}, bias ${s.logitBias}`;
+  const scoring = adapted
+    ? `${s.kind} over the fitted logits`
+    : s.kind === "softmax"
+      ? `softmax, scale ${s.logitScale}`
+      : `sigmoid, scale ${s.logitScale}, bias ${s.logitBias}`;
   const shown = header.labels.slice(0, 10).join(", ");
   const more = header.labels.length > 10 ? `, … (+${header.labels.length - 10})` : "";
   ctx.stdout.write(
@@ -128,7 +128,7 @@ async function info(ctx: CommandContext, argv: readonly string[]): Promise<numbe
       `file:     ${path} (${header.bytes} bytes, format v${header.version})`,
       `space:    ${describeSpace(header.space)}`,
       `scoring:  ${scoring}`,
-      ...("adapter" in header ? [`method:   ${describeAdapter(header.adapter)}`] : []),
+      ...(adapted ? [`method:   ${describeAdapter(adapted.adapter)}`] : []),
       `classes:  ${header.labels.length}: ${shown}${more}`,
       ...(header.promptsHash ? [`prompts:  hash ${header.promptsHash}`] : []),
       ...(header.meta ? [`meta:     ${JSON.stringify(header.meta)}`] : []),

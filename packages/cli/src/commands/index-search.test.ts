@@ -77,6 +77,15 @@ describe("clipkit index / search / index-texts", () => {
     expect(plain.stdout).toMatch(/^ {2}1 {2}1\.0000 {2}.*noise\.png\n$/);
   });
 
+  it("refuses to search an index with another model's space, naming the file and --model", async () => {
+    // No --model: the bundled emoji model (128-d) against the tiny-clip index (32-d).
+    const r = await run(["search", "a colourful gradient", "--index", out()]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain(`error [SPACE_MISMATCH]: ${out()} was built in clipkit/tiny-clip@`);
+    expect(r.stderr).toContain("pass the --model that built it, or re-index with this one");
+  });
+
   it("re-runs incrementally: unchanged files are skipped, deleted and edited ones updated", async () => {
     const again = JSON.parse(
       (await run(["index", photos, "--model", CLIP, "--out", out(), "--json"])).stdout,

@@ -2,6 +2,7 @@ import { loadIndexFile } from "@clipkit/backend-node";
 import { type Metadata, type SearchHit, searchByImage, searchByText } from "@clipkit/core";
 import type { Command, CommandContext } from "../command.js";
 import { MAX_HNSW_EF, parseFlags, parsePositiveInt, readListFile, usageError } from "../util/args.js";
+import { assertIndexSpace } from "../util/index-space.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
 import { namedImageError } from "../util/per-file.js";
 
@@ -82,6 +83,7 @@ async function search(ctx: CommandContext): Promise<number> {
     ctx.stderr.write(`clipkit: --ef ignored: ${values.index} is an exact index, searched exhaustively\n`);
   const model = await openModel(values);
   try {
+    assertIndexSpace(values.index, index.space, model.space);
     const options = { k, ...(filter ? { filter } : {}) };
     const byText = texts.length > 0 ? await searchByText(model, index, texts, options) : [];
     const byImage =

@@ -2,7 +2,8 @@ import { type FSWatcher, watch } from "node:fs";
 import { stat } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
 import { type LoadedIndex, loadIndexFile } from "@clipkit/backend-node";
-import type { Metadata } from "@clipkit/core";
+import type { EmbeddingSpace, Metadata } from "@clipkit/core";
+import { assertIndexSpace } from "../util/index-space.js";
 import type { IndexSource } from "./index-source.js";
 
 /** What identifies one version of the index file on disk: an atomic rename changes the inode. */
@@ -46,6 +47,8 @@ export class IndexHolder<M extends Metadata = Metadata> implements IndexSource {
   #reloading: Promise<void> = Promise.resolve();
   #generation = 1;
   #lastError: string | undefined;
+  /** The served model's space, once {@link assertSpace} accepted it: replacements must match. */
+  #space: EmbeddingSpace | undefined;
 
   private constructor(
     readonly path: string,
@@ -66,6 +69,11 @@ export class IndexHolder<M extends Metadata = Metadata> implements IndexSource {
     const holder = new IndexHolder<M>(path, await loadIndexFile<M>(path), stamp, options);
     if (options.watch !== false) holder.#startWatching();
     return holder;
+  }
+
+  assertSpace(space: EmbeddingSpace): void {
+    assertIndexSpace(this.path, this.#current.index.space, space);
+    this.#space = space;
   }
 
   /** The index to search now; a request keeps the one it started with across a swap. */
@@ -115,6 +123,8 @@ export class IndexHolder<M extends Metadata = Metadata> implements IndexSource {
     if (sameStamp(stamp, this.#stamp)) return;
     try {
       const next = await loadIndexFile<M>(this.path);
+      // Re-indexed with another model: its vectors would not match the served model's queries.
+      if (this.#space) assertIndexSpace(this.path, next.index.space, this.#space);
       this.#current = next;
       this.#stamp = stamp;
       this.#generation += 1;

@@ -26,6 +26,11 @@ export interface IndexSource {
   readonly lastError: string | undefined;
   /** The file of an indexed item on this machine (only what the index records is served). */
   filePath(id: string): Promise<string | undefined>;
+  /**
+   * Refuses a model of another embedding space (`SPACE_MISMATCH`), checked once at start; an
+   * index file then only reloads a replacement built in that same space.
+   */
+  assertSpace(space: EmbeddingSpace): void;
   /** Stops watching or closes connections. */
   close(): Promise<void> | void;
 }

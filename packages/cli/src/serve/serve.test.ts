@@ -10,6 +10,7 @@ import { emojiModelDir } from "@clipkit/model-emoji";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openModel } from "../util/model.js";
 import { runCliCaptured as run } from "../util/test-io.js";
+import type { IndexHolder } from "./index-holder.js";
 import { type RunningServer, startServer } from "./server.js";
 
 const EMOJI = join(emojiModelDir, "..", "eval", "twemoji-sample", "images");
@@ -269,6 +270,67 @@ describe("clipkit serve: clients that hang up", () => {
     expect(logs.slice(logged).filter((l) => l.includes("failed"))).toEqual([]);
     const r = await postJson("/search", { text: "avocado", k: 1 });
     expect(r.status).toBe(200);
+  });
+});
+
+describe("clipkit serve: an index of another model", () => {
+  const TINY_CLIP = fileURLToPath(new URL("../../../../fixtures/models/tiny-clip", import.meta.url));
+
+  it("refuses to start on an index built with another model", async () => {
+    await expect(
+      startServer({
+        indexPath,
+        openModel: () => openModel({ model: TINY_CLIP }),
+        host: "127.0.0.1",
+        port: 0,
+        maxConcurrency: 1,
+        maxQueue: 1,
+        timeoutMs: 60_000,
+        maxBodyBytes: 1024,
+        watch: false,
+        log: () => {},
+      }),
+    ).rejects.toMatchObject({
+      code: "SPACE_MISMATCH",
+      message: expect.stringContaining(`${indexPath} was built in clipkit/emoji-clip-64@`),
+    });
+  });
+
+  it("keeps serving the old index when a replacement was built with another model", async () => {
+    const other = join(dir, "other-model.ckidx");
+    const r = await run(["index", photos, "--out", other, "--model", TINY_CLIP]);
+    expect(r.code, r.stderr).toBe(0);
+    const served = join(dir, "reload-space.ckidx");
+    await copyFile(indexPath, served);
+    const s = await startServer({
+      indexPath: served,
+      openModel: () => openModel({}),
+      host: "127.0.0.1",
+      port: 0,
+      maxConcurrency: 1,
+      maxQueue: 1,
+      timeoutMs: 60_000,
+      maxBodyBytes: 1024,
+      watch: false,
+      log: () => {},
+    });
+    try {
+      await copyFile(other, `${served}.tmp`);
+      await rename(`${served}.tmp`, served);
+      await (s.holder as IndexHolder).reload(); // watch: false — reload by hand, no waiting
+      expect(s.holder.generation).toBe(1);
+      expect(s.holder.lastError).toMatch(
+        /was built in clipkit\/tiny-clip@.*the model embeds into clipkit\/emoji-clip-64@/,
+      );
+      const res = await fetch(`${s.url}/search`, {
+        method: "POST",
+        body: JSON.stringify({ text: "avocado", k: 1 }),
+        headers: { "content-type": "application/json" },
+      });
+      expect(res.status).toBe(200);
+    } finally {
+      await s.close();
+    }
   });
 });
 

@@ -62,7 +62,7 @@ export async function startServer(o: StartServerOptions): Promise<RunningServer>
   let model: LoadedClipModel<ImageInput>;
   try {
     model = await o.openModel();
-    pg?.assertSpace(model.space);
+    holder.assertSpace(model.space);
   } catch (error) {
     await holder.close();
     throw error;
