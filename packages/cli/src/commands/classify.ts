@@ -1,19 +1,14 @@
-import { readFile } from "node:fs/promises";
-import { loadHeadFile } from "@clipkit/backend-node";
 import {
-  ADAPTED_HEAD_FORMAT_VERSION,
   type AdaptedHead,
   type Classification,
   type ClassifyMode,
   ClipkitError,
-  type EmbeddingSpace,
   isClipkitError,
-  loadAdaptedHead,
-  readHeadHeader,
   type ZeroShotHead,
 } from "@clipkit/core";
 import type { Command, CommandContext } from "../command.js";
 import { parseFlags, parseNumber, parsePositiveInt, usageError } from "../util/args.js";
+import { loadAnyHeadFile, REBUILD_HINT } from "../util/head-file.js";
 import { expandInputs, WALK_FLAGS, WALK_USAGE } from "../util/inputs.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
 import { mapFiles, reportFailures, STRICT_FLAG, STRICT_USAGE } from "../util/per-file.js";
@@ -63,37 +58,6 @@ function formatText(images: readonly string[], results: readonly Classification[
     }
   });
   return `${lines.join("\n")}\n`;
-}
-
-const REBUILD_HINT = {
-  build: "rebuild the head for this model with 'clipkit head build'",
-  train: "retrain the head for this model with 'clipkit head train'",
-} as const;
-
-/** A zero-shot head (format 1) or a few-shot one from 'clipkit head train' (format 2). */
-async function loadAnyHeadFile(path: string, space: EmbeddingSpace): Promise<ZeroShotHead | AdaptedHead> {
-  let version = 0;
-  let bytes = new Uint8Array(0);
-  try {
-    bytes = new Uint8Array(await readFile(path));
-    version = readHeadHeader(bytes).version;
-  } catch {
-    // Missing, unreadable or damaged: the zero-shot loader reports it with its stable codes.
-  }
-  if (version !== ADAPTED_HEAD_FORMAT_VERSION) return loadHeadFile(path, { space });
-  try {
-    return loadAdaptedHead(bytes, { space });
-  } catch (error) {
-    if (isClipkitError(error)) {
-      // A few-shot head is remade by training, not by 'head build' (the hint classify adds otherwise).
-      const hint = error.code === "SPACE_MISMATCH" ? ` — ${REBUILD_HINT.train}` : "";
-      throw new ClipkitError(error.code, `${path}: ${error.message}${hint}`, {
-        cause: error,
-        details: { ...error.details, path },
-      });
-    }
-    throw error;
-  }
 }
 
 async function classify(ctx: CommandContext): Promise<number> {
@@ -178,7 +142,8 @@ async function classify(ctx: CommandContext): Promise<number> {
     if (
       isClipkitError(error, "SPACE_MISMATCH") &&
       values.head &&
-      !error.message.includes(REBUILD_HINT.train)
+      !error.message.includes(REBUILD_HINT.train) &&
+      !error.message.includes(REBUILD_HINT.build)
     ) {
       throw new ClipkitError("SPACE_MISMATCH", `${error.message} — ${REBUILD_HINT.build}`, {
         cause: error,

@@ -30,7 +30,8 @@ Options:
   --vlm DIR|ID            a captioning/VQA model folder or hub id: enables POST /caption and
                           POST /ask (each graph set loaded on its first request)
   --vlm-dtype D           weights of the --vlm model (default fp32; see --dtype)
-  --head FILE             a head saved by 'clipkit head build', used by /classify without labels
+  --head FILE             a head saved by 'clipkit head build' or 'clipkit head train', used by
+                          /classify without labels
   --host H                address to bind (default 127.0.0.1: this machine only)
   --port N                port (default 8080; 0 picks a free one)
   --token T               require 'Authorization: Bearer T' (also from $CLIPKIT_SERVE_TOKEN)

@@ -3,6 +3,7 @@ import { readFile, stat } from "node:fs/promises";
 import { extname } from "node:path";
 import type { ImageInput } from "@clipkit/backend-node";
 import {
+  type AdaptedHead,
   buildZeroShotHead,
   ClipkitError,
   createEmbeddings,
@@ -33,7 +34,7 @@ export interface ServeAppOptions {
   /** A captioning/VQA model: `/caption` and `/ask` answer only when one is given (`--vlm`). */
   vlm?: ServedVlm;
   /** A head loaded at start-up: `/classify` without labels uses it. */
-  head?: ZeroShotHead;
+  head?: ZeroShotHead | AdaptedHead;
   /** When set, every route but `/healthz` and the UI page needs `Authorization: Bearer <token>`. */
   token?: string;
   /** Request bodies above this many bytes are refused with 413. */
@@ -209,7 +210,7 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; metrics: ServeM
     });
   });
 
-  const headFor = (q: ParsedQuery): Promise<ZeroShotHead> => {
+  const headFor = (q: ParsedQuery): Promise<ZeroShotHead | AdaptedHead> => {
     if (!q.labels) {
       if (o.head) return Promise.resolve(o.head);
       throw new ClipkitError("INVALID_ARGUMENT", "give labels (no head was loaded with --head at start-up)", {

@@ -511,6 +511,53 @@ describe("clipkit serve: limits, auth and shutdown", () => {
     }
   });
 
+  it("classifies with a few-shot head from 'clipkit head train' given at start-up", async () => {
+    const examples = join(dir, "examples");
+    for (const n of ["avocado", "bear", "butterfly"]) {
+      await mkdir(join(examples, n), { recursive: true });
+      await copyFile(join(EMOJI, `${n}.png`), join(examples, n, `${n}.png`));
+    }
+    const headPath = join(dir, "animals.ckhead");
+    const trained = await run([
+      "head",
+      "train",
+      examples,
+      "--method",
+      "probe",
+      "--out",
+      headPath,
+      "--embeddings-cache",
+      join(dir, "train-cache.idx"),
+    ]);
+    expect(trained.code, trained.stderr).toBe(0);
+    const s = await startServer({
+      indexPath,
+      openModel: () => openModel({}),
+      headPath,
+      host: "127.0.0.1",
+      port: 0,
+      maxConcurrency: 1,
+      maxQueue: 1,
+      timeoutMs: 60_000,
+      maxBodyBytes: 1024 * 1024,
+      watch: false,
+      log: () => undefined,
+    });
+    try {
+      const r = await fetch(`${s.url}/classify?topK=3`, {
+        method: "POST",
+        headers: { "content-type": "image/png" },
+        body: await readFile(join(EMOJI, "bear.png")),
+      });
+      expect(r.status).toBe(200);
+      const body = (await r.json()) as { top: { label: string }[] };
+      expect(body.top.map((t) => t.label).sort()).toEqual(["avocado", "bear", "butterfly"]);
+      expect(body.top[0]!.label).toBe("bear"); // a training image: its own class first
+    } finally {
+      await s.close();
+    }
+  });
+
   it("the CLI refuses a missing --index and a bad --port", async () => {
     expect((await run(["serve"])).stderr).toContain("--index FILE is required");
     const bad = await run(["serve", "--index", indexPath, "--port", "99999"]);

@@ -1,7 +1,8 @@
 import type { AddressInfo } from "node:net";
-import { type ImageInput, loadHeadFile } from "@clipkit/backend-node";
-import type { LoadedClipModel, ZeroShotHead } from "@clipkit/core";
+import type { ImageInput } from "@clipkit/backend-node";
+import type { AdaptedHead, LoadedClipModel, ZeroShotHead } from "@clipkit/core";
 import { type ServerType, serve } from "@hono/node-server";
+import { loadAnyHeadFile } from "../util/head-file.js";
 import { isPostgresUrl } from "../util/postgres.js";
 import { createServeApp } from "./app.js";
 import { IndexHolder } from "./index-holder.js";
@@ -67,9 +68,9 @@ export async function startServer(o: StartServerOptions): Promise<RunningServer>
     await holder.close();
     throw error;
   }
-  let head: ZeroShotHead | undefined;
+  let head: ZeroShotHead | AdaptedHead | undefined;
   try {
-    if (o.headPath) head = await loadHeadFile(o.headPath, { space: model.space });
+    if (o.headPath) head = await loadAnyHeadFile(o.headPath, model.space);
   } catch (error) {
     await holder.close();
     await model.release();
