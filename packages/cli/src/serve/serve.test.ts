@@ -558,6 +558,27 @@ describe("clipkit serve: limits, auth and shutdown", () => {
     }
   });
 
+  it("a port in use is INVALID_ARGUMENT naming --port, not a raw listen error", async () => {
+    const port = Number(new URL(server.url).port);
+    const second = startServer({
+      indexPath,
+      openModel: () => openModel({}),
+      host: "127.0.0.1",
+      port,
+      maxConcurrency: 1,
+      maxQueue: 1,
+      timeoutMs: 60_000,
+      maxBodyBytes: 1024,
+      watch: false,
+      log: () => undefined,
+    });
+    await expect(second).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+      message: `port ${port} on 127.0.0.1 is in use by another process; choose another --port (0 picks a free one)`,
+      details: { argument: "--port" },
+    });
+  });
+
   it("the CLI refuses a missing --index and a bad --port", async () => {
     expect((await run(["serve"])).stderr).toContain("--index FILE is required");
     const bad = await run(["serve", "--index", indexPath, "--port", "99999"]);

@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import type { ImageInput } from "@clipkit/backend-node";
-import type { AdaptedHead, LoadedClipModel, ZeroShotHead } from "@clipkit/core";
+import { type AdaptedHead, ClipkitError, type LoadedClipModel, type ZeroShotHead } from "@clipkit/core";
 import { type ServerType, serve } from "@hono/node-server";
 import { loadAnyHeadFile } from "../util/head-file.js";
 import { isPostgresUrl } from "../util/postgres.js";
@@ -39,6 +39,32 @@ export interface RunningServer {
   readonly holder: IndexSource;
   /** Stops accepting, lets in-flight requests finish, releases the model. Idempotent. */
   close(): Promise<void>;
+}
+
+/**
+ * Names the address and the flag when the socket cannot be bound (Node's own message names
+ * neither the flag nor what to do).
+ */
+function listenError(error: unknown, host: string, port: number): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  const at = `${host}:${port}`;
+  const why: Record<string, [string, string]> = {
+    EADDRINUSE: [`port ${port} on ${host} is in use by another process`, "--port"],
+    EACCES: [`no permission to listen on ${at} (ports below 1024 need privileges)`, "--port"],
+    EADDRNOTAVAIL: [`${host} is not an address of this machine`, "--host"],
+    ENOTFOUND: [`${host} does not resolve to an address`, "--host"],
+  };
+  const known = code ? why[code] : undefined;
+  if (!known) return error;
+  const [message, flag] = known;
+  return new ClipkitError(
+    "INVALID_ARGUMENT",
+    `${message}; choose another ${flag}${flag === "--port" ? " (0 picks a free one)" : ""}`,
+    {
+      cause: error,
+      details: { argument: flag, host, port },
+    },
+  );
 }
 
 /**
@@ -87,10 +113,18 @@ export async function startServer(o: StartServerOptions): Promise<RunningServer>
     ...(o.vlm ? { vlm: o.vlm } : {}),
     ...(o.token ? { token: o.token } : {}),
   });
-  const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: o.host, port: o.port }, () => resolve(s));
-    s.once("error", reject);
-  });
+  let server: ServerType;
+  try {
+    server = await new Promise((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, hostname: o.host, port: o.port }, () => resolve(s));
+      s.once("error", reject);
+    });
+  } catch (error) {
+    await limiter.close();
+    await holder.close();
+    await model.release();
+    throw listenError(error, o.host, o.port);
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   let closing: Promise<void> | undefined;
