@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, utimes } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isClipkitError } from "@clipkit/core";
@@ -32,6 +32,26 @@ describe("index file lock", () => {
     await first.release();
     const again = await lockIndexFile(path);
     await again.release();
+  });
+
+  it("a lock left by a killed holder says so and when it is taken over; a live one does not", async () => {
+    const path = join(dir, "x.idx");
+    // What a holder killed 6 s ago leaves: the lock directory, its mtime no longer refreshed.
+    await mkdir(`${path}.lock`);
+    const old = new Date(Date.now() - 6_000);
+    await utimes(`${path}.lock`, old, old);
+    await expect(lockIndexFile(path)).rejects.toSatisfy(
+      (e) =>
+        isClipkitError(e, "INDEX_LOCKED") &&
+        /probably killed/.test(e.message) &&
+        /taken over 10 s after the last refresh \(in about [45] s\)/.test(e.message),
+    );
+    await rm(`${path}.lock`, { recursive: true });
+    const live = await lockIndexFile(path);
+    await expect(lockIndexFile(path)).rejects.toSatisfy(
+      (e) => isClipkitError(e, "INDEX_LOCKED") && !/probably killed/.test(e.message),
+    );
+    await live.release();
   });
 
   it("with wait, the second holder gets the lock once the first releases", async () => {

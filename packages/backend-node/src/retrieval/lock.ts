@@ -1,3 +1,4 @@
+import { stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { ClipkitError } from "@clipkit/core";
 import lockfile from "proper-lockfile";
@@ -27,11 +28,12 @@ export async function lockIndexFile(path: string, options: IndexLockOptions = {}
   const target = resolve(path);
   let lost: Error | undefined;
   const waitMs = options.waitMs ?? 600_000;
+  const staleMs = 10_000;
   let release: () => Promise<void>;
   try {
     release = await lockfile.lock(target, {
       realpath: false,
-      stale: 10_000,
+      stale: staleMs,
       update: 2_000,
       retries: options.wait ? { retries: Math.ceil(waitMs / 500), minTimeout: 500, maxTimeout: 500 } : 0,
       // proper-lockfile's default throws from a timer, which would crash the process.
@@ -45,7 +47,8 @@ export async function lockIndexFile(path: string, options: IndexLockOptions = {}
       throw new ClipkitError(
         "INDEX_LOCKED",
         `${target} is being updated by another process (lock ${target}.lock); wait for it to finish` +
-          (options.wait ? ` (waited ${Math.round(waitMs / 1000)} s)` : " or pass --wait"),
+          (options.wait ? ` (waited ${Math.round(waitMs / 1000)} s)` : " or pass --wait") +
+          (await staleHint(`${target}.lock`, staleMs)),
         { cause: error, details: { file: target } },
       );
     }
@@ -73,4 +76,21 @@ export async function lockIndexFile(path: string, options: IndexLockOptions = {}
       await release().catch(() => {});
     },
   };
+}
+
+/**
+ * The holder refreshes the lock's mtime every 2 s; an older mtime means it has probably been killed.
+ * Says so, and when the lock will be taken over, so that a rerun right after a kill is not
+ * mistaken for a live concurrent update.
+ */
+async function staleHint(lockPath: string, staleMs: number): Promise<string> {
+  const mtime = await stat(lockPath).then(
+    (s) => s.mtimeMs,
+    () => undefined,
+  );
+  if (mtime === undefined) return "";
+  const age = Date.now() - mtime;
+  if (age < 5_000) return "";
+  const left = Math.max(0, Math.ceil((staleMs - age) / 1000));
+  return `; its last refresh was ${Math.round(age / 1000)} s ago, so its holder was probably killed: the lock is taken over ${staleMs / 1000} s after the last refresh (in about ${left} s)`;
 }
