@@ -15,7 +15,11 @@ async function readBytes(path: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(path));
   } catch (error) {
-    throw new ClipkitError("IO_FAILED", `cannot read head file ${path}: ${(error as Error).message}`, {
+    // A missing file is NOT_FOUND, as for images and indexes; anything else (a folder, no
+    // permission) is IO_FAILED.
+    const errno = (error as NodeJS.ErrnoException).code;
+    const code = errno === "ENOENT" || errno === "ENOTDIR" ? "NOT_FOUND" : "IO_FAILED";
+    throw new ClipkitError(code, `cannot read head file ${path}: ${(error as Error).message}`, {
       cause: error,
       details: { path },
     });
@@ -47,7 +51,7 @@ export async function saveHeadFile(
 
 /**
  * Loads a head file. `HEAD_CORRUPT` / `SPACE_MISMATCH` errors name the file; a missing file is
- * `IO_FAILED`.
+ * `NOT_FOUND`, an unreadable one `IO_FAILED`.
  */
 export async function loadHeadFile(path: string, options?: LoadHeadOptions): Promise<ZeroShotHead> {
   const bytes = await readBytes(path);

@@ -128,6 +128,18 @@ describe("clipkit classify", () => {
     expect(cut.stderr).toContain("[HEAD_CORRUPT]");
   });
 
+  it("a missing --head is NOT_FOUND naming the flag and file, before any model is opened", async () => {
+    const missing = join(dir, "missing.ckhead");
+    // The model folder does not exist either: reading the head first is what names the head.
+    const res = await run(["classify", IMAGES[0]!, "--model", join(dir, "no-model"), "--head", missing]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain("[NOT_FOUND]");
+    expect(res.stderr).toContain(`--head ${missing}`);
+    const folder = await run(["classify", IMAGES[0]!, "--model", CLIP, "--head", dir]);
+    expect(folder.code).toBe(1);
+    expect(folder.stderr).toContain("[IO_FAILED]");
+  });
+
   it("uses SigLIP's sigmoid by default and accepts multi-label thresholds", async () => {
     const res = await run([
       "classify",

@@ -8,7 +8,7 @@ import {
 } from "@clipkit/core";
 import type { Command, CommandContext } from "../command.js";
 import { parseFlags, parseNumber, parsePositiveInt, usageError } from "../util/args.js";
-import { loadAnyHeadFile, REBUILD_HINT } from "../util/head-file.js";
+import { decodeAnyHead, REBUILD_HINT, readAnyHeadFile } from "../util/head-file.js";
 import { expandInputs, WALK_FLAGS, WALK_USAGE } from "../util/inputs.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
 import { mapFiles, reportFailures, STRICT_FLAG, STRICT_USAGE } from "../util/per-file.js";
@@ -84,10 +84,12 @@ async function classify(ctx: CommandContext): Promise<number> {
       "--head",
     );
   }
+  // Read before the model opens: a wrong --head path fails at once, not after the load.
+  const headFile = values.head ? await readAnyHeadFile(values.head) : undefined;
   const model = await openModel(values, ctx.stderr);
   try {
     let head: ZeroShotHead | AdaptedHead;
-    if (values.head) head = await loadAnyHeadFile(values.head, model.space);
+    if (headFile) head = decodeAnyHead(headFile, model.space);
     else head = (await buildHeadFromFlags(model, values, ctx)).head;
     const progress = commandProgress(ctx, "images", () =>
       createProgress({

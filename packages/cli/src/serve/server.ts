@@ -2,7 +2,7 @@ import type { AddressInfo } from "node:net";
 import type { ImageInput } from "@clipkit/backend-node";
 import { type AdaptedHead, ClipkitError, type LoadedClipModel, type ZeroShotHead } from "@clipkit/core";
 import { type ServerType, serve } from "@hono/node-server";
-import { loadAnyHeadFile } from "../util/head-file.js";
+import { decodeAnyHead, type HeadFileBytes, readAnyHeadFile } from "../util/head-file.js";
 import { isPostgresUrl } from "../util/postgres.js";
 import { createServeApp } from "./app.js";
 import { IndexHolder } from "./index-holder.js";
@@ -87,7 +87,10 @@ export async function startServer(o: StartServerOptions): Promise<RunningServer>
       ...(o.onReload ? { onReload: o.onReload } : {}),
     }));
   let model: LoadedClipModel<ImageInput>;
+  let headFile: HeadFileBytes | undefined;
   try {
+    // Read before the model opens: a wrong --head path fails at once, not after the load.
+    if (o.headPath) headFile = await readAnyHeadFile(o.headPath);
     model = await o.openModel();
     holder.assertSpace(model.space);
   } catch (error) {
@@ -96,7 +99,7 @@ export async function startServer(o: StartServerOptions): Promise<RunningServer>
   }
   let head: ZeroShotHead | AdaptedHead | undefined;
   try {
-    if (o.headPath) head = await loadAnyHeadFile(o.headPath, model.space);
+    if (headFile) head = decodeAnyHead(headFile, model.space);
   } catch (error) {
     await holder.close();
     await model.release();

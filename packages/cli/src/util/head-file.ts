@@ -1,5 +1,4 @@
 import { readFile } from "node:fs/promises";
-import { loadHeadFile } from "@clipkit/backend-node";
 import {
   ADAPTED_HEAD_FORMAT_VERSION,
   type AdaptedHead,
@@ -7,6 +6,7 @@ import {
   type EmbeddingSpace,
   isClipkitError,
   loadAdaptedHead,
+  loadHead,
   readHeadHeader,
   type ZeroShotHead,
 } from "@clipkit/core";
@@ -17,47 +17,57 @@ export const REBUILD_HINT = {
   train: "retrain the head for this model with 'clipkit head train'",
 } as const;
 
+/** A head file's bytes, read before the model is opened so that a wrong path fails at once. */
+export interface HeadFileBytes {
+  path: string;
+  bytes: Uint8Array;
+}
+
 /**
- * Loads a head file of either kind, as every command that takes `--head` must: a zero-shot head
+ * Reads a head file for {@link decodeAnyHead}.
+ *
+ * @throws ClipkitError `NOT_FOUND` (no such file) or `IO_FAILED` (a folder, no permission), naming
+ *   `path` and the `flag` it came from.
+ */
+export async function readAnyHeadFile(path: string, flag = "--head"): Promise<HeadFileBytes> {
+  try {
+    return { path, bytes: new Uint8Array(await readFile(path)) };
+  } catch (error) {
+    const errno = (error as NodeJS.ErrnoException).code;
+    const code = errno === "ENOENT" || errno === "ENOTDIR" ? "NOT_FOUND" : "IO_FAILED";
+    throw new ClipkitError(code, `${flag} ${path}: cannot read the head file: ${(error as Error).message}`, {
+      cause: error,
+      details: { path, argument: flag },
+    });
+  }
+}
+
+/**
+ * Decodes a head file of either kind, as every command that takes `--head` must: a zero-shot head
  * (format 1, 'clipkit head build') or a few-shot one (format 2, 'clipkit head train').
  *
- * @throws ClipkitError `NOT_FOUND`/`IO_FAILED` (unreadable), `HEAD_CORRUPT` (damaged),
- *   `SPACE_MISMATCH` (made for another model), each naming `path`.
+ * @throws ClipkitError `HEAD_CORRUPT` (damaged) or `SPACE_MISMATCH` (made for another model), each
+ *   naming the file and saying how to remake it.
  */
-export async function loadAnyHeadFile(
-  path: string,
-  space: EmbeddingSpace,
-): Promise<ZeroShotHead | AdaptedHead> {
+export function decodeAnyHead(file: HeadFileBytes, space: EmbeddingSpace): ZeroShotHead | AdaptedHead {
+  const { path, bytes } = file;
   let version = 0;
-  let bytes = new Uint8Array(0);
   try {
-    bytes = new Uint8Array(await readFile(path));
     version = readHeadHeader(bytes).version;
   } catch {
-    // Missing, unreadable or damaged: the zero-shot loader reports it with its stable codes.
+    // Damaged: the zero-shot loader reports it as HEAD_CORRUPT below.
   }
-  if (version !== ADAPTED_HEAD_FORMAT_VERSION) {
-    try {
-      return await loadHeadFile(path, { space });
-    } catch (error) {
-      if (!isClipkitError(error, "SPACE_MISMATCH")) throw error;
-      throw new ClipkitError("SPACE_MISMATCH", `${error.message} — ${REBUILD_HINT.build}`, {
-        cause: error,
-        details: error.details,
-      });
-    }
-  }
+  const adapted = version === ADAPTED_HEAD_FORMAT_VERSION;
   try {
-    return loadAdaptedHead(bytes, { space });
+    return adapted ? loadAdaptedHead(bytes, { space }) : loadHead(bytes, { space });
   } catch (error) {
-    if (isClipkitError(error)) {
-      // A few-shot head is remade by training, not by 'head build' (the hint classify adds otherwise).
-      const hint = error.code === "SPACE_MISMATCH" ? ` — ${REBUILD_HINT.train}` : "";
-      throw new ClipkitError(error.code, `${path}: ${error.message}${hint}`, {
-        cause: error,
-        details: { ...error.details, path },
-      });
-    }
-    throw error;
+    if (!isClipkitError(error)) throw error;
+    // Each kind is remade by the command that makes it.
+    const hint =
+      error.code === "SPACE_MISMATCH" ? ` — ${adapted ? REBUILD_HINT.train : REBUILD_HINT.build}` : "";
+    throw new ClipkitError(error.code, `${path}: ${error.message}${hint}`, {
+      cause: error,
+      details: { ...error.details, path },
+    });
   }
 }

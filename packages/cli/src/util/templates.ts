@@ -1,4 +1,4 @@
-import { PLACEHOLDER } from "@clipkit/core";
+import { ClipkitError, isClipkitError, PLACEHOLDER } from "@clipkit/core";
 import { resolveTemplates } from "@clipkit/prompts";
 import { usageError } from "./args.js";
 
@@ -23,8 +23,19 @@ export function templatesFromFlags(values: readonly string[] | string | undefine
     for (const name of value
       .split(",")
       .map((s) => s.trim())
-      .filter(Boolean))
-      out.push(...resolveTemplates(name));
+      .filter(Boolean)) {
+      try {
+        out.push(...resolveTemplates(name));
+      } catch (error) {
+        // A sentence is more likely a literal template missing its placeholder than a set name.
+        if (!isClipkitError(error, "NOT_FOUND") || !/\s/.test(name)) throw error;
+        throw new ClipkitError(
+          "NOT_FOUND",
+          `--templates ${JSON.stringify(name)}: ${error.message}; a literal template must contain ${PLACEHOLDER} where the label goes (e.g. "a photo of a ${PLACEHOLDER}")`,
+          { cause: error, details: { ...error.details, argument: "--templates" } },
+        );
+      }
+    }
   }
   return [...new Set(out)];
 }

@@ -61,6 +61,14 @@ describe("cli args", () => {
       ...imagenetTemplates7,
     ]);
   });
+
+  it("an unknown sentence in --templates says a literal template needs the placeholder; a bad name lists the sets", () => {
+    expect(() => templatesFromFlags(["a photo of my cat"])).toThrow(
+      /--templates "a photo of my cat".*must contain \{\}/,
+    );
+    expect(() => templatesFromFlags(["nosuchset"])).toThrow(/unknown template set "nosuchset"; use one of/);
+    expect(() => templatesFromFlags(["nosuchset"])).not.toThrow(/placeholder|must contain/);
+  });
 });
 
 describe("progress bar", () => {
