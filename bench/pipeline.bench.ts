@@ -23,7 +23,7 @@
  * `pnpm build` first when dist/ is missing or older than the sources).
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { link, mkdir } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
@@ -164,6 +164,7 @@ async function open(contender: Contender, pattern?: boolean, arena?: boolean) {
   );
   const feeds = new Map<string, InstanceType<typeof ort.Tensor>>();
   return {
+    session,
     /** Builds the tensors outside the timed region. */
     async prepare(paths: string[], batch: number) {
       for (let i = 0; i < paths.length; i += batch) {
@@ -182,6 +183,41 @@ async function open(contender: Contender, pattern?: boolean, arena?: boolean) {
   };
 }
 
+/** CPU time of the calling thread in ms (Linux `schedstat`; NaN elsewhere). */
+function threadCpuMs(): number {
+  try {
+    return Number(readFileSync("/proc/thread-self/schedstat", "utf8").split(" ")[0]) / 1e6;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * Times every `InferenceSession.run` of onnxruntime-node (clipkit's session shares the raw
+ * contender's prototype): a contender's wall time then splits into time inside `run` and time
+ * between runs (waiting for a prepared batch, JavaScript work), which tells a slower `run`
+ * (contention, fewer CPU shares) from waiting.
+ */
+function runClock(session: object): { reset(): void; inRun(): number } {
+  const proto = Object.getPrototypeOf(session) as { run: (...a: unknown[]) => Promise<unknown> };
+  const run = proto.run;
+  let total = 0;
+  proto.run = async function (this: unknown, ...a: unknown[]) {
+    const t = performance.now();
+    try {
+      return await run.apply(this, a);
+    } finally {
+      total += performance.now() - t;
+    }
+  };
+  return {
+    reset: () => {
+      total = 0;
+    },
+    inRun: () => total,
+  };
+}
+
 async function timing(photos: string[]): Promise<string[]> {
   const n = Number.parseInt(values.images, 10);
   const rounds = Number.parseInt(values.rounds, 10);
@@ -189,9 +225,11 @@ async function timing(photos: string[]): Promise<string[]> {
   const clipkit = (await open("clipkit")) as (p: string[], b: number) => Promise<void>;
   const tjs = (await open("transformers.js")) as (p: string[], b: number) => Promise<void>;
   const raw = (await open("raw")) as {
+    session: object;
     prepare(p: string[], b: number): Promise<void>;
     run(p: string[], b: number): Promise<void>;
   };
+  const clock = runClock(raw.session);
   const lines: string[] = [];
   for (const batch of [8, 1]) {
     await raw.prepare(paths, batch);
@@ -202,13 +240,20 @@ async function timing(photos: string[]): Promise<string[]> {
     };
     for (const f of Object.values(runs)) await f(paths.slice(0, batch * 2), batch); // warm-up
     const ms: Record<string, number[]> = { raw: [], clipkit: [], "transformers.js": [] };
+    // clipkit and raw: ms/image inside run, and the JavaScript thread's CPU ms/image.
+    const inRun: Record<string, number[]> = { raw: [], clipkit: [] };
+    const cpu: Record<string, number[]> = { raw: [], clipkit: [] };
     const names = Object.keys(runs);
     for (let r = 0; r < rounds; r++) {
       for (let k = 0; k < names.length; k++) {
         const name = names[(k + r) % names.length]!;
+        clock.reset();
+        const c0 = threadCpuMs();
         const start = performance.now();
         await runs[name]!(paths, batch);
         ms[name]!.push((performance.now() - start) / n);
+        inRun[name]?.push(clock.inRun() / n);
+        cpu[name]?.push((threadCpuMs() - c0) / n);
       }
       console.error(
         `  batch ${batch} round ${r + 1}: ${names.map((x) => `${x} ${ms[x]!.at(-1)!.toFixed(1)} ms/img`).join(", ")}`,
@@ -217,6 +262,11 @@ async function timing(photos: string[]): Promise<string[]> {
     const ratio = (name: string) => ms[name]!.map((t, r) => t / ms.raw![r]!);
     lines.push(
       `| image embedding, batch ${batch}, 1 intra-op thread: time / raw \`run\` | ${range(ratio("clipkit"))} | ${range(ratio("transformers.js"))} | raw ${median(ms.raw!).toFixed(1)} ms/image |`,
+    );
+    const per = (xs: number[], ys: number[]) => xs.map((x, r) => x / ys[r]!);
+    const between = ms.clipkit!.map((t, r) => t - inRun.clipkit![r]!);
+    lines.push(
+      `| batch ${batch}, clipkit's time split: inside \`run\` / raw's; between runs; JavaScript-thread CPU / raw's | ${range(per(inRun.clipkit!, inRun.raw!))}; ${range(between)} ms/image; ${range(per(cpu.clipkit!, cpu.raw!))} | | |`,
     );
   }
   return lines;
