@@ -107,10 +107,9 @@ export function nodeImagePreparer(
     await Promise.all(inputs.map(one));
     return { data, dims };
   };
-  // No `warm` hook: booting the workers as the vision session is created (PreprocessPool.warm)
-  // saved ~0.1 s of a cold start, but put a second V8 isolate with sharp beside onnxruntime's
-  // creation peak (+25–40 MB of a ViT-B/32's cold peak RSS, issue #18, docs/performance.md). The
-  // first batch is prepared in-thread; the workers start with the second.
+  // The model is about to create its vision session (see ImagePreparer.warm): boot the workers
+  // now and let the first batch wait in one, decoded on another core while the session is made.
+  if (pool) prepare.warm = () => pool.warm();
   return prepare;
 }
 
