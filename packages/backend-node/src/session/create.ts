@@ -14,6 +14,7 @@ import {
   wrapError,
 } from "@clipkit/core";
 import * as ort from "onnxruntime-node";
+import { collectBeforeCreate } from "./collect.js";
 import { nodeMatMul } from "./matmul.js";
 import { nodeMatMulTopK } from "./matmul-topk.js";
 import { fromOrtTensor, toOrtTensor } from "./tensor.js";
@@ -177,7 +178,10 @@ async function open(
   label: string,
 ): Promise<ort.InferenceSession> {
   try {
-    if (typeof model === "string") return await ort.InferenceSession.create(model, ortOptions(options));
+    if (typeof model === "string") {
+      await collectBeforeCreate(model);
+      return await ort.InferenceSession.create(model, ortOptions(options));
+    }
     return options.externalData && options.externalData.length > 0
       ? await createWithExternalData(model, options, label)
       : await ort.InferenceSession.create(model, ortOptions(options));
