@@ -3,7 +3,7 @@ import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { ClipkitError, type ClipkitErrorCode, type PreprocessConfig } from "@clipkit/core";
 import type { DecodeOptions, ImageInput } from "./decode.js";
-import { workerExecArgv } from "./worker-exec-argv.js";
+import { startWorker } from "./worker-exec-argv.js";
 
 /** One batch for a worker: inputs as paths, `{ href }` URLs or bytes (RawImages stay in-thread). */
 export interface PreprocessJob {
@@ -66,7 +66,7 @@ export class PreprocessPool {
           `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL("./preprocess-worker.ts", here).href)}); });`,
           { eval: true, execArgv: ["--conditions=@clipkit/source"] },
         )
-      : new Worker(new URL("./preprocess-worker.js", here), { execArgv: workerExecArgv(process.execArgv) });
+      : startWorker(new URL("./preprocess-worker.js", here), process.execArgv);
     worker.on("message", (r: PreprocessReply) => {
       if (r.id !== -1) return;
       this.#loaded++;

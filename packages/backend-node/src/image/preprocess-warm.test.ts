@@ -1,10 +1,15 @@
 import { spawnSync } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
 import { parsePreprocessorConfig, preprocessBatch } from "@clipkit/core";
 import { describe, expect, it } from "vitest";
 import { nodeImagePreparer } from "../model/prepare.js";
 import { decodeImage } from "./decode.js";
 import { PreprocessPool } from "./preprocess-pool.js";
-import { workerExecArgv } from "./worker-exec-argv.js";
+import { invalidExecArgv, startWorker, workerExecArgv } from "./worker-exec-argv.js";
 
 // PreprocessPool.warm (the cold-start hook; issue #18): jobs queue on workers that are still booting.
 const IMAGES = new URL("../../../../tools/fixtures/images/", import.meta.url);
@@ -93,6 +98,53 @@ describe("workerExecArgv", () => {
         "--trace-warnings",
       ]),
     ).toEqual(["--conditions=@clipkit/source", "--require", "./setup.cjs", "--trace-warnings"]);
-    expect(workerExecArgv([])).toEqual([]);
+    // Nothing to drop: undefined, so the worker inherits execArgv (V8 flags included) as by default.
+    expect(workerExecArgv([])).toBeUndefined();
+    expect(workerExecArgv(["--max-old-space-size=4096", "--trace-warnings"])).toBeUndefined();
+  });
+});
+
+describe("startWorker", () => {
+  const echo = async () => {
+    const dir = await mkdtemp(join(tmpdir(), "clipkit-worker-"));
+    const file = join(dir, "echo.mjs");
+    await writeFile(
+      file,
+      'import { parentPort } from "node:worker_threads"; parentPort.postMessage(process.execArgv);\n',
+    );
+    return { dir, url: pathToFileURL(file) };
+  };
+  const argvOf = (worker: Worker) =>
+    new Promise<string[]>((resolve, reject) => {
+      worker.once("message", (m: string[]) => resolve(m));
+      worker.once("error", reject);
+    });
+
+  it("starts beside V8 and process-wide options that Node refuses in an explicit execArgv", async () => {
+    const { dir, url } = await echo();
+    try {
+      // What `node --max-old-space-size=4096 --expose-gc --import tsx app.ts` gives a worker.
+      const parent = ["--max-old-space-size=4096", "--import", "tsx", "--expose-gc", "--trace-warnings"];
+      expect(() => new Worker(url, { execArgv: workerExecArgv(parent) })).toThrow(/invalid execArgv/);
+      const worker = startWorker(url, parent);
+      const argv = await argvOf(worker);
+      await worker.terminate();
+      expect(argv).toEqual(["--trace-warnings"]);
+      // Nothing to drop: inherited, so V8 options are fine.
+      const inherited = startWorker(url, ["--max-old-space-size=4096"]);
+      await argvOf(inherited);
+      await inherited.terminate();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("reads the refused flags from Node's error and nothing from other errors", () => {
+    const error = Object.assign(new Error("Initiated Worker with invalid execArgv flags: --a=1, --b"), {
+      code: "ERR_WORKER_INVALID_EXEC_ARGV",
+    });
+    expect(invalidExecArgv(error)).toEqual(["--a=1", "--b"]);
+    expect(invalidExecArgv(new Error("flags: --a"))).toEqual([]);
+    expect(invalidExecArgv(undefined)).toEqual([]);
   });
 });
