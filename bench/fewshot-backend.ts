@@ -24,9 +24,9 @@ export async function runBackendComparison(size: WorkloadSize, options: BackendO
   }
 }
 
-/** One default `probe` fit (λ chosen by cross-validation, then the refit) on onnxruntime-node. */
-export async function timeFullProbe(size: WorkloadSize, threads: number) {
-  const { data } = workload(size);
+/** One default `probe` or `zs-probe` fit (cross-validated search, then the refit) on onnxruntime-node. */
+export async function timeFullProbe(size: WorkloadSize, threads: number, method: "probe" | "zs-probe") {
+  const { data, zeroShot } = workload(size);
   const inner = nodeMatMul({ intraOpThreads: threads });
   let products = 0;
   let gemm = 0;
@@ -44,11 +44,11 @@ export async function timeFullProbe(size: WorkloadSize, threads: number) {
   try {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    const head = await trainHeadAsync("probe", data, { matmul });
+    const head = await trainHeadAsync(method, data, { matmul, zeroShot });
     const wall = performance.now() - t0;
     const c = process.cpuUsage(c0);
     const { hyper, heldOut } = head.adapter;
-    return { wall, cpu: (c.user + c.system) / 1000, products, gemm, lambda: hyper.lambda, heldOut };
+    return { wall, cpu: (c.user + c.system) / 1000, products, gemm, hyper, heldOut };
   } finally {
     await inner.release();
   }

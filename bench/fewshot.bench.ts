@@ -19,7 +19,7 @@
  * evaluation next to one X·Wᵀ product of the same size (the product is the floor: each
  * evaluation needs one forward and one gradient product); one Tip-Adapter-F epoch.
  *
- * `--probe-full` also times one default `probe` fit end to end (cross-validated λ path, then the
+ * `--probe-full` also times one default `probe` and one `zs-probe` fit end to end (cross-validated λ path, then the
  * refit) on onnxruntime-node's GEMM at the largest of `--backend-threads`, with the number of
  * products and the time spent in them.
  *
@@ -125,11 +125,15 @@ if (!values["no-backend"]) {
 
 if (values["probe-full"]) {
   const threads = Math.max(...values["backend-threads"].split(",").map(Number));
-  console.log(`\nNode, one default probe fit on onnxruntime ${threads}t, load average before: ${load()}`);
-  const r = await timeFullProbe(size, threads);
-  console.log(
-    `  ${(r.wall / 1000).toFixed(1)} s wall, ${(r.cpu / 1000).toFixed(1)} s CPU; ${r.products} products (${(r.gemm / 1000).toFixed(1)} s wall in them); λ = ${r.lambda}, held-out ${JSON.stringify(r.heldOut)}; load average after: ${load()}`,
-  );
+  for (const method of ["probe", "zs-probe"] as const) {
+    console.log(
+      `\nNode, one default ${method} fit on onnxruntime ${threads}t, load average before: ${load()}`,
+    );
+    const r = await timeFullProbe(size, threads, method);
+    console.log(
+      `  ${(r.wall / 1000).toFixed(1)} s wall, ${(r.cpu / 1000).toFixed(1)} s CPU; ${r.products} products (${(r.gemm / 1000).toFixed(1)} s wall in them); ${JSON.stringify(r.hyper)}, held-out ${JSON.stringify(r.heldOut)}; load average after: ${load()}`,
+    );
+  }
 }
 
 const rounds: Timings[] = [];

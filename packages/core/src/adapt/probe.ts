@@ -1,10 +1,10 @@
 import { ClipkitError } from "../errors.js";
 import type { ZeroShotHead } from "../zeroshot/head.js";
-import { type LabelledEmbeddings, labelsOf, type PreparedData, prepareData } from "./data.js";
+import { type LabelledEmbeddings, labelsOf, prepareData } from "./data.js";
 import { AdaptedHead } from "./head.js";
-import { lbfgsSteps } from "./lbfgs.js";
 import { better, type FitScore, scoreLogits } from "./metrics.js";
-import { linearLogits, logisticObjectiveSteps } from "./objective.js";
+import { linearLogits } from "./objective.js";
+import { type FitSettings, fit, fitBiases } from "./probe-fit.js";
 import { chooseProtocol, HeldOutTally, type SelectionOptions } from "./protocol.js";
 import { classPrototypes } from "./prototypes.js";
 import { runSteps, type Steps } from "./steps.js";
@@ -74,89 +74,6 @@ function mix(prior: Float64Array, trained: Float64Array, alpha: number): Float64
   return out;
 }
 
-interface FitSettings {
-  multiLabel: boolean;
-  classBalanced: boolean;
-  maxIterations: number;
-  tolerance: number;
-}
-
-function* fit(
-  data: PreparedData,
-  lambda: number,
-  prior: Float64Array | undefined,
-  start: Float64Array,
-  s: FitSettings,
-): Steps<Float64Array> {
-  const c = data.classes.length;
-  const d = data.dim;
-  // L-BFGS runs on centred rows: an exact reparameterisation (the bias is not regularised, see
-  // shiftBias) that takes the embeddings' shared mean direction out of the Hessian: 20 % fewer
-  // evaluations on the emoji learning-curve data, the same heads up to the tolerance.
-  const { centre, centred } = centredRows(data);
-  const objective = logisticObjectiveSteps(centred, {
-    kind: s.multiLabel ? "sigmoid" : "softmax",
-    lambda,
-    prior: prior?.subarray(0, c * d),
-    classBalanced: s.classBalanced,
-  });
-  const result = yield* lbfgsSteps(objective, shiftBias(start, centre, c, d, 1), {
-    maxIterations: s.maxIterations,
-    gradientTolerance: s.tolerance,
-    relativeTolerance: 1e-7,
-  });
-  return shiftBias(result.x, centre, c, d, -1);
-}
-
-const centredCache = new WeakMap<PreparedData, { centre: Float64Array; centred: PreparedData }>();
-
-/** `data` with its row mean subtracted (computed once per data set: every λ of a path reuses it). */
-function centredRows(data: PreparedData): { centre: Float64Array; centred: PreparedData } {
-  let hit = centredCache.get(data);
-  if (!hit) {
-    const centre = rowMean(data);
-    hit = { centre, centred: { ...data, x: centreRows(data, centre) } };
-    centredCache.set(data, hit);
-  }
-  return hit;
-}
-
-/** Mean of the rows of `data` (float64). */
-function rowMean(data: PreparedData): Float64Array {
-  const mean = new Float64Array(data.dim);
-  for (let i = 0; i < data.n; i++) for (let t = 0; t < data.dim; t++) mean[t]! += data.x[i * data.dim + t]!;
-  for (let t = 0; t < data.dim; t++) mean[t]! /= Math.max(1, data.n);
-  return mean;
-}
-
-/** Rows of `data` minus `centre`. */
-function centreRows(data: PreparedData, centre: Float64Array): Float32Array {
-  const x = new Float32Array(data.x.length);
-  for (let i = 0; i < data.n; i++)
-    for (let t = 0; t < data.dim; t++) x[i * data.dim + t] = data.x[i * data.dim + t]! - centre[t]!;
-  return x;
-}
-
-/**
- * Parameters (W, b) for rows x mapped to (W, b + sign · W μ): W x + b = W (x − μ) + (b + W μ), so
- * sign = 1 turns raw-row parameters into centred-row ones and −1 turns them back.
- */
-function shiftBias(
-  theta: Float64Array,
-  centre: Float64Array,
-  c: number,
-  d: number,
-  sign: number,
-): Float64Array {
-  const out = Float64Array.from(theta);
-  for (let k = 0; k < c; k++) {
-    let s = 0;
-    for (let t = 0; t < d; t++) s += theta[k * d + t]! * centre[t]!;
-    out[c * d + k]! += sign * s;
-  }
-  return out;
-}
-
 /**
  * Shared trainer: plain probe when `prior` is undefined, zero-shot-initialised otherwise. Its
  * products are yielded (see `steps.ts`): `trainLinearProbe` runs it on the WebAssembly kernel,
@@ -199,11 +116,13 @@ export function* probeSteps(
   let lambda = options.lambda ?? (lambdaGrid.length === 1 ? lambdaGrid[0]! : ONE_SHOT_LAMBDA);
   let alpha = options.alpha ?? (alphaGrid.length === 1 ? alphaGrid[0]! : 0.5);
   let heldOut: FitScore | undefined;
-  let start = zero();
+  let start: Float64Array | undefined;
   if (searching || protocol.selection === "validation") {
     // λ outer, splits inner: each split walks the path from the strongest λ, warm-started from its
     // own previous solution, and the path stops once held-out scores stop improving.
-    const thetas = protocol.splits.map(() => zero());
+    const thetas: Float64Array[] = [];
+    for (const split of protocol.splits)
+      thetas.push(prior && !multiLabel ? yield* fitBiases(split.train, zero()) : zero());
     let bestThetas = thetas;
     let stale = 0;
     for (const l of lambdaGrid) {
@@ -234,9 +153,10 @@ export function* probeSteps(
     }
     // The refit on all data starts from the splits' mean solution at the chosen λ: the same
     // strictly convex problem on more rows, so it needs a fraction of a cold start's iterations.
-    start = new Float64Array(start.length);
+    start = new Float64Array(c * d + c);
     for (const t of bestThetas) for (let j = 0; j < t.length; j++) start[j]! += t[j]! / bestThetas.length;
   }
+  start ??= prior && !multiLabel ? yield* fitBiases(protocol.all, zero()) : zero();
   const trained = yield* fit(protocol.all, lambda, prior, start, settings);
   options.onProgress?.(total, total);
   const theta = prior ? mix(prior, trained, alpha) : trained;
