@@ -19,9 +19,9 @@
  * evaluation next to one X·Wᵀ product of the same size (the product is the floor: each
  * evaluation needs one forward and one gradient product); one Tip-Adapter-F epoch.
  *
- * `--probe-full` also times one default `probe` and one `zs-probe` fit end to end (cross-validated λ path, then the
- * refit) on onnxruntime-node's GEMM at the largest of `--backend-threads`, with the number of
- * products and the time spent in them.
+ * `--probe-full` also times one default `probe` and one `zs-probe` fit end to end (cross-validated
+ * λ path, then the refit) on onnxruntime-node's GEMM at the largest of `--backend-threads`, with
+ * the number of products and the time spent in them.
  *
  * In Chromium the sync workload runs once; with `--browser-backend` every step instead runs with
  * both drivers there, the kernel and `trainHeadAsync` on onnxruntime-web (wasm, one thread), wall

@@ -23,7 +23,7 @@ export interface ProbeOptions extends SelectionOptions {
   maxIterations?: number;
   /**
    * Convergence tolerance of each fit: stop once ‖∇f‖∞ ≤ `tolerance` (f the mean per-example loss,
-   * as scikit-learn's `tol` for its L-BFGS logistic regression; default {@link DEFAULT_TOLERANCE}).
+   * as scikit-learn's `tol` for its L-BFGS logistic regression; default {@link DEFAULT_PROBE_TOLERANCE}).
    */
   tolerance?: number;
 }
@@ -38,7 +38,7 @@ export interface ZeroShotProbeOptions extends ProbeOptions {
 
 export const DEFAULT_LAMBDA_GRID: readonly number[] = [1, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5];
 /** Default {@link ProbeOptions.tolerance}. */
-export const DEFAULT_TOLERANCE = 1e-4;
+export const DEFAULT_PROBE_TOLERANCE = 1e-4;
 /**
  * The λ path stops after this many consecutive grid values that do not improve the held-out score
  * (held-out scores are, in practice, unimodal along the path; the weakest λ are the costliest fits).
@@ -105,7 +105,7 @@ export function* probeSteps(
     multiLabel,
     classBalanced: options.classBalanced ?? false,
     maxIterations: options.maxIterations ?? 100,
-    tolerance: options.tolerance ?? DEFAULT_TOLERANCE,
+    tolerance: options.tolerance ?? DEFAULT_PROBE_TOLERANCE,
   };
   if (!(settings.tolerance >= 0)) throw bad(`tolerance must be ≥ 0, got ${settings.tolerance}`, "tolerance");
   const zero = () => (prior ? Float64Array.from(prior) : new Float64Array(c * d + c));
@@ -192,7 +192,9 @@ export function* probeSteps(
  * linear-probe evaluation (Radford et al. 2021, appendix A.3), by a sweep over a log grid scored on
  * held-out data — here stratified k-fold cross-validation on the shots themselves unless a
  * validation set or fraction is given — and the final head is refitted on all training data.
- * Deterministic for a given `seed`.
+ * The path runs strongest λ first with warm starts and stops after two values that do not improve
+ * the held-out score; each fit stops at ‖∇f‖∞ ≤ `tolerance` (scikit-learn's rule) and runs on
+ * centred rows (an exact reparameterisation). Deterministic for a given `seed`.
  *
  * @throws ClipkitError `SHAPE_MISMATCH` (labels vs rows), `INVALID_ARGUMENT` (bad options or labels).
  */
