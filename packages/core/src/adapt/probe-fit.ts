@@ -8,6 +8,7 @@ import type { Steps } from "./steps.js";
  * probes' λ path uses. Parameters are raw-row (W, b) on both sides of {@link fit}.
  */
 
+/** What every fit of one training shares. */
 export interface FitSettings {
   multiLabel: boolean;
   classBalanced: boolean;
@@ -15,6 +16,11 @@ export interface FitSettings {
   tolerance: number;
 }
 
+/**
+ * Minimises the objective at `lambda` from `start` (flat W then b, raw rows), regularised towards
+ * `prior`'s W when given; returns the minimiser in the same layout. Centred rows of `data` are
+ * computed once and reused by every fit on the same `data` (a copy of its rows, `n × dim` float32).
+ */
 export function* fit(
   data: PreparedData,
   lambda: number,
