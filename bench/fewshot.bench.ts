@@ -5,7 +5,7 @@
  *
  *   npx tsx --conditions=@clipkit/source bench/fewshot.bench.ts [--classes 1000] [--shots 16] [--dim 512]
  *     [--probe-iterations 3] [--tip-epochs 1] [--no-tip-search] [--no-browser] [--rounds 3]
- *     [--backend-threads 1,2] [--no-backend] [--loo-all] [--browser-backend]
+ *     [--backend-threads 1,2] [--no-backend] [--loo-all] [--browser-backend] [--probe-full]
  *
  * In Node the workload runs `--rounds` times in one process; each step reports the median wall
  * time with the min–max over rounds, the median CPU time (on a shared machine wall time overstates
@@ -18,6 +18,10 @@
  * a fixed-λ linear probe for a capped number of L-BFGS iterations; one probe loss + gradient
  * evaluation next to one X·Wᵀ product of the same size (the product is the floor: each
  * evaluation needs one forward and one gradient product); one Tip-Adapter-F epoch.
+ *
+ * `--probe-full` also times one default `probe` and one `zs-probe` fit end to end (cross-validated
+ * λ path, then the refit) on onnxruntime-node's GEMM at the largest of `--backend-threads`, with
+ * the number of products and the time spent in them.
  *
  * In Chromium the sync workload runs once; with `--browser-backend` every step instead runs with
  * both drivers there, the kernel and `trainHeadAsync` on onnxruntime-web (wasm, one thread), wall
@@ -32,7 +36,7 @@ import { bundleForBrowser } from "../tools/browser-test/bundle.js";
 import { chromiumMissing, launchChromium } from "../tools/browser-test/chromium.js";
 import { ortDistDir } from "../tools/browser-test/harness.js";
 import { startStaticServer } from "../tools/browser-test/server.js";
-import { type Comparison, runBackendComparison } from "./fewshot-backend.js";
+import { type Comparison, runBackendComparison, timeFullProbe } from "./fewshot-backend.js";
 import { runWorkload, type Timings, type WorkloadSize } from "./fewshot-workload.js";
 
 const { values } = parseArgs({
@@ -49,6 +53,7 @@ const { values } = parseArgs({
     "no-backend": { type: "boolean", default: false },
     "loo-all": { type: "boolean", default: false },
     "browser-backend": { type: "boolean", default: false },
+    "probe-full": { type: "boolean", default: false },
   },
 });
 const size: WorkloadSize = {
@@ -116,6 +121,19 @@ if (!values["no-backend"]) {
     loads.push(load());
   }
   printComparison(all, loads);
+}
+
+if (values["probe-full"]) {
+  const threads = Math.max(...values["backend-threads"].split(",").map(Number));
+  for (const method of ["probe", "zs-probe"] as const) {
+    console.log(
+      `\nNode, one default ${method} fit on onnxruntime ${threads}t, load average before: ${load()}`,
+    );
+    const r = await timeFullProbe(size, threads, method);
+    console.log(
+      `  ${(r.wall / 1000).toFixed(1)} s wall, ${(r.cpu / 1000).toFixed(1)} s CPU; ${r.products} products (${(r.gemm / 1000).toFixed(1)} s wall in them); ${JSON.stringify(r.hyper)}, held-out ${JSON.stringify(r.heldOut)}; load average after: ${load()}`,
+    );
+  }
 }
 
 const rounds: Timings[] = [];

@@ -18,6 +18,7 @@ export {
 export {
   DEFAULT_ALPHA_GRID,
   DEFAULT_LAMBDA_GRID,
+  DEFAULT_PROBE_TOLERANCE,
   type ProbeOptions,
   trainLinearProbe,
   trainZeroShotProbe,

@@ -74,6 +74,41 @@ describe("logistic objectives", () => {
     for (let t = 0; t < size; t++) expect(g32[t]!).toBeCloseTo(g64[t]!, 4);
   });
 
+  it("the float32 path agrees with the float64 path across row blocks (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 1e6 }),
+        fc.integer({ min: 1, max: 90 }),
+        fc.boolean(),
+        (seed, rows, multiLabel) => {
+          const random = seededRandom(seed);
+          const dim = 4 * (1 + Math.floor(random() * 4));
+          const classes = ["a", "b", "c", "d", "e"].slice(0, 2 + Math.floor(random() * 4));
+          const x = Float32Array.from({ length: rows * dim }, () => random() * 2 - 1);
+          const labels = Array.from({ length: rows }, (_, i) =>
+            multiLabel ? classes.filter(() => random() < 0.4) : classes[i % classes.length]!,
+          );
+          const space = { id: "t", dim, normalized: false };
+          const data = prepareData(
+            { embeddings: createEmbeddings(x, rows, space), labels },
+            classes,
+            multiLabel,
+          );
+          const size = classes.length * dim + classes.length;
+          const theta = Float64Array.from({ length: size }, () => random() * 4 - 2);
+          const kind = multiLabel ? "sigmoid" : "softmax";
+          const g64 = new Float64Array(size);
+          const g32 = new Float64Array(size);
+          const f64 = logisticObjective(data, { kind, lambda: 0.1, precise: true })(theta, g64);
+          const f32 = logisticObjective(data, { kind, lambda: 0.1 })(theta, g32);
+          expect(Math.abs(f32 - f64)).toBeLessThan(1e-4 * Math.max(1, Math.abs(f64)));
+          for (let t = 0; t < size; t++) expect(Math.abs(g32[t]! - g64[t]!)).toBeLessThan(1e-4);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
   it("L-BFGS decreases the probe loss at every iteration (property)", () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 1e6 }), fc.boolean(), (seed, multiLabel) => {

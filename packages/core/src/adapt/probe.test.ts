@@ -47,6 +47,35 @@ describe("linear probe", () => {
     expect(evaluateHead(head, test).accuracy).toBeGreaterThan(0.9);
   });
 
+  it("the refit, warm-started from the folds' solutions, reaches the fixed-λ optimum", () => {
+    const cs = centres(6, 16, 17);
+    const train = clusters(cs, 6, 0.3, 9);
+    const chosen = trainLinearProbe(train, { seed: 4, tolerance: 1e-9, maxIterations: 500 });
+    const lambda = chosen.adapter.hyper.lambda!;
+    const cold = trainLinearProbe(train, { lambda, tolerance: 1e-9, maxIterations: 500 });
+    let scale = 0;
+    for (const v of cold.weights) scale = Math.max(scale, Math.abs(v));
+    chosen.weights.forEach((v, i) => {
+      expect(Math.abs(v - cold.weights[i]!)).toBeLessThan(1e-3 * scale);
+    });
+  });
+
+  it("stops the λ path after two grid values that do not improve the held-out score", () => {
+    const cs = centres(4, 16, 19);
+    const train = clusters(cs, 6, 0.2, 10);
+    const fits: number[] = [];
+    const head = trainLinearProbe(train, {
+      seed: 1,
+      folds: 3,
+      // λ = 10³ pins W near 0 (chance accuracy): the path must stop two values after 10⁻³.
+      lambdaGrid: [1e-3, 1e3, 1e3, 1e3, 1e3],
+      onProgress: (done) => fits.push(done),
+    });
+    expect(head.adapter.hyper.lambda).toBe(1e-3);
+    // 3 λ × 3 folds, then the refit (reported as done = total).
+    expect(fits.slice(0, -1)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
   it("is deterministic for a seed: identical head bytes", () => {
     const cs = centres(4, 16, 9);
     const train = clusters(cs, 6, 0.4, 4);
@@ -99,6 +128,7 @@ describe("linear probe", () => {
     const codes: (() => unknown)[] = [
       () => trainLinearProbe({ embeddings: train.embeddings, labels: ["c0"] }),
       () => trainLinearProbe(train, { lambda: -1 }),
+      () => trainLinearProbe(train, { tolerance: Number.NaN }),
       () => trainLinearProbe(train, { classes: ["c0"] }),
       () =>
         trainLinearProbe({
@@ -106,7 +136,13 @@ describe("linear probe", () => {
           labels: ["c0"],
         }),
     ];
-    const expected = ["SHAPE_MISMATCH", "INVALID_ARGUMENT", "INVALID_ARGUMENT", "ZERO_VECTOR"];
+    const expected = [
+      "SHAPE_MISMATCH",
+      "INVALID_ARGUMENT",
+      "INVALID_ARGUMENT",
+      "INVALID_ARGUMENT",
+      "ZERO_VECTOR",
+    ];
     codes.forEach((fn, i) => {
       try {
         fn();

@@ -1,10 +1,10 @@
 import { ClipkitError } from "../errors.js";
 import type { ZeroShotHead } from "../zeroshot/head.js";
-import { type LabelledEmbeddings, labelsOf, type PreparedData, prepareData } from "./data.js";
+import { type LabelledEmbeddings, labelsOf, prepareData } from "./data.js";
 import { AdaptedHead } from "./head.js";
-import { lbfgsSteps } from "./lbfgs.js";
 import { better, type FitScore, scoreLogits } from "./metrics.js";
-import { linearLogits, logisticObjectiveSteps } from "./objective.js";
+import { linearLogits } from "./objective.js";
+import { type FitSettings, fit, fitBiases } from "./probe-fit.js";
 import { chooseProtocol, HeldOutTally, type SelectionOptions } from "./protocol.js";
 import { classPrototypes } from "./prototypes.js";
 import { runSteps, type Steps } from "./steps.js";
@@ -21,6 +21,11 @@ export interface ProbeOptions extends SelectionOptions {
   multiLabel?: boolean;
   /** L-BFGS iteration cap per fit (default 100). */
   maxIterations?: number;
+  /**
+   * Convergence tolerance of each fit: stop once ‖∇f‖∞ ≤ `tolerance` (f the mean per-example loss,
+   * as scikit-learn's `tol` for its L-BFGS logistic regression; default {@link DEFAULT_PROBE_TOLERANCE}).
+   */
+  tolerance?: number;
 }
 
 /** Options of {@link trainZeroShotProbe}. */
@@ -32,6 +37,13 @@ export interface ZeroShotProbeOptions extends ProbeOptions {
 }
 
 export const DEFAULT_LAMBDA_GRID: readonly number[] = [1, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5];
+/** Default {@link ProbeOptions.tolerance}. */
+export const DEFAULT_PROBE_TOLERANCE = 1e-4;
+/**
+ * The λ path stops after this many consecutive grid values that do not improve the held-out score
+ * (held-out scores are, in practice, unimodal along the path; the weakest λ are the costliest fits).
+ */
+const PATH_PATIENCE = 2;
 export const DEFAULT_ALPHA_GRID: readonly number[] = [0, 0.25, 0.5, 0.75, 1];
 /** λ for a single shot, where no held-out data exists: CLIP-probe-like moderate regularisation. */
 const ONE_SHOT_LAMBDA = 1e-3;
@@ -60,34 +72,6 @@ function mix(prior: Float64Array, trained: Float64Array, alpha: number): Float64
   const out = new Float64Array(prior.length);
   for (let t = 0; t < out.length; t++) out[t] = prior[t]! + alpha * (trained[t]! - prior[t]!);
   return out;
-}
-
-interface FitSettings {
-  multiLabel: boolean;
-  classBalanced: boolean;
-  maxIterations: number;
-}
-
-function* fit(
-  data: PreparedData,
-  lambda: number,
-  prior: Float64Array | undefined,
-  start: Float64Array,
-  s: FitSettings,
-): Steps<Float64Array> {
-  const c = data.classes.length;
-  const objective = logisticObjectiveSteps(data, {
-    kind: s.multiLabel ? "sigmoid" : "softmax",
-    lambda,
-    prior: prior?.subarray(0, c * data.dim),
-    classBalanced: s.classBalanced,
-  });
-  const result = yield* lbfgsSteps(objective, start, {
-    maxIterations: s.maxIterations,
-    gradientTolerance: 1e-6,
-    relativeTolerance: 1e-7,
-  });
-  return result.x;
 }
 
 /**
@@ -121,7 +105,9 @@ export function* probeSteps(
     multiLabel,
     classBalanced: options.classBalanced ?? false,
     maxIterations: options.maxIterations ?? 100,
+    tolerance: options.tolerance ?? DEFAULT_PROBE_TOLERANCE,
   };
+  if (!(settings.tolerance >= 0)) throw bad(`tolerance must be ≥ 0, got ${settings.tolerance}`, "tolerance");
   const zero = () => (prior ? Float64Array.from(prior) : new Float64Array(c * d + c));
   const protocol = chooseProtocol(prepared, options, multiLabel);
   const searching = protocol.selection !== "default" && lambdaGrid.length * alphaGrid.length > 1;
@@ -130,32 +116,48 @@ export function* probeSteps(
   let lambda = options.lambda ?? (lambdaGrid.length === 1 ? lambdaGrid[0]! : ONE_SHOT_LAMBDA);
   let alpha = options.alpha ?? (alphaGrid.length === 1 ? alphaGrid[0]! : 0.5);
   let heldOut: FitScore | undefined;
+  let start: Float64Array | undefined;
   if (searching || protocol.selection === "validation") {
-    const tallies = lambdaGrid.map(() => alphaGrid.map(() => new HeldOutTally()));
-    for (const split of protocol.splits) {
-      let theta: Float64Array = zero();
-      for (const [li, l] of lambdaGrid.entries()) {
-        theta = yield* fit(split.train, l, prior, theta, settings);
+    // λ outer, splits inner: each split walks the path from the strongest λ, warm-started from its
+    // own previous solution, and the path stops once held-out scores stop improving.
+    const thetas: Float64Array[] = [];
+    for (const split of protocol.splits)
+      thetas.push(prior && !multiLabel ? yield* fitBiases(split.train, zero()) : zero());
+    let bestThetas = thetas;
+    let stale = 0;
+    for (const l of lambdaGrid) {
+      const tallies = alphaGrid.map(() => new HeldOutTally());
+      for (const [f, split] of protocol.splits.entries()) {
+        thetas[f] = yield* fit(split.train, l, prior, thetas[f]!, settings);
         for (const [ai, a] of alphaGrid.entries()) {
-          const params = prior ? mix(prior, theta, a) : theta;
+          const params = prior ? mix(prior, thetas[f]!, a) : thetas[f]!;
           const logits = yield* linearLogits(split.held, params);
-          tallies[li]![ai]!.add(scoreLogits(logits, split.held), split.held.n);
+          tallies[ai]!.add(scoreLogits(logits, split.held), split.held.n);
         }
         options.onProgress?.(++done, total);
       }
-    }
-    lambdaGrid.forEach((l, li) => {
+      let improved = false;
       alphaGrid.forEach((a, ai) => {
-        const score = tallies[li]![ai]!.score;
+        const score = tallies[ai]!.score;
         if (better(score, heldOut)) {
           heldOut = score;
           lambda = l;
           alpha = a;
+          improved = true;
         }
       });
-    });
+      if (improved) {
+        bestThetas = thetas.map((t) => t.slice());
+        stale = 0;
+      } else if (++stale >= PATH_PATIENCE) break;
+    }
+    // The refit on all data starts from the splits' mean solution at the chosen λ: the same
+    // strictly convex problem on more rows, so it needs a fraction of a cold start's iterations.
+    start = new Float64Array(c * d + c);
+    for (const t of bestThetas) for (let j = 0; j < t.length; j++) start[j]! += t[j]! / bestThetas.length;
   }
-  const trained = yield* fit(protocol.all, lambda, prior, zero(), settings);
+  start ??= prior && !multiLabel ? yield* fitBiases(protocol.all, zero()) : zero();
+  const trained = yield* fit(protocol.all, lambda, prior, start, settings);
   options.onProgress?.(total, total);
   const theta = prior ? mix(prior, trained, alpha) : trained;
   const { prototypes, minCosine } = classPrototypes(prepared);
@@ -190,7 +192,9 @@ export function* probeSteps(
  * linear-probe evaluation (Radford et al. 2021, appendix A.3), by a sweep over a log grid scored on
  * held-out data — here stratified k-fold cross-validation on the shots themselves unless a
  * validation set or fraction is given — and the final head is refitted on all training data.
- * Deterministic for a given `seed`.
+ * The path runs strongest λ first with warm starts and stops after two values that do not improve
+ * the held-out score; each fit stops at ‖∇f‖∞ ≤ `tolerance` (scikit-learn's rule) and runs on
+ * centred rows (an exact reparameterisation). Deterministic for a given `seed`.
  *
  * @throws ClipkitError `SHAPE_MISMATCH` (labels vs rows), `INVALID_ARGUMENT` (bad options or labels).
  */
