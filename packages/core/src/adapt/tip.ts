@@ -51,6 +51,13 @@ const DEFAULT_BETA = 5.5;
 
 export { betaPowers } from "./tip-search.js";
 
+/** `v · scale` elementwise (a loop: `Float32Array.from` with a map callback is ~100× slower). */
+function scaled(v: Float32Array, scale: number): Float32Array {
+  const out = new Float32Array(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = v[i]! * scale;
+  return out;
+}
+
 /** The leave-one-out queries: every row, or a stratified sample of `looQueries` rows. */
 function looQueryRows(
   data: PreparedData,
@@ -142,7 +149,7 @@ export function* tipSteps(
     labels: classes,
     space: prepared.space,
     scoring: zeroShot.scoring,
-    weights: Float32Array.from(zs, (v) => v * scale),
+    weights: scaled(zs, scale),
     bias: new Float32Array(c),
     prototypes,
     cache,
