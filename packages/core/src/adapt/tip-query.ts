@@ -5,9 +5,7 @@
  * kept in `tip-search.test.ts` — because a class whose logit sits more than {@link PRUNE} below the
  * row's maximum adds under half an ulp to a log-sum-exp started at the maximum's exp(0) = 1.
  */
-
-/** Squarings kept per key: h, h², h⁴ … h^(2^(POWER_BITS−1)); 2β up to 2^POWER_BITS − 1 = 1023. */
-const POWER_BITS = 10;
+import { flatPowers, POWER_BITS } from "./tip-powers.js";
 
 /** Below this, exp(d) < 2⁻⁵³ (e^−37.5 ≈ 5.2·10⁻¹⁷): added to a sum ≥ 1 it rounds away exactly. */
 const ABSORBED = -37.5;
@@ -24,26 +22,6 @@ const SLACK = 1 + 1e-6;
 
 /** Breakpoints checked per β: the two ends of the weight range and the anchors' 3 crossings. */
 const MAX_POINTS = 5;
-
-/**
- * exp(−β(1 − s)) = h^(2β) with h = exp((s − 1)/2). For every β with 2β a whole number below 2^10
- * (all of the default grid) the kernel is a product of repeated squares of h, so the whole β grid
- * costs one exp per (query, key) instead of one per β. Other β values use exp directly. `bits[b]`
- * lists the squares to multiply (undefined: use exp); `table` is how many squares to compute (0
- * when no β needs them).
- */
-export function betaPowers(betas: readonly number[]): { bits: (number[] | undefined)[]; table: number } {
-  let table = 0;
-  const bits = betas.map((beta) => {
-    const twice = 2 * beta;
-    if (!Number.isInteger(twice) || twice < 1 || twice >= 2 ** POWER_BITS) return undefined;
-    const list: number[] = [];
-    for (let t = 0; t < POWER_BITS; t++) if (twice & (1 << t)) list.push(t);
-    table = Math.max(table, list[list.length - 1]! + 1);
-    return list;
-  });
-  return { bits, table };
-}
 
 /** Counts of the work a {@link QueryScorer} did: classes scored exactly vs skipped, per (query, β). */
 export interface PruneStats {
@@ -119,18 +97,7 @@ export class QueryScorer {
     });
     this.betas = Float64Array.from(betas);
     this.weights = Float64Array.from(weights);
-    const { bits, table } = betaPowers(betas);
-    this.from = new Int32Array(this.nb).fill(-1);
-    this.to = new Int32Array(this.nb);
-    const list: number[] = [];
-    bits.forEach((b, bi) => {
-      if (!b) return;
-      this.from[bi] = list.length;
-      list.push(...b);
-      this.to[bi] = list.length;
-    });
-    this.flat = Int32Array.from(list);
-    this.table = table;
+    ({ flat: this.flat, from: this.from, to: this.to, table: this.table } = flatPowers(betas));
     const positive = weights.filter((w) => w > 0);
     this.prunable = weights.every((w) => w >= 0 && Number.isFinite(w)) && positive.length > 0;
     this.lo = Math.min(...positive);

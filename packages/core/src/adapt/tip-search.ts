@@ -18,7 +18,7 @@ import { zeroShotLogits } from "./zeroshot-weights.js";
 /** Query rows scored per block: bounds the `block × cache` similarity buffer. */
 const BLOCK = 256;
 
-export { betaPowers } from "./tip-query.js";
+export { betaPowers } from "./tip-powers.js";
 
 export interface Search {
   alpha: number;
