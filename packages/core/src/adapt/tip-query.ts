@@ -344,9 +344,10 @@ export class QueryScorer {
     y: number,
   ): void {
     const { affinity, row, fit } = this;
+    // As the plain formulation: the first class until one beats −∞ (so NaN logits score alike).
     let max = Number.NEGATIVE_INFINITY;
-    let arg = -1;
-    let at = -1;
+    let arg = list[l0]!;
+    let at = 0;
     for (let j = 0; j < n; j++) {
       const k = list[l0 + j]!;
       const v = base[bo + k]! + w * affinity[a + k]!;
