@@ -16,6 +16,7 @@ const size: WorkloadSize = {
   probeIterations: Number(q.get("probeIterations")),
   tipEpochs: Number(q.get("tipEpochs")),
   tipSearch: q.get("tipSearch") === "1",
+  tipOnly: q.get("tipOnly") === "1",
 };
 const out = globalThis as { clipkitBench?: unknown; clipkitBenchError?: string };
 setTimeout(async () => {

@@ -40,10 +40,13 @@ export function benchSteps(size: WorkloadSize, options: BackendOptions) {
     ["tip (fixed α, β)", (d) => d.run(tipSteps(zeroShot, data, { alpha: 1, beta: 5.5 }, false))],
   ];
   if (size.tipSearch) {
-    list.push([
-      "tip (LOO search, 3 × 3 grid, 2,048 queries)",
-      (d) => d.run(tipSteps(zeroShot, data, grid, false)),
-    ]);
+    list.push(
+      [
+        "tip (LOO search, 3 × 3 grid, default looQueries)",
+        (d) => d.run(tipSteps(zeroShot, data, grid, false)),
+      ],
+      ["tip (default: LOO search, 11 × 10 grid)", (d) => d.run(tipSteps(zeroShot, data, {}, false))],
+    );
     if (options.looAll) {
       list.push([
         "tip (LOO search, 3 × 3 grid, all queries)",
@@ -51,6 +54,7 @@ export function benchSteps(size: WorkloadSize, options: BackendOptions) {
       ]);
     }
   }
+  if (size.tipOnly) return list;
   list.push(
     [
       `probe (fixed λ, ${size.probeIterations} L-BFGS iterations)`,

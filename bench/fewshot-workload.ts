@@ -24,8 +24,10 @@ export interface WorkloadSize {
   probeIterations: number;
   /** Tip-Adapter-F epochs timed (0 skips it). */
   tipEpochs: number;
-  /** Run the Tip-Adapter leave-one-out (α, β) search on a 3 × 3 grid. */
+  /** Run the Tip-Adapter leave-one-out (α, β) searches (3 × 3 grid, and the default grids). */
   tipSearch: boolean;
+  /** Only the Tip-Adapter rows (no probe, no single product, no Tip-Adapter-F). */
+  tipOnly?: boolean;
 }
 
 export type Timings = Record<string, number>;
@@ -92,6 +94,11 @@ export function runWorkload(size: WorkloadSize, warmUp = true): Timings {
     time("tip (LOO search, 3 × 3 grid)", () =>
       buildTipAdapter(zeroShot, data, { alphaGrid: [1, 8, 32], betaGrid: [5.5, 12, 25] }),
     );
+    time("tip (default: LOO search, 11 × 10 grid)", () => buildTipAdapter(zeroShot, data));
+  }
+  if (size.tipOnly) {
+    t.examples = data.embeddings.count;
+    return t;
   }
   time(`probe (fixed λ, ${size.probeIterations} L-BFGS iterations)`, () =>
     trainLinearProbe(data, { lambda: 1e-4, maxIterations: size.probeIterations }),

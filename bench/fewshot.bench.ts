@@ -5,7 +5,11 @@
  *
  *   npx tsx --conditions=@clipkit/source bench/fewshot.bench.ts [--classes 1000] [--shots 16] [--dim 512]
  *     [--probe-iterations 3] [--tip-epochs 1] [--no-tip-search] [--no-browser] [--rounds 3]
+<<<<<<< HEAD
  *     [--backend-threads 1,2] [--no-backend] [--loo-all] [--browser-backend] [--probe-full]
+=======
+ *     [--backend-threads 1,2] [--no-backend] [--loo-all] [--browser-backend] [--tip-only]
+>>>>>>> tip16
  *
  * In Node the workload runs `--rounds` times in one process; each step reports the median wall
  * time with the min–max over rounds, the median CPU time (on a shared machine wall time overstates
@@ -14,7 +18,9 @@
  * onnxruntime-node's GEMM (`trainHeadAsync`) at each of `--backend-threads` intra-op threads
  * (see fewshot-backend.ts); `--loo-all` adds the uncapped leave-one-out search.
  *
- * Reported: Tip-Adapter's training-free cache (fixed α, β) and its leave-one-out (α, β) search;
+ * Reported: Tip-Adapter's training-free cache (fixed α, β), its leave-one-out (α, β) search on a
+ * 3 × 3 grid and with the default grids (`buildTipAdapter(zeroShot, data)`, no options; `--tip-only`
+ * times only these Tip-Adapter rows);
  * a fixed-λ linear probe for a capped number of L-BFGS iterations; one probe loss + gradient
  * evaluation next to one X·Wᵀ product of the same size (the product is the floor: each
  * evaluation needs one forward and one gradient product); one Tip-Adapter-F epoch.
@@ -53,7 +59,11 @@ const { values } = parseArgs({
     "no-backend": { type: "boolean", default: false },
     "loo-all": { type: "boolean", default: false },
     "browser-backend": { type: "boolean", default: false },
+<<<<<<< HEAD
     "probe-full": { type: "boolean", default: false },
+=======
+    "tip-only": { type: "boolean", default: false },
+>>>>>>> tip16
   },
 });
 const size: WorkloadSize = {
@@ -63,6 +73,7 @@ const size: WorkloadSize = {
   probeIterations: Number(values["probe-iterations"]),
   tipEpochs: Number(values["tip-epochs"]),
   tipSearch: !values["no-tip-search"],
+  tipOnly: values["tip-only"],
 };
 
 function print(where: string, t: Timings): void {
@@ -76,6 +87,7 @@ function print(where: string, t: Timings): void {
       `  ${name.padEnd(48)} ${(ms / 1000).toFixed(3)} s${c === undefined ? "" : ` (cpu ${(c / 1000).toFixed(3)} s)`}`,
     );
   }
+  if (size.tipOnly) return;
   const ratio = t["probe: one loss + gradient evaluation"]! / t["one X·Wᵀ product (n × classes × dim)"]!;
   console.log(`  probe evaluation / one product: ${ratio.toFixed(2)}× (2 products is the floor)`);
 }
@@ -179,6 +191,7 @@ if (missing) {
       probeIterations: String(size.probeIterations),
       tipEpochs: String(size.tipEpochs),
       tipSearch: size.tipSearch ? "1" : "0",
+      tipOnly: size.tipOnly ? "1" : "0",
       web: values["browser-backend"] ? "1" : "0",
     });
     // The workload starts after load (setTimeout in the entry); wait only for the navigation.

@@ -43,7 +43,8 @@ train options (few-shot heads on frozen image embeddings; see docs/few-shot.md):
                       refit on everything (default: cross-validation on the training images)
   --seed N            seed of the sampling, splits and batch order (default 0)
   --loo-queries N     tip/tip-f leave-one-out search: score at most N examples as queries, a
-                      seeded per-class sample (default 2048; 'all' scores every one)
+                      seeded per-class sample (default: all up to 4,096 examples, else
+                      at most 2^24 query × example pairs, ≥ 1,024; 'all' scores every one)
   --templates T       prompt templates of the zero-shot head zs-probe/tip/tip-f start from
   --embeddings-cache FILE
                       embedding cache (an exact index file, as 'clipkit index' writes): images

@@ -5,7 +5,7 @@ import { isClipkitError } from "../errors.js";
 import { prepareData, stratifiedSample } from "./data.js";
 import { saveAdaptedHead } from "./persist.js";
 import { centres, clusters, zeroShotFor } from "./test-data.js";
-import { buildTipAdapter, DEFAULT_TIP_LOO_QUERIES } from "./tip.js";
+import { buildTipAdapter, DEFAULT_TIP_LOO_PAIRS, DEFAULT_TIP_LOO_QUERIES, defaultLooQueries } from "./tip.js";
 
 describe("stratified sample", () => {
   it("takes count rows, each class in proportion to its size (property)", () => {
@@ -51,13 +51,32 @@ describe("stratified sample", () => {
   });
 });
 
+describe("default leave-one-out query cap", () => {
+  it("scores every example up to 4,096, else at most 2²⁴ pairs but never under 1,024 queries (property)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 10_000_000 }), (n) => {
+        const cap = defaultLooQueries(n);
+        expect(Number.isInteger(cap)).toBe(true);
+        expect(cap).toBeGreaterThanOrEqual(DEFAULT_TIP_LOO_QUERIES);
+        if (n <= 4096) expect(cap).toBeGreaterThanOrEqual(n);
+        // Within the pair budget unless the query floor applies, and never needlessly below it.
+        if (cap > DEFAULT_TIP_LOO_QUERIES) expect(cap * n).toBeLessThanOrEqual(DEFAULT_TIP_LOO_PAIRS);
+        expect((cap + 1) * n).toBeGreaterThan(DEFAULT_TIP_LOO_PAIRS);
+        // More examples never mean more queries.
+        expect(defaultLooQueries(n + 1)).toBeLessThanOrEqual(cap);
+      }),
+    );
+    expect(defaultLooQueries(16_000)).toBe(1048);
+  });
+});
+
 describe("Tip-Adapter leave-one-out query cap", () => {
   const cs = centres(12, 16, 21);
   const zs = zeroShotFor(cs, 0.9, 22);
   const train = clusters(cs, 6, 0.4, 23);
 
   it("leaves data sets at or below the cap untouched (default cap included)", () => {
-    expect(train.labels.length).toBeLessThan(DEFAULT_TIP_LOO_QUERIES);
+    expect(train.labels.length).toBeLessThan(defaultLooQueries(train.labels.length));
     const all = buildTipAdapter(zs, train, { looQueries: Number.POSITIVE_INFINITY });
     for (const head of [buildTipAdapter(zs, train), buildTipAdapter(zs, train, { looQueries: 72 })]) {
       expect(head.adapter).toEqual(all.adapter);

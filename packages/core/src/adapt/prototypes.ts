@@ -6,6 +6,14 @@ function classSums(data: PreparedData): Float64Array {
   const { n, dim } = data;
   const c = data.classes.length;
   const sums = new Float64Array(c * dim);
+  if (!data.targets) {
+    // Single-label: each row adds to its own class only (same additions, same order, as below).
+    for (let i = 0; i < n; i++) {
+      const o = data.y[i]! * dim;
+      for (let t = 0; t < dim; t++) sums[o + t]! += data.x[i * dim + t]!;
+    }
+    return sums;
+  }
   for (let i = 0; i < n; i++) {
     for (let k = 0; k < c; k++) {
       const member = data.targets ? data.targets[i * c + k] === 1 : data.y[i] === k;

@@ -6,6 +6,7 @@ import { HeldOutTally } from "./protocol.js";
 import { product, runSteps, type Steps } from "./steps.js";
 import { centres, clusters, zeroShotFor } from "./test-data.js";
 import { DEFAULT_TIP_ALPHA_GRID, DEFAULT_TIP_BETA_GRID } from "./tip.js";
+import type { PruneStats } from "./tip-query.js";
 import { betaPowers, searchCacheHyper } from "./tip-search.js";
 import { zeroShotLogits, zeroShotWeights } from "./zeroshot-weights.js";
 
@@ -13,8 +14,9 @@ const BLOCK = 256;
 const POWER_BITS = 10;
 
 /**
- * The search as it was written before its loops were tuned (plain scatter of affinities, a
- * softmax per (query, β, α)): the reference the tuned one must match bit for bit.
+ * The search as it was written before its loops were tuned (plain scatter of affinities over every
+ * key, a softmax over every class per (query, β, α)): the reference the tuned one, which skips
+ * classes that cannot change a score, must match bit for bit.
  */
 function* referenceSearch(
   zs: Float32Array,
@@ -81,8 +83,9 @@ function* referenceSearch(
               arg = k;
             }
           }
-          let sum = 0;
-          for (let k = 0; k < c; k++) sum += Math.exp(row[k]! - max);
+          // log-sum-exp with the maximum's term exp(0) = 1 first, then the others in class order.
+          let sum = 1;
+          for (let k = 0; k < c; k++) if (k !== arg) sum += Math.exp(row[k]! - max);
           loss[bi * na + ai]! += max + Math.log(sum) - row[y]!;
           if (arg === y) correct[bi * na + ai]!++;
         }
@@ -114,16 +117,17 @@ describe("Tip-Adapter (α, β) search", () => {
         fc.constantFrom(16, 18, 24),
         fc.double({ min: 0.05, max: 0.8, noNaN: true }),
         fc.constantFrom("loo", "validation"),
-        fc.subarray([0, 0.5, 1, 4, 32, 256, 3.7], { minLength: 1 }),
+        fc.subarray([0, 0.5, 1, 4, 32, 256, 3.7, -2], { minLength: 1 }),
         fc.subarray([1, 5.5, 25, 50, 0.3, 7.25, 600], { minLength: 1 }),
+        // Logit scales from flat to very peaked: the latter let most classes be skipped.
+        fc.constantFrom(5, 50, 100, 1000),
         fc.integer(),
-        (classes, shots, dim, sigma, mode, alphas, betas, seed) => {
+        (classes, shots, dim, sigma, mode, alphas, betas, scale, seed) => {
           const cs = centres(classes, dim, seed);
           const zs = zeroShotFor(cs, 0.8, seed + 1);
           const labels = zs.labels;
           const train = prepareData(clusters(cs, shots, sigma, seed + 2), labels, false);
           const w = zeroShotWeights(zs, labels);
-          const scale = zs.scoring.logitScale;
           let held: PreparedData = train;
           let leaveOut: Int32Array | undefined = Int32Array.from({ length: train.n }, (_, i) => i);
           if (mode === "validation") {
@@ -134,7 +138,7 @@ describe("Tip-Adapter (α, β) search", () => {
           expect(runSteps(searchCacheHyper(...args))).toEqual(runSteps(referenceSearch(...args)));
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 80 },
     );
   });
 
@@ -169,5 +173,28 @@ describe("Tip-Adapter (α, β) search", () => {
     const chosen = runSteps(searchCacheHyper(...args));
     expect(chosen).toEqual(runSteps(referenceSearch(...args)));
     expect(chosen.heldOut).toBeDefined();
+  });
+
+  it("skips most classes of well-separated data and still matches bit for bit", () => {
+    const cs = centres(60, 32, 11);
+    const zs = zeroShotFor(cs, 0.3, 12);
+    const train = prepareData(clusters(cs, 6, 0.2, 13), zs.labels, false);
+    const leaveOut = Int32Array.from({ length: train.n }, (_, i) => i);
+    const args = [
+      zeroShotWeights(zs, zs.labels),
+      100,
+      train,
+      train.x,
+      train,
+      DEFAULT_TIP_ALPHA_GRID,
+      DEFAULT_TIP_BETA_GRID,
+      leaveOut,
+    ] as const;
+    const stats: PruneStats = { exact: 0, skipped: 0 };
+    const chosen = runSteps(searchCacheHyper(...args, stats));
+    expect(chosen).toEqual(runSteps(referenceSearch(...args)));
+    // Every (query, β) visits each class once: scored exactly or skipped.
+    expect(stats.exact + stats.skipped).toBe(train.n * DEFAULT_TIP_BETA_GRID.length * 60);
+    expect(stats.skipped).toBeGreaterThan(stats.exact);
   });
 });
