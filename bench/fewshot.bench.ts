@@ -5,11 +5,7 @@
  *
  *   npx tsx --conditions=@clipkit/source bench/fewshot.bench.ts [--classes 1000] [--shots 16] [--dim 512]
  *     [--probe-iterations 3] [--tip-epochs 1] [--no-tip-search] [--no-browser] [--rounds 3]
-<<<<<<< HEAD
- *     [--backend-threads 1,2] [--no-backend] [--loo-all] [--browser-backend] [--probe-full]
-=======
- *     [--backend-threads 1,2] [--no-backend] [--loo-all] [--browser-backend] [--tip-only]
->>>>>>> tip16
+ *     [--backend-threads 1,2] [--no-backend] [--loo-all] [--browser-backend] [--probe-full] [--tip-only]
  *
  * In Node the workload runs `--rounds` times in one process; each step reports the median wall
  * time with the min–max over rounds, the median CPU time (on a shared machine wall time overstates
@@ -59,11 +55,8 @@ const { values } = parseArgs({
     "no-backend": { type: "boolean", default: false },
     "loo-all": { type: "boolean", default: false },
     "browser-backend": { type: "boolean", default: false },
-<<<<<<< HEAD
     "probe-full": { type: "boolean", default: false },
-=======
     "tip-only": { type: "boolean", default: false },
->>>>>>> tip16
   },
 });
 const size: WorkloadSize = {
