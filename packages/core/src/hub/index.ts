@@ -13,7 +13,9 @@ export {
   parseScoringRecord,
   readScoringRecord,
   SCORING_RECORD_SUFFIX,
+  type ScannedGraph,
   type ScoringRecord,
+  scoringRecordFromScan,
   scoringRecordPath,
 } from "./scoring-record.js";
 export {
