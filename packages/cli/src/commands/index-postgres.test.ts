@@ -13,6 +13,7 @@ import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer } from "../serve/server.js";
+import { TEST_SERVER } from "../serve/testing.js";
 import { openModel } from "../util/model.js";
 import { runCliCaptured as run, testPng } from "../util/test-io.js";
 
@@ -209,16 +210,9 @@ describe("clipkit index --to postgres:// with several worker processes (one PGli
     const built = await run(["index", photos, "--to", url, "--table", "served", "--ann", "--json"]);
     expect(built.code, built.stderr).toBe(0);
     const server = await startServer({
+      ...TEST_SERVER,
       indexPath: url,
       postgres: { table: "served", root: photos },
-      openModel: () => openModel({}),
-      host: "127.0.0.1",
-      port: 0,
-      maxConcurrency: 2,
-      maxQueue: 8,
-      timeoutMs: 60_000,
-      maxBodyBytes: 1024 * 1024,
-      log: () => undefined,
     });
     try {
       const health = (await (await fetch(`${server.url}/healthz`)).json()) as {

@@ -12,6 +12,7 @@ import { openModel } from "../util/model.js";
 import { runCliCaptured as run } from "../util/test-io.js";
 import type { IndexHolder } from "./index-holder.js";
 import { type RunningServer, startServer } from "./server.js";
+import { TEST_SERVER } from "./testing.js";
 
 const EMOJI = join(emojiModelDir, "..", "eval", "twemoji-sample", "images");
 
@@ -46,14 +47,8 @@ beforeAll(async () => {
   const r = await run(["index", photos, "--out", indexPath, "--json"]);
   expect(r.code, r.stderr).toBe(0);
   server = await startServer({
+    ...TEST_SERVER,
     indexPath,
-    openModel: () => openModel({}),
-    host: "127.0.0.1",
-    port: 0,
-    maxConcurrency: 2,
-    maxQueue: 8,
-    timeoutMs: 60_000,
-    maxBodyBytes: 1024 * 1024,
     log: (line) => logs.push(line),
     onReload: (g) => reloads.push(g),
   });
@@ -405,17 +400,13 @@ describe("clipkit serve: limits, auth and shutdown", () => {
   it("queues up to --queue, refuses more with 503, times out with 504, needs the token (401)", async () => {
     const g = await gatedModel();
     const s = await startServer({
+      ...TEST_SERVER,
       indexPath,
       openModel: async () => g.model,
-      host: "127.0.0.1",
-      port: 0,
       maxConcurrency: 1,
       maxQueue: 1,
-      timeoutMs: 60_000,
-      maxBodyBytes: 1024 * 1024,
       token: "s3cret",
       watch: false,
-      log: () => undefined,
     });
     const auth = { authorization: "Bearer s3cret", "content-type": "application/json" };
     const ask = (headers: Record<string, string>) =>
@@ -456,16 +447,14 @@ describe("clipkit serve: limits, auth and shutdown", () => {
   it("times out a request past --timeout-ms with 504", async () => {
     const g = await gatedModel();
     const s = await startServer({
+      ...TEST_SERVER,
       indexPath,
       openModel: async () => g.model,
-      host: "127.0.0.1",
-      port: 0,
       maxConcurrency: 1,
       maxQueue: 0,
       timeoutMs: 200,
       maxBodyBytes: 1024,
       watch: false,
-      log: () => undefined,
     });
     try {
       const r = await fetch(`${s.url}/search`, {
@@ -485,17 +474,12 @@ describe("clipkit serve: limits, auth and shutdown", () => {
     const built = await run(["head", "build", "--labels", "avocado,bear,butterfly", "--out", headPath]);
     expect(built.code, built.stderr).toBe(0);
     const s = await startServer({
+      ...TEST_SERVER,
       indexPath,
-      openModel: () => openModel({}),
       headPath,
-      host: "127.0.0.1",
-      port: 0,
       maxConcurrency: 1,
       maxQueue: 1,
-      timeoutMs: 60_000,
-      maxBodyBytes: 1024 * 1024,
       watch: false,
-      log: () => undefined,
     });
     try {
       const r = await fetch(`${s.url}/classify?topK=2`, {
