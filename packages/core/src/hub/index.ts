@@ -7,7 +7,13 @@ export {
   ScanStopped,
   scanBudget,
 } from "./read-ahead.js";
-export { checkRevision, type HubModelRef, isCommitHash, parseHubModelRef } from "./repo-id.js";
+export {
+  checkRevision,
+  type HubModelRef,
+  isCommitHash,
+  parseHubModelRef,
+  requireHubModelRef,
+} from "./repo-id.js";
 export {
   formatScoringRecord,
   parseScoringRecord,
