@@ -8,18 +8,30 @@ import { expect } from "vitest";
 import type { MatMulTopK } from "../backend/matmul-topk.js";
 
 /**
- * `count × dim` unit rows from a linear congruential generator, each value first rounded to a
+ * A linear congruential generator (Numerical Recipes' constants): each call answers the next
+ * uint32 state. Seed 0 starts as 1. Cheap and the same on every platform, for property tests'
+ * data.
+ */
+export function lcg(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s;
+  };
+}
+
+/**
+ * `count × dim` unit rows from {@link lcg}, each value first rounded to a
  * multiple of `1 / levels` (never 0): few levels make many exact ties between scores, as ranking
  * must order by row.
  */
 export function unitRows(count: number, dim: number, seed: number, levels: number): Float32Array {
-  let s = seed >>> 0 || 1;
+  const next = lcg(seed);
   const out = new Float32Array(count * dim);
   for (let r = 0; r < count; r++) {
     let norm = 0;
     for (let j = 0; j < dim; j++) {
-      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-      const v = Math.round((s / 2 ** 32 - 0.5) * 2 * levels) / levels || 1 / levels;
+      const v = Math.round((next() / 2 ** 32 - 0.5) * 2 * levels) / levels || 1 / levels;
       out[r * dim + j] = v;
       norm += v * v;
     }
