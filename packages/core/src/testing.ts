@@ -42,3 +42,16 @@ export async function expectClipkitRejection(
   }
   return check(thrown, code);
 }
+
+/**
+ * What `fn` throws, as one string for table-style assertions: `details[key]` of a `ClipkitError`
+ * with `code`, `"other"` for any other error (or code), `"none"` when it returns.
+ */
+export function thrownDetail(fn: () => unknown, code: ClipkitErrorCode, key: string): string {
+  try {
+    fn();
+  } catch (error) {
+    return isClipkitError(error, code) ? String(error.details[key]) : "other";
+  }
+  return "none";
+}
