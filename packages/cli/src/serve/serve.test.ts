@@ -9,7 +9,7 @@ import type { LoadedClipModel } from "@clipkit/core";
 import { emojiModelDir } from "@clipkit/model-emoji";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openModel } from "../util/model.js";
-import { runCliCaptured as run } from "../util/test-io.js";
+import { cliProcessArgs, runCliCaptured as run } from "../util/test-io.js";
 import type { IndexHolder } from "./index-holder.js";
 import { type RunningServer, startServer } from "./server.js";
 import { TEST_SERVER } from "./testing.js";
@@ -572,12 +572,9 @@ describe("clipkit serve: limits, auth and shutdown", () => {
 
 describe("clipkit serve as a process", () => {
   it("prints its URL, serves, and on SIGTERM finishes the request in flight and exits 0", async () => {
-    const bin = fileURLToPath(new URL("../bin.ts", import.meta.url));
-    const child = spawn(
-      process.execPath,
-      ["--conditions=@clipkit/source", "--import", "tsx", bin, "serve", "--index", indexPath, "--port", "0"],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
+    const child = spawn(process.execPath, cliProcessArgs(["serve", "--index", indexPath, "--port", "0"]), {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => {
