@@ -274,16 +274,13 @@ describe("clipkit serve: an index of another model", () => {
   it("refuses to start on an index built with another model", async () => {
     await expect(
       startServer({
+        ...TEST_SERVER,
         indexPath,
         openModel: () => openModel({ model: TINY_CLIP }),
-        host: "127.0.0.1",
-        port: 0,
         maxConcurrency: 1,
         maxQueue: 1,
-        timeoutMs: 60_000,
         maxBodyBytes: 1024,
         watch: false,
-        log: () => {},
       }),
     ).rejects.toMatchObject({
       code: "SPACE_MISMATCH",
@@ -298,16 +295,12 @@ describe("clipkit serve: an index of another model", () => {
     const served = join(dir, "reload-space.ckidx");
     await copyFile(indexPath, served);
     const s = await startServer({
+      ...TEST_SERVER,
       indexPath: served,
-      openModel: () => openModel({}),
-      host: "127.0.0.1",
-      port: 0,
       maxConcurrency: 1,
       maxQueue: 1,
-      timeoutMs: 60_000,
       maxBodyBytes: 1024,
       watch: false,
-      log: () => {},
     });
     try {
       await copyFile(other, `${served}.tmp`);
@@ -515,17 +508,12 @@ describe("clipkit serve: limits, auth and shutdown", () => {
     ]);
     expect(trained.code, trained.stderr).toBe(0);
     const s = await startServer({
+      ...TEST_SERVER,
       indexPath,
-      openModel: () => openModel({}),
       headPath,
-      host: "127.0.0.1",
-      port: 0,
       maxConcurrency: 1,
       maxQueue: 1,
-      timeoutMs: 60_000,
-      maxBodyBytes: 1024 * 1024,
       watch: false,
-      log: () => undefined,
     });
     try {
       const r = await fetch(`${s.url}/classify?topK=3`, {
@@ -545,16 +533,13 @@ describe("clipkit serve: limits, auth and shutdown", () => {
   it("a port in use is INVALID_ARGUMENT naming --port, not a raw listen error", async () => {
     const port = Number(new URL(server.url).port);
     const second = startServer({
+      ...TEST_SERVER,
       indexPath,
-      openModel: () => openModel({}),
-      host: "127.0.0.1",
       port,
       maxConcurrency: 1,
       maxQueue: 1,
-      timeoutMs: 60_000,
       maxBodyBytes: 1024,
       watch: false,
-      log: () => undefined,
     });
     await expect(second).rejects.toMatchObject({
       code: "INVALID_ARGUMENT",
