@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadIndexFile } from "@clipkit/backend-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCliCaptured as run } from "./util/test-io.js";
+import { cliProcessArgs, runCliCaptured as run } from "./util/test-io.js";
 
 const FIXTURES = fileURLToPath(new URL("../../../fixtures/models/", import.meta.url));
 const CLIP = join(FIXTURES, "tiny-clip");
@@ -54,23 +54,9 @@ describe("clipkit index and a real SIGINT", () => {
     await mkdir(photos);
     for (let i = 0; i < 40; i++) await writeFile(join(photos, `${i}.bmp`), bmp(i));
     const out = join(dir, "interrupted.ckidx");
-    const bin = fileURLToPath(new URL("./bin.ts", import.meta.url));
     const child = spawn(
       process.execPath,
-      [
-        "--conditions=@clipkit/source",
-        "--import",
-        "tsx",
-        bin,
-        "index",
-        photos,
-        "--model",
-        CLIP,
-        "--out",
-        out,
-        "--batch-size",
-        "1",
-      ],
+      cliProcessArgs(["index", photos, "--model", CLIP, "--out", out, "--batch-size", "1"]),
       { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CLIPKIT_PROGRESS_INTERVAL_MS: "0" } },
     );
     let stderr = "";
@@ -107,8 +93,7 @@ describe("clipkit index and a real SIGINT", () => {
 
 /** Runs the bin on `args`; sends SIGINT once stderr matches `when`; resolves to code and stderr. */
 async function interrupt(args: string[], when: RegExp): Promise<{ code: number | null; stderr: string }> {
-  const bin = fileURLToPath(new URL("./bin.ts", import.meta.url));
-  const child = spawn(process.execPath, ["--conditions=@clipkit/source", "--import", "tsx", bin, ...args], {
+  const child = spawn(process.execPath, cliProcessArgs(args), {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, CLIPKIT_PROGRESS_INTERVAL_MS: "0" },
   });

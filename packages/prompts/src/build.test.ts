@@ -1,18 +1,8 @@
-import { isClipkitError } from "@clipkit/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { expectClipkitError } from "../../core/src/testing.js";
 import { buildPrompts } from "./build.js";
 import { packs } from "./packs.js";
-
-function expectCode(fn: () => unknown, code: string): void {
-  try {
-    fn();
-  } catch (error) {
-    expect(isClipkitError(error, code as never)).toBe(true);
-    return;
-  }
-  throw new Error(`expected ClipkitError ${code}`);
-}
 
 describe("buildPrompts", () => {
   it("fills every {} of every template for every label, in order", () => {
@@ -38,7 +28,7 @@ describe("buildPrompts", () => {
       { label: "tench", prompts: ["a photo of a tench, a type of fish.", "a greenish freshwater fish"] },
       { label: "goldfish", prompts: ["a photo of a goldfish."] },
     ]);
-    expectCode(() => buildPrompts(["tench", "goldfish"], { tench: ["x"] }), "PROMPT_INVALID");
+    expectClipkitError(() => buildPrompts(["tench", "goldfish"], { tench: ["x"] }), "PROMPT_INVALID");
   });
 
   it("appends or replaces with per-class overrides, synonyms and extras", () => {
@@ -70,15 +60,15 @@ describe("buildPrompts", () => {
   });
 
   it("rejects bad input with PROMPT_INVALID", () => {
-    expectCode(() => buildPrompts([], ["{}"]), "PROMPT_INVALID");
-    expectCode(() => buildPrompts([""], ["{}"]), "PROMPT_INVALID");
-    expectCode(() => buildPrompts(["  "], ["{}"]), "PROMPT_INVALID");
-    expectCode(() => buildPrompts(["cat", "cat"], ["{}"]), "PROMPT_INVALID");
-    expectCode(() => buildPrompts(["cat"], ["a photo"]), "PROMPT_INVALID");
-    expectCode(() => buildPrompts(["cat"], []), "PROMPT_INVALID");
-    expectCode(() => buildPrompts(["cat"], ["{}"], { overrides: { dgo: ["x"] } }), "PROMPT_INVALID");
-    expectCode(() => buildPrompts(["cat"], { cat: ["x"], dgo: ["y"] }), "PROMPT_INVALID");
-    expectCode(() => buildPrompts([{ label: "cat", names: [""] }], ["{}"]), "PROMPT_INVALID");
-    expectCode(() => buildPrompts(["cat"], { cat: [] }), "PROMPT_INVALID");
+    expectClipkitError(() => buildPrompts([], ["{}"]), "PROMPT_INVALID");
+    expectClipkitError(() => buildPrompts([""], ["{}"]), "PROMPT_INVALID");
+    expectClipkitError(() => buildPrompts(["  "], ["{}"]), "PROMPT_INVALID");
+    expectClipkitError(() => buildPrompts(["cat", "cat"], ["{}"]), "PROMPT_INVALID");
+    expectClipkitError(() => buildPrompts(["cat"], ["a photo"]), "PROMPT_INVALID");
+    expectClipkitError(() => buildPrompts(["cat"], []), "PROMPT_INVALID");
+    expectClipkitError(() => buildPrompts(["cat"], ["{}"], { overrides: { dgo: ["x"] } }), "PROMPT_INVALID");
+    expectClipkitError(() => buildPrompts(["cat"], { cat: ["x"], dgo: ["y"] }), "PROMPT_INVALID");
+    expectClipkitError(() => buildPrompts([{ label: "cat", names: [""] }], ["{}"]), "PROMPT_INVALID");
+    expectClipkitError(() => buildPrompts(["cat"], { cat: [] }), "PROMPT_INVALID");
   });
 });

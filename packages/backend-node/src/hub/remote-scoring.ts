@@ -16,10 +16,9 @@ import {
   logitConstants,
   readAheadSource,
   readScoringRecord,
-  type ScoringRecord,
   scanBudget,
   scanGraph,
-  scoringFromConstants,
+  scoringRecordFromScan,
   scoringRecordPath,
 } from "@clipkit/core";
 import { fileDownloadInfo } from "@huggingface/hub";
@@ -109,23 +108,15 @@ export async function recordScoring(s: ScoringScan): Promise<string | undefined>
   if (!found) return undefined;
   const { constants, info, label } = found;
   // Only constants the loader will accept for this model type are recorded.
-  let fits: boolean;
-  try {
-    fits = scoringFromConstants(s.modelType, constants, label) !== undefined;
-  } catch (error) {
-    if (isClipkitError(error, "MODEL_CONFIG_INVALID")) return undefined;
-    throw error;
-  }
-  if (!constants || !fits) return undefined;
-  const record: ScoringRecord = {
-    format: 1,
+  const record = scoringRecordFromScan(constants, {
+    modelType: s.modelType,
     graph: s.graph,
     commit: s.commit,
-    ...(s.etag ? { etag: s.etag } : { etag: normalizeEtag(info.etag) }),
+    etag: s.etag ? s.etag : normalizeEtag(info.etag),
     size: info.size,
-    scale: constants.scale,
-    ...(constants.bias === undefined ? {} : { bias: constants.bias }),
-  };
+    label,
+  });
+  if (!record) return undefined;
   await mkdir(dirname(pointer), { recursive: true });
   await writeFileAtomic(pointer, new TextEncoder().encode(formatScoringRecord(record)));
   return path;

@@ -9,7 +9,6 @@ import { stat } from "node:fs/promises";
 import { join, resolve as resolvePath } from "node:path";
 import {
   ClipkitError,
-  checkRevision,
   type HubSelection,
   isClipkitError,
   isCommitHash,
@@ -18,6 +17,7 @@ import {
   parseHubModelRef,
   planModelFiles,
   recordedExternalData,
+  requireHubModelRef,
   selectModelFiles,
 } from "@clipkit/core";
 import { type ListFileEntry, listFiles, modelInfo } from "@huggingface/hub";
@@ -99,14 +99,8 @@ function listingFiles(
  * `CHECKSUM_MISMATCH` (an LFS file whose sha256 differs from its linked ETag), `ABORTED`.
  */
 export async function downloadModel(id: string, options: DownloadModelOptions = {}): Promise<HubModel> {
-  const ref = parseHubModelRef(id);
-  if (!ref) {
-    throw new ClipkitError("INVALID_ARGUMENT", `"${id}" is not a hub repo id (owner/name[@revision])`, {
-      details: { argument: "model", value: id },
-    });
-  }
-  const revision = options.revision ?? ref.revision ?? "main";
-  checkRevision(revision);
+  const ref = requireHubModelRef(id, options.revision);
+  const { revision } = ref;
   const o = resolveHubOptions(options);
   const cache = hubCacheDir(o.cacheDir);
   const folder = repoFolder(cache, ref.repo);

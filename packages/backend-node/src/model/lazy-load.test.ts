@@ -182,19 +182,30 @@ function counting(): { backend: Backend; opened: string[] } {
   };
 }
 
+/** The image preparer for the folder's `preprocessor_config.json`. */
+async function imagePreparer(files: ModelFiles) {
+  return nodeImagePreparer(
+    parsePreprocessorConfig(JSON.parse(await files.readText("preprocessor_config.json"))),
+  );
+}
+
+/** `createClipModel` on `files` with the folder's tokenizer and image preparer. */
+async function createModel(backend: Backend, files: ModelFiles) {
+  return createClipModel({
+    backend,
+    files,
+    tokenizer: await loadTokenizer(files),
+    prepareImages: await imagePreparer(files),
+  });
+}
+
 describe("lazy towers", () => {
   const dir = `${MODELS_DIR}tiny-clip`;
 
   it("an image-only job opens the vision graph only, by path, reading no graph into memory", async () => {
     const { files, wholeReads } = recording(dir);
     const { backend, opened } = counting();
-    const config = parsePreprocessorConfig(JSON.parse(await files.readText("preprocessor_config.json")));
-    const model = await createClipModel({
-      backend,
-      files,
-      tokenizer: await loadTokenizer(files),
-      prepareImages: nodeImagePreparer(config),
-    });
+    const model = await createModel(backend, files);
     try {
       expect(opened).toEqual([]);
       expect(model.scoringSource).toBe("graph");
@@ -220,8 +231,7 @@ describe("lazy towers", () => {
         return inner.createSessionFromPath!(path, options);
       },
     };
-    const config = parsePreprocessorConfig(JSON.parse(await files.readText("preprocessor_config.json")));
-    const plain = nodeImagePreparer(config);
+    const plain = await imagePreparer(files);
     const prepareImages = Object.assign(
       (inputs: Parameters<typeof plain>[0], signal?: AbortSignal) => {
         events.push(`prepare ${inputs.length}`);
@@ -256,13 +266,7 @@ describe("lazy towers", () => {
         throw new Error("no session today");
       },
     };
-    const config = parsePreprocessorConfig(JSON.parse(await files.readText("preprocessor_config.json")));
-    const model = await createClipModel({
-      backend,
-      files,
-      tokenizer: await loadTokenizer(files),
-      prepareImages: nodeImagePreparer(config),
-    });
+    const model = await createModel(backend, files);
     await expect(model.embedImages([`${MODELS_DIR}images/shapes.png`])).rejects.toThrow("no session today");
     expect(creates).toBe(1);
     await model.release();

@@ -1,12 +1,11 @@
-import { createServer } from "node:net";
 import { createEmbeddings, FlatIndex, isClipkitError, syntheticEmbeddings } from "@clipkit/core";
 import { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite-pgvector";
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PgVectorRetriever } from "./pgvector.js";
 import type { SqlClient } from "./sql.js";
+import { servePglite } from "./testing.js";
 
 // Small on purpose: CI has two cores and PGlite is single-threaded WASM.
 const gallery = syntheticEmbeddings({ count: 300, dim: 32, seed: 21 });
@@ -15,17 +14,6 @@ const ids = Array.from({ length: gallery.count }, (_, i) => `p${i}`);
 const meta = ids.map((_, i) => ({ tag: i % 3 === 0 ? "red" : "blue", n: i }));
 const exact = new FlatIndex(gallery.space);
 exact.add(ids, gallery, meta);
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const s = createServer();
-    s.once("error", fail);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => done(port));
-    });
-  });
-}
 
 const rejectsWith = async (p: Promise<unknown>, code: string) =>
   expect(p).rejects.toSatisfy((e) => isClipkitError(e) && e.code === code);
@@ -152,13 +140,10 @@ suite("PgVectorRetriever on PGlite (in-process)", async () => {
 });
 
 suite("PgVectorRetriever over the wire (pg → pglite-socket on 127.0.0.1)", async () => {
-  const db = await PGlite.create({ extensions: { vector } });
-  const port = await freePort();
-  const server = new PGLiteSocketServer({ db, port, host: "127.0.0.1" });
-  await server.start();
+  const postgres = await servePglite();
   const client = new pg.Client({
     host: "127.0.0.1",
-    port,
+    port: postgres.port,
     user: "postgres",
     database: "postgres",
     connectionTimeoutMillis: 10_000,
@@ -168,8 +153,7 @@ suite("PgVectorRetriever over the wire (pg → pglite-socket on 127.0.0.1)", asy
     client,
     close: async () => {
       await client.end();
-      await server.stop();
-      await db.close();
+      await postgres.close();
     },
   };
 });

@@ -1,29 +1,27 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createEmbeddings, type EmbeddingSpace, FlatIndex } from "@clipkit/core";
+import { createEmbeddings, type EmbeddingSpace, FlatIndex, type MatMulTopK } from "@clipkit/core";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
+import { expectTopKTieOrder, unitRows, unitRowsWithCopies } from "../../../core/src/retrieval/testing.js";
 import { loadFlatIndexFile, openOrCreateFlatIndexFile, saveFlatIndexFile } from "../retrieval/files.js";
 import { nodeBackend } from "./create.js";
 import { nodeMatMulTopK } from "./matmul-topk.js";
 
 const space = (dim: number): EmbeddingSpace => ({ id: "gemm", dim, normalized: true });
 
-function unitRows(count: number, dim: number, seed: number, levels: number): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(count * dim);
-  for (let r = 0; r < count; r++) {
-    let norm = 0;
-    for (let j = 0; j < dim; j++) {
-      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-      const v = Math.round((s / 2 ** 32 - 0.5) * 2 * levels) / levels || 1 / levels;
-      out[r * dim + j] = v;
-      norm += v * v;
-    }
-    for (let j = 0; j < dim; j++) out[r * dim + j] = out[r * dim + j]! / Math.sqrt(norm);
-  }
-  return out;
+/** `inner` as a backend whose GEMM records each call's query count in `calls`. */
+function countingBackend(inner: MatMulTopK, calls: number[]) {
+  return {
+    matmulTopK: () => ({
+      run: (...a: Parameters<MatMulTopK["run"]>) => {
+        calls.push(a[1]);
+        return inner.run(...a);
+      },
+      release: () => inner.release(),
+    }),
+  };
 }
 
 describe("matmul top-k on onnxruntime-node", () => {
@@ -31,12 +29,7 @@ describe("matmul top-k on onnxruntime-node", () => {
   afterAll(() => gemm.release());
 
   it("returns the k largest dot products per query, best first, ties to the lower index", async () => {
-    // rows 0 and 2 are equal: the tie must list row 0 first
-    const items = Float32Array.of(1, 0, 0, 1, 1, 0, 0.6, 0.8);
-    const queries = Float32Array.of(1, 0, 0, 1);
-    const { scores, indices } = await gemm.run(queries, 2, items, 4, 2, 3);
-    expect([...indices]).toEqual([0, 2, 3, 1, 3, 0]);
-    expect([...scores].map((s) => Math.round(s * 1e6) / 1e6)).toEqual([1, 1, 0.6, 1, 0.8, 0]);
+    await expectTopKTieOrder(gemm);
   });
 
   it("returns the same int32 indices and scores with spinning workers off (allowSpinning: false)", async () => {
@@ -66,15 +59,7 @@ describe("matmul top-k on onnxruntime-node", () => {
         fc.constantFrom(1, 2, 1000),
         fc.array(fc.nat(), { maxLength: 60 }),
         async (dim, n, nq, k, seed, levels, dupes) => {
-          const base = unitRows(n, dim, seed, levels);
-          const total = n + (n > 0 ? dupes.length : 0);
-          const items = new Float32Array(total * dim);
-          items.set(base);
-          if (n > 0) {
-            dupes.forEach((d, j) => {
-              items.copyWithin((n + j) * dim, (d % n) * dim, ((d % n) + 1) * dim);
-            });
-          }
+          const { items, total } = unitRowsWithCopies(n, dim, seed, levels, dupes);
           const ids = Array.from({ length: total }, (_, i) => `r${i}`);
           // minGemmQueries: 1 sends single queries to the GEMM too (by default they take the wasm scan)
           const index = new FlatIndex(space(dim), { backend, minGemmQueries: 1 });
@@ -91,15 +76,7 @@ describe("matmul top-k on onnxruntime-node", () => {
   it("searchAsync scans batches below minGemmQueries with the wasm kernel, larger ones with the GEMM", async () => {
     const calls: number[] = [];
     const inner = nodeMatMulTopK({ intraOpThreads: 1 });
-    const backend = {
-      matmulTopK: () => ({
-        run: (...a: Parameters<typeof inner.run>) => {
-          calls.push(a[1]);
-          return inner.run(...a);
-        },
-        release: () => inner.release(),
-      }),
-    };
+    const backend = countingBackend(inner, calls);
     const dim = 16;
     const index = new FlatIndex(space(dim), { backend, minGemmQueries: 3 });
     index.add(
@@ -122,15 +99,7 @@ describe("matmul top-k on onnxruntime-node", () => {
     try {
       const calls: number[] = [];
       const inner = nodeMatMulTopK({ intraOpThreads: 1 });
-      const backend = {
-        matmulTopK: () => ({
-          run: (...a: Parameters<typeof inner.run>) => {
-            calls.push(a[1]);
-            return inner.run(...a);
-          },
-          release: () => inner.release(),
-        }),
-      };
+      const backend = countingBackend(inner, calls);
       const dim = 16;
       const built = new FlatIndex(space(dim));
       built.add(
@@ -182,12 +151,7 @@ describe("matmul top-k on onnxruntime-node", () => {
         fc.constantFrom(1, 2, 1000),
         fc.array(fc.nat(), { maxLength: 40 }),
         async (dim, n, nq, k, seed, levels, dupes) => {
-          const items = new Float32Array((n + dupes.length) * dim);
-          items.set(unitRows(n, dim, seed, levels));
-          dupes.forEach((d, j) => {
-            items.copyWithin((n + j) * dim, (d % n) * dim, ((d % n) + 1) * dim);
-          });
-          const total = n + dupes.length;
+          const { items, total } = unitRowsWithCopies(n, dim, seed, levels, dupes);
           const ids = Array.from({ length: total }, (_, i) => `r${i}`);
           const index = new FlatIndex(space(dim), { backend, storage: "int8" });
           index.add(ids, createEmbeddings(items, total, space(dim)));

@@ -11,23 +11,9 @@ import {
 } from "@clipkit/core";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
+import { checkAbt, checkAbtInto } from "../../../core/src/backend/testing.js";
 import { nodeBackend } from "./create.js";
 import { nodeMatMul } from "./matmul.js";
-
-/** Float64 reference of A·Bᵀ and, per entry, Σ|a||b| (what float32 rounding error scales with). */
-function reference(a: Float32Array, b: Float32Array, m: number, n: number, k: number) {
-  const c = new Float64Array(m * n);
-  const mag = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      for (let t = 0; t < k; t++) {
-        c[i * n + j]! += a[i * k + t]! * b[j * k + t]!;
-        mag[i * n + j]! += Math.abs(a[i * k + t]! * b[j * k + t]!);
-      }
-    }
-  }
-  return { c, mag };
-}
 
 describe("matmul (A·Bᵀ) on onnxruntime-node", () => {
   const gemm = nodeMatMul();
@@ -41,18 +27,8 @@ describe("matmul (A·Bᵀ) on onnxruntime-node", () => {
         fc.integer({ min: 1, max: 70 }),
         fc.integer({ min: 0, max: 3 }),
         fc.integer(),
-        async (m, n, k, spare, seed) => {
-          const random = seededRandom(seed);
-          // Longer buffers than the sizes say: only the first m·k / n·k values count.
-          const a = Float32Array.from({ length: m * k + spare }, () => random() * 2 - 1);
-          const b = Float32Array.from({ length: n * k + spare }, () => random() * 2 - 1);
-          const out = await gemm.abt(a, b, m, n, k);
-          expect(out.length).toBe(m * n);
-          const { c, mag } = reference(a, b, m, n, k);
-          for (let t = 0; t < m * n; t++) {
-            expect(Math.abs(out[t]! - c[t]!)).toBeLessThanOrEqual(1e-6 * (k + 2) * mag[t]! + 1e-30);
-          }
-        },
+        // Longer buffers than the sizes say (spare): only the first m·k / n·k values count.
+        (m, n, k, spare, seed) => checkAbt(gemm, m, n, k, seed, spare),
       ),
       { numRuns: 80 },
     );
@@ -67,15 +43,10 @@ describe("matmul (A·Bᵀ) on onnxruntime-node", () => {
         fc.integer({ min: 0, max: 3 }),
         fc.integer(),
         async (m, n, k, spare, seed) => {
-          const random = seededRandom(seed);
-          const a = Float32Array.from({ length: m * k }, () => random() * 2 - 1);
-          const b = Float32Array.from({ length: n * k }, () => random() * 2 - 1);
-          const expected = await gemm.abt(a, b, m, n, k);
           // A view into a larger buffer: only out[0 … m·n) is written, the spare tail is kept.
           const backing = new Float32Array(m * n + spare + 2).fill(-7);
           const out = backing.subarray(1, 1 + m * n + spare);
-          expect(await gemm.abt(a, b, m, n, k, out)).toBe(out);
-          expect(out.subarray(0, m * n)).toEqual(expected);
+          await checkAbtInto(gemm, m, n, k, seed, out);
           expect([backing[0], ...out.subarray(m * n), backing[backing.length - 1]]).toEqual(
             new Array(spare + 2).fill(-7),
           );

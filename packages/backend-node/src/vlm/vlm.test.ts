@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isClipkitError, loadVlmModel, type PixelData, tensor, type VlmModel } from "@clipkit/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectClipkitRejection } from "../../../core/src/testing.js";
 import { nodeFiles } from "../files/index.js";
 import { decodeImage } from "../image/index.js";
 import { nodeBackend } from "../session/index.js";
@@ -20,16 +21,6 @@ import { loadCaptioner, loadVqa, type NodeCaptioner, type NodeVqa } from "./load
 
 const capRef = readRef<CaptionerRef>(capDir);
 const imagePath = (file: string) => join(capDir, file);
-
-async function expectCode(p: Promise<unknown>, code: string) {
-  const error = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(isClipkitError(error), String(error)).toBe(true);
-  expect((error as { code: string }).code).toBe(code);
-  return error as Error;
-}
 
 describe("encoder-decoder captioner (tiny ViT-GPT2 fixture)", () => {
   let cap: NodeCaptioner;
@@ -166,7 +157,7 @@ describe("encoder-decoder captioner (tiny ViT-GPT2 fixture)", () => {
   it("aborts mid-way with ABORTED", async () => {
     const controller = new AbortController();
     let chunks = 0;
-    await expectCode(
+    await expectClipkitRejection(
       cap.caption([imagePath(capRef.images[0]!.file)], {
         signal: controller.signal,
         onChunk: () => {
@@ -178,7 +169,7 @@ describe("encoder-decoder captioner (tiny ViT-GPT2 fixture)", () => {
     );
     expect(chunks).toBe(2);
     const stream = cap.captionStream([imagePath(capRef.images[0]!.file)], { signal: AbortSignal.abort() });
-    await expectCode(stream.next(), "ABORTED");
+    await expectClipkitRejection(stream.next(), "ABORTED");
   });
 
   it("samples reproducibly with a seed", async () => {
@@ -209,16 +200,19 @@ describe("encoder-decoder captioner (tiny ViT-GPT2 fixture)", () => {
   });
 
   it("rejects bad input with typed errors", async () => {
-    await expectCode(cap.caption([]), "INVALID_ARGUMENT");
+    await expectClipkitRejection(cap.caption([]), "INVALID_ARGUMENT");
     const missing = await cap.caption([join(capDir, "images/missing.png")]).catch((e: unknown) => e);
     expect(isClipkitError(missing)).toBe(true);
-    await expectCode(
+    await expectClipkitRejection(
       cap.caption([imagePath(capRef.images[0]!.file)], { maxNewTokens: 500 }),
       "PROMPT_INVALID",
     );
-    await expectCode(vqa.ask(imagePath(capRef.images[0]!.file), "  "), "PROMPT_INVALID");
-    await expectCode(cap.caption([imagePath(capRef.images[0]!.file)], { numBeams: 0 }), "INVALID_ARGUMENT");
-    await expectCode(
+    await expectClipkitRejection(vqa.ask(imagePath(capRef.images[0]!.file), "  "), "PROMPT_INVALID");
+    await expectClipkitRejection(
+      cap.caption([imagePath(capRef.images[0]!.file)], { numBeams: 0 }),
+      "INVALID_ARGUMENT",
+    );
+    await expectClipkitRejection(
       cap.caption([imagePath(capRef.images[0]!.file)], { numBeams: 2, numReturnSequences: 3 }),
       "INVALID_ARGUMENT",
     );
@@ -250,9 +244,9 @@ describe("tiny-captioner _quantized and _fp16 exports (transformers.js quantize 
     try {
       await cp(capDir, dir, { recursive: true });
       await rm(join(dir, "onnx/decoder_model_merged_fp16.onnx"));
-      const e = await expectCode(loadCaptioner(dir, { dtype: "fp16" }), "MODEL_FILE_MISSING");
+      const e = await expectClipkitRejection(loadCaptioner(dir, { dtype: "fp16" }), "MODEL_FILE_MISSING");
       expect(e.message).toContain("decoder_model_merged_fp16.onnx");
-      await expectCode(loadCaptioner(dir, { dtype: "fp8" as never }), "INVALID_ARGUMENT");
+      await expectClipkitRejection(loadCaptioner(dir, { dtype: "fp8" as never }), "INVALID_ARGUMENT");
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -270,13 +264,15 @@ describe("model folder errors", () => {
 
   it("names the layout problem", async () => {
     await writeFile(join(dir, "config.json"), "{}");
-    await expectCode(loadCaptioner(dir), "MODEL_LAYOUT_UNSUPPORTED");
+    await expectClipkitRejection(loadCaptioner(dir), "MODEL_LAYOUT_UNSUPPORTED");
     await mkdir(join(dir, "onnx"));
     await copyFile(join(capDir, "onnx/encoder_model.onnx"), join(dir, "onnx/encoder_model.onnx"));
-    const e = await expectCode(loadCaptioner(dir), "MODEL_FILE_MISSING");
+    const e = await expectClipkitRejection(loadCaptioner(dir), "MODEL_FILE_MISSING");
     expect(e.message).toContain("decoder_model_merged.onnx");
     await copyFile(join(llavaDir, "onnx/vision_encoder.onnx"), join(dir, "onnx/vision_encoder.onnx"));
-    expect((await expectCode(loadVqa(dir), "MODEL_FILE_MISSING")).message).toContain("embed_tokens.onnx");
+    expect((await expectClipkitRejection(loadVqa(dir), "MODEL_FILE_MISSING")).message).toContain(
+      "embed_tokens.onnx",
+    );
   });
 });
 

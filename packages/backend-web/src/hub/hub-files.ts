@@ -7,13 +7,12 @@
  */
 import {
   ClipkitError,
-  checkRevision,
   type HubSelection,
   isClipkitError,
   isCommitHash,
   type ModelFiles,
-  parseHubModelRef,
   planModelFiles,
+  requireHubModelRef,
   scoringRecordPath,
 } from "@clipkit/core";
 import { type CacheStorageLike, urlFiles } from "../files/url-files.js";
@@ -39,14 +38,8 @@ export interface WebHubFiles extends ModelFiles {
  * (401/403), `DOWNLOAD_FAILED`, `MODEL_FILE_MISSING` (dtype absent; offline and not cached).
  */
 export async function webHubFiles(id: string, options: WebHubFilesOptions = {}): Promise<WebHubFiles> {
-  const ref = parseHubModelRef(id);
-  if (!ref) {
-    throw new ClipkitError("INVALID_ARGUMENT", `"${id}" is not a hub repo id (owner/name[@revision])`, {
-      details: { argument: "model", value: id },
-    });
-  }
-  const revision = options.revision ?? ref.revision ?? "main";
-  checkRevision(revision);
+  const ref = requireHubModelRef(id, options.revision);
+  const { revision } = ref;
   const endpoint = (options.endpoint ?? "https://huggingface.co").replace(/\/+$/, "");
   const template = options.fileUrl ?? DEFAULT_FILE_URL;
   if (!template.endsWith("{path}")) {

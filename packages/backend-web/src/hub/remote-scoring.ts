@@ -12,10 +12,9 @@ import {
   logitConstants,
   parseScoringRecord,
   readAheadSource,
-  type ScoringRecord,
   scanBudget,
   scanGraph,
-  scoringFromConstants,
+  scoringRecordFromScan,
   scoringRecordPath,
 } from "@clipkit/core";
 import type { CacheStorageLike } from "../files/url-files.js";
@@ -82,16 +81,13 @@ export async function webScoringRecord(scan: WebScoringScan): Promise<string | u
       scan.size,
       scanBudget(scan.size),
     );
-    const constants = logitConstants(await scanGraph(source, graphUrl));
-    if (!constants || scoringFromConstants(scan.modelType, constants, graphUrl) === undefined)
-      return undefined;
-    const record: ScoringRecord = {
-      format: 1,
+    const record = scoringRecordFromScan(logitConstants(await scanGraph(source, graphUrl)), {
       ...expected,
+      modelType: scan.modelType,
       size: scan.size,
-      scale: constants.scale,
-      ...(constants.bias === undefined ? {} : { bias: constants.bias }),
-    };
+      label: graphUrl,
+    });
+    if (!record) return undefined;
     const text = formatScoringRecord(record);
     await scan.cache?.put(url, new Response(text, { headers: { "Content-Type": "application/json" } }));
     return text;

@@ -1,5 +1,6 @@
 import { createEmbeddings, type EmbeddingSpace, FlatIndex } from "@clipkit/core";
 import { describe, expect, it } from "vitest";
+import { expectTopKTieOrder } from "../../../core/src/retrieval/testing.js";
 import { webBackend } from "./create.js";
 
 const space: EmbeddingSpace = { id: "gemm-web", dim: 8, normalized: true };
@@ -9,16 +10,7 @@ describe("webBackend().matmulTopK", () => {
   it("ranks by dot product with ties to the lower index, and FlatIndex.searchAsync stays exact", async () => {
     const backend = webBackend({ numThreads: 1 });
     const gemm = backend.matmulTopK!();
-    const { scores, indices } = await gemm.run(
-      Float32Array.of(1, 0, 0, 1),
-      2,
-      Float32Array.of(1, 0, 0, 1, 1, 0, 0.6, 0.8),
-      4,
-      2,
-      3,
-    );
-    expect([...indices]).toEqual([0, 2, 3, 1, 3, 0]);
-    expect(scores[0]).toBeCloseTo(1, 6);
+    await expectTopKTieOrder(gemm);
     await gemm.release();
 
     const rows = Float32Array.from({ length: 200 * 8 }, (_, i) => Math.sin(i * 0.7 + (i % 3)));

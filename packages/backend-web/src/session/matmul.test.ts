@@ -1,6 +1,6 @@
-import { seededRandom } from "@clipkit/core";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
+import { checkAbt, checkAbtInto } from "../../../core/src/backend/testing.js";
 import { webBackend } from "./create.js";
 
 // The same capability on onnxruntime-web's wasm build (run in Node here).
@@ -15,24 +15,7 @@ describe("webBackend().matmul", () => {
         fc.integer({ min: 1, max: 24 }),
         fc.integer({ min: 1, max: 37 }),
         fc.integer(),
-        async (m, n, k, seed) => {
-          const random = seededRandom(seed);
-          const a = Float32Array.from({ length: m * k }, () => random() * 2 - 1);
-          const b = Float32Array.from({ length: n * k }, () => random() * 2 - 1);
-          const out = await gemm.abt(a, b, m, n, k);
-          expect(out.length).toBe(m * n);
-          for (let i = 0; i < m; i++) {
-            for (let j = 0; j < n; j++) {
-              let c = 0;
-              let mag = 0;
-              for (let t = 0; t < k; t++) {
-                c += a[i * k + t]! * b[j * k + t]!;
-                mag += Math.abs(a[i * k + t]! * b[j * k + t]!);
-              }
-              expect(Math.abs(out[i * n + j]! - c)).toBeLessThanOrEqual(1e-6 * (k + 2) * mag + 1e-30);
-            }
-          }
-        },
+        (m, n, k, seed) => checkAbt(gemm, m, n, k, seed),
       ),
       { numRuns: 30 },
     );
@@ -47,13 +30,8 @@ describe("webBackend().matmul", () => {
         fc.integer({ min: 0, max: 3 }),
         fc.integer(),
         async (m, n, k, spare, seed) => {
-          const random = seededRandom(seed);
-          const a = Float32Array.from({ length: m * k }, () => random() * 2 - 1);
-          const b = Float32Array.from({ length: n * k }, () => random() * 2 - 1);
-          const expected = await gemm.abt(a, b, m, n, k);
           const out = new Float32Array(m * n + spare).fill(-7);
-          expect(await gemm.abt(a, b, m, n, k, out)).toBe(out);
-          expect(out.subarray(0, m * n)).toEqual(expected);
+          await checkAbtInto(gemm, m, n, k, seed, out);
           expect([...out.subarray(m * n)]).toEqual(new Array(spare).fill(-7));
         },
       ),

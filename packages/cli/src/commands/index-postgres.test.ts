@@ -1,43 +1,28 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ImageInput, PgVectorRetriever } from "@clipkit/backend-node";
 import type { LoadedClipModel } from "@clipkit/core";
-import { PGlite } from "@electric-sql/pglite";
-import { vector } from "@electric-sql/pglite-pgvector";
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type PgliteServer, servePglite } from "../../../backend-node/src/retrieval/testing.js";
 import { startServer } from "../serve/server.js";
+import { TEST_SERVER } from "../serve/testing.js";
 import { openModel } from "../util/model.js";
-import { runCliCaptured as run, testPng } from "../util/test-io.js";
+import { cliProcessArgs, runCliCaptured as run, testPng } from "../util/test-io.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const repoRoot = resolve(here, "../../../..");
-const bin = join(here, "..", "bin.ts");
 const FILES = 40;
 
 let dir: string;
-let db: PGlite;
-let server: PGLiteSocketServer;
+let postgres: PgliteServer;
 let url: string;
 let probe: pg.Client;
 let model: LoadedClipModel<ImageInput>;
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const s = createServer();
-    s.once("error", fail);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => done(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "clipkit-pg-workers-"));
@@ -47,12 +32,9 @@ beforeAll(async () => {
       join(dir, "photos", i % 2 ? "b" : "", `p${String(i).padStart(2, "0")}.png`),
       testPng(i + 1),
     );
-  db = await PGlite.create({ extensions: { vector } });
-  const port = await freePort();
   // PGlite is one session; pglite-socket multiplexes connections onto it (one transaction at a time).
-  server = new PGLiteSocketServer({ db, port, host: "127.0.0.1", maxConnections: 32 });
-  await server.start();
-  url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  postgres = await servePglite({ maxConnections: 32 });
+  url = postgres.url;
   probe = new pg.Client({ connectionString: url });
   await probe.connect();
   model = await openModel({});
@@ -60,8 +42,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await model?.release();
   await probe?.end();
-  await server?.stop();
-  await db?.close();
+  await postgres?.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -74,11 +55,7 @@ interface Worker {
 function startWorker(table: string, extra: string[] = []): Worker {
   const child = spawn(
     process.execPath,
-    [
-      "--conditions=@clipkit/source",
-      "--import",
-      "tsx",
-      bin,
+    cliProcessArgs([
       "index",
       join(dir, "photos"),
       "--to",
@@ -91,7 +68,7 @@ function startWorker(table: string, extra: string[] = []): Worker {
       "1",
       "--json",
       ...extra,
-    ],
+    ]),
     { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
   );
   let stdout = "";
@@ -209,16 +186,9 @@ describe("clipkit index --to postgres:// with several worker processes (one PGli
     const built = await run(["index", photos, "--to", url, "--table", "served", "--ann", "--json"]);
     expect(built.code, built.stderr).toBe(0);
     const server = await startServer({
+      ...TEST_SERVER,
       indexPath: url,
       postgres: { table: "served", root: photos },
-      openModel: () => openModel({}),
-      host: "127.0.0.1",
-      port: 0,
-      maxConcurrency: 2,
-      maxQueue: 8,
-      timeoutMs: 60_000,
-      maxBodyBytes: 1024 * 1024,
-      log: () => undefined,
     });
     try {
       const health = (await (await fetch(`${server.url}/healthz`)).json()) as {

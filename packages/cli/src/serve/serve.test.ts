@@ -9,9 +9,10 @@ import type { LoadedClipModel } from "@clipkit/core";
 import { emojiModelDir } from "@clipkit/model-emoji";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openModel } from "../util/model.js";
-import { runCliCaptured as run } from "../util/test-io.js";
+import { cliProcessArgs, runCliCaptured as run } from "../util/test-io.js";
 import type { IndexHolder } from "./index-holder.js";
 import { type RunningServer, startServer } from "./server.js";
+import { TEST_SERVER } from "./testing.js";
 
 const EMOJI = join(emojiModelDir, "..", "eval", "twemoji-sample", "images");
 
@@ -46,14 +47,8 @@ beforeAll(async () => {
   const r = await run(["index", photos, "--out", indexPath, "--json"]);
   expect(r.code, r.stderr).toBe(0);
   server = await startServer({
+    ...TEST_SERVER,
     indexPath,
-    openModel: () => openModel({}),
-    host: "127.0.0.1",
-    port: 0,
-    maxConcurrency: 2,
-    maxQueue: 8,
-    timeoutMs: 60_000,
-    maxBodyBytes: 1024 * 1024,
     log: (line) => logs.push(line),
     onReload: (g) => reloads.push(g),
   });
@@ -279,16 +274,13 @@ describe("clipkit serve: an index of another model", () => {
   it("refuses to start on an index built with another model", async () => {
     await expect(
       startServer({
+        ...TEST_SERVER,
         indexPath,
         openModel: () => openModel({ model: TINY_CLIP }),
-        host: "127.0.0.1",
-        port: 0,
         maxConcurrency: 1,
         maxQueue: 1,
-        timeoutMs: 60_000,
         maxBodyBytes: 1024,
         watch: false,
-        log: () => {},
       }),
     ).rejects.toMatchObject({
       code: "SPACE_MISMATCH",
@@ -303,16 +295,12 @@ describe("clipkit serve: an index of another model", () => {
     const served = join(dir, "reload-space.ckidx");
     await copyFile(indexPath, served);
     const s = await startServer({
+      ...TEST_SERVER,
       indexPath: served,
-      openModel: () => openModel({}),
-      host: "127.0.0.1",
-      port: 0,
       maxConcurrency: 1,
       maxQueue: 1,
-      timeoutMs: 60_000,
       maxBodyBytes: 1024,
       watch: false,
-      log: () => {},
     });
     try {
       await copyFile(other, `${served}.tmp`);
@@ -405,17 +393,13 @@ describe("clipkit serve: limits, auth and shutdown", () => {
   it("queues up to --queue, refuses more with 503, times out with 504, needs the token (401)", async () => {
     const g = await gatedModel();
     const s = await startServer({
+      ...TEST_SERVER,
       indexPath,
       openModel: async () => g.model,
-      host: "127.0.0.1",
-      port: 0,
       maxConcurrency: 1,
       maxQueue: 1,
-      timeoutMs: 60_000,
-      maxBodyBytes: 1024 * 1024,
       token: "s3cret",
       watch: false,
-      log: () => undefined,
     });
     const auth = { authorization: "Bearer s3cret", "content-type": "application/json" };
     const ask = (headers: Record<string, string>) =>
@@ -456,16 +440,14 @@ describe("clipkit serve: limits, auth and shutdown", () => {
   it("times out a request past --timeout-ms with 504", async () => {
     const g = await gatedModel();
     const s = await startServer({
+      ...TEST_SERVER,
       indexPath,
       openModel: async () => g.model,
-      host: "127.0.0.1",
-      port: 0,
       maxConcurrency: 1,
       maxQueue: 0,
       timeoutMs: 200,
       maxBodyBytes: 1024,
       watch: false,
-      log: () => undefined,
     });
     try {
       const r = await fetch(`${s.url}/search`, {
@@ -485,17 +467,12 @@ describe("clipkit serve: limits, auth and shutdown", () => {
     const built = await run(["head", "build", "--labels", "avocado,bear,butterfly", "--out", headPath]);
     expect(built.code, built.stderr).toBe(0);
     const s = await startServer({
+      ...TEST_SERVER,
       indexPath,
-      openModel: () => openModel({}),
       headPath,
-      host: "127.0.0.1",
-      port: 0,
       maxConcurrency: 1,
       maxQueue: 1,
-      timeoutMs: 60_000,
-      maxBodyBytes: 1024 * 1024,
       watch: false,
-      log: () => undefined,
     });
     try {
       const r = await fetch(`${s.url}/classify?topK=2`, {
@@ -531,17 +508,12 @@ describe("clipkit serve: limits, auth and shutdown", () => {
     ]);
     expect(trained.code, trained.stderr).toBe(0);
     const s = await startServer({
+      ...TEST_SERVER,
       indexPath,
-      openModel: () => openModel({}),
       headPath,
-      host: "127.0.0.1",
-      port: 0,
       maxConcurrency: 1,
       maxQueue: 1,
-      timeoutMs: 60_000,
-      maxBodyBytes: 1024 * 1024,
       watch: false,
-      log: () => undefined,
     });
     try {
       const r = await fetch(`${s.url}/classify?topK=3`, {
@@ -561,16 +533,13 @@ describe("clipkit serve: limits, auth and shutdown", () => {
   it("a port in use is INVALID_ARGUMENT naming --port, not a raw listen error", async () => {
     const port = Number(new URL(server.url).port);
     const second = startServer({
+      ...TEST_SERVER,
       indexPath,
-      openModel: () => openModel({}),
-      host: "127.0.0.1",
       port,
       maxConcurrency: 1,
       maxQueue: 1,
-      timeoutMs: 60_000,
       maxBodyBytes: 1024,
       watch: false,
-      log: () => undefined,
     });
     await expect(second).rejects.toMatchObject({
       code: "INVALID_ARGUMENT",
@@ -588,12 +557,9 @@ describe("clipkit serve: limits, auth and shutdown", () => {
 
 describe("clipkit serve as a process", () => {
   it("prints its URL, serves, and on SIGTERM finishes the request in flight and exits 0", async () => {
-    const bin = fileURLToPath(new URL("../bin.ts", import.meta.url));
-    const child = spawn(
-      process.execPath,
-      ["--conditions=@clipkit/source", "--import", "tsx", bin, "serve", "--index", indexPath, "--port", "0"],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
+    const child = spawn(process.execPath, cliProcessArgs(["serve", "--index", indexPath, "--port", "0"]), {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => {

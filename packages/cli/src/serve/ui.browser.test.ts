@@ -6,9 +6,9 @@ import { emojiModelDir } from "@clipkit/model-emoji";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromiumMissing, launchChromium } from "../../../../tools/browser-test/chromium.js";
-import { openModel } from "../util/model.js";
 import { runCliCaptured as run } from "../util/test-io.js";
 import { type RunningServer, startServer } from "./server.js";
+import { TEST_SERVER } from "./testing.js";
 
 const missing = chromiumMissing();
 if (missing) console.warn(`[cli serve] skipping the web UI test: ${missing}`);
@@ -45,18 +45,7 @@ describe.skipIf(missing !== undefined)("clipkit serve web UI in Chromium", () =>
     const indexPath = join(dir, "gallery.ckidx");
     const r = await run(["index", photos, "--out", indexPath]);
     expect(r.code, r.stderr).toBe(0);
-    server = await startServer({
-      indexPath,
-      openModel: () => openModel({}),
-      host: "127.0.0.1",
-      port: 0,
-      maxConcurrency: 2,
-      maxQueue: 8,
-      timeoutMs: 60_000,
-      maxBodyBytes: 1024 * 1024,
-      watch: false,
-      log: () => undefined,
-    });
+    server = await startServer({ ...TEST_SERVER, indexPath, watch: false });
     browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {

@@ -1,6 +1,17 @@
 import { Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
 import { crc32, deflateSync } from "node:zlib";
 import { main } from "../main.js";
+
+const BIN = fileURLToPath(new URL("../bin.ts", import.meta.url));
+
+/**
+ * Node arguments that run the `clipkit` bin from source on `args` (the real entry point, for tests
+ * that need a process of its own: signals, exit codes): `spawn(process.execPath, cliProcessArgs(…))`.
+ */
+export function cliProcessArgs(args: readonly string[]): string[] {
+  return ["--conditions=@clipkit/source", "--import", "tsx", BIN, ...args];
+}
 
 /** Runs the CLI in-process with captured stdout/stderr (a test helper). */
 export async function runCliCaptured(

@@ -7,13 +7,21 @@ export {
   ScanStopped,
   scanBudget,
 } from "./read-ahead.js";
-export { checkRevision, type HubModelRef, isCommitHash, parseHubModelRef } from "./repo-id.js";
+export {
+  checkRevision,
+  type HubModelRef,
+  isCommitHash,
+  parseHubModelRef,
+  requireHubModelRef,
+} from "./repo-id.js";
 export {
   formatScoringRecord,
   parseScoringRecord,
   readScoringRecord,
   SCORING_RECORD_SUFFIX,
+  type ScannedGraph,
   type ScoringRecord,
+  scoringRecordFromScan,
   scoringRecordPath,
 } from "./scoring-record.js";
 export {

@@ -38,6 +38,26 @@ export function parseHubModelRef(text: string): HubModelRef | undefined {
   return { repo, revision };
 }
 
+/**
+ * The repo and revision a hub load of `id` asks for, shared by the Node and browser resolvers:
+ * `revision` (the caller's option) over `id`'s `@revision` over `"main"`. Throws
+ * `INVALID_ARGUMENT` when `id` is not `owner/name[@revision]` or the revision is unsafe.
+ */
+export function requireHubModelRef(
+  id: string,
+  revision?: string,
+): { readonly repo: string; readonly revision: string } {
+  const ref = parseHubModelRef(id);
+  if (!ref) {
+    throw new ClipkitError("INVALID_ARGUMENT", `"${id}" is not a hub repo id (owner/name[@revision])`, {
+      details: { argument: "model", value: id },
+    });
+  }
+  const chosen = revision ?? ref.revision ?? "main";
+  checkRevision(chosen);
+  return { repo: ref.repo, revision: chosen };
+}
+
 /** Throws `INVALID_ARGUMENT` unless `revision` is safe to use as a relative path under `refs/`. */
 export function checkRevision(revision: string): void {
   const segments = revision.split("/");

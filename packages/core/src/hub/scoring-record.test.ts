@@ -5,6 +5,7 @@ import {
   formatScoringRecord,
   parseScoringRecord,
   readScoringRecord,
+  scoringRecordFromScan,
   scoringRecordPath,
 } from "./scoring-record.js";
 
@@ -81,5 +82,29 @@ describe("scoring record", () => {
       "invalid",
     );
     expect(await readScoringRecord(folder(`/c/snapshots/${COMMIT}`, {}), GRAPH)).toBeUndefined();
+  });
+
+  it("records scanned constants only where they fit the model type, and parses back what it built", () => {
+    const scan = { graph: GRAPH, commit: COMMIT, size: 7, label: "https://hub/o/n/onnx/model.onnx" };
+    const clip = scoringRecordFromScan({ scale: 100 }, { ...scan, modelType: "clip", etag: "e1" });
+    expect(clip).toEqual({ format: 1, graph: GRAPH, commit: COMMIT, etag: "e1", size: 7, scale: 100 });
+    const siglip = scoringRecordFromScan({ scale: 117, bias: -12.5 }, { ...scan, modelType: "siglip" });
+    expect(siglip).toEqual({ format: 1, graph: GRAPH, commit: COMMIT, size: 7, scale: 117, bias: -12.5 });
+    expect(parseScoringRecord(formatScoringRecord(siglip!), { graph: GRAPH, commit: COMMIT })).toEqual(
+      siglip,
+    );
+    expect(
+      scoringRecordFromScan({ scale: 100 }, { ...scan, modelType: "clip", size: undefined }),
+    ).not.toHaveProperty("size");
+    for (const [modelType, constants] of [
+      ["clip", undefined],
+      ["clip", { scale: 100, bias: -10 }], // a bias CLIP's softmax has no place for
+      ["siglip", { scale: 10 }], // SigLIP without its bias
+      ["clip", { scale: 0 }],
+      ["clip", { scale: Number.POSITIVE_INFINITY }], // rejected as MODEL_CONFIG_INVALID, not thrown
+      ["siglip", { scale: 10, bias: Number.NaN }],
+    ] as const) {
+      expect(scoringRecordFromScan(constants, { ...scan, modelType })).toBeUndefined();
+    }
   });
 });

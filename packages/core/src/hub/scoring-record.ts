@@ -9,6 +9,8 @@
  * folder is named by its commit) or with unreadable fields is ignored, never trusted.
  */
 import type { ModelFiles } from "../backend/session.js";
+import { isClipkitError } from "../errors.js";
+import { scoringFromConstants } from "../model/scoring.js";
 
 /** The file name suffix appended to the graph's path. */
 export const SCORING_RECORD_SUFFIX = ".clipkit-scoring.json";
@@ -40,6 +42,50 @@ export function scoringRecordPath(graph: string): string {
 export function formatScoringRecord(record: ScoringRecord): string {
   const { format, graph, commit, etag, size, scale, bias } = record;
   return `${JSON.stringify({ format, graph, commit, etag, size, scale, bias }, null, 2)}\n`;
+}
+
+/** The combined graph a scan read, as {@link scoringRecordFromScan} records it. */
+export interface ScannedGraph {
+  readonly modelType: "clip" | "siglip";
+  /** Repo path of the combined graph, e.g. `"onnx/model.onnx"`. */
+  readonly graph: string;
+  /** The repo commit the graph was read at. */
+  readonly commit: string;
+  /** The graph's LFS sha256 (or git blob id); left out of the record when `undefined`. */
+  readonly etag?: string | undefined;
+  /** The graph's size in bytes. */
+  readonly size?: number | undefined;
+  /** Names the graph in errors (its URL). */
+  readonly label: string;
+}
+
+/**
+ * The record of the constants `logitConstants` read from a remote graph's structure, shared by the
+ * Node and browser hub loaders: `undefined` when there are none or they do not fit the model type
+ * (`scoringFromConstants` answers `undefined` or rejects them as `MODEL_CONFIG_INVALID`), so that
+ * only constants the loader will accept are recorded. Other errors are thrown.
+ */
+export function scoringRecordFromScan(
+  constants: { scale: number; bias?: number } | undefined,
+  scan: ScannedGraph,
+): ScoringRecord | undefined {
+  let fits: boolean;
+  try {
+    fits = scoringFromConstants(scan.modelType, constants, scan.label) !== undefined;
+  } catch (error) {
+    if (isClipkitError(error, "MODEL_CONFIG_INVALID")) return undefined;
+    throw error;
+  }
+  if (!constants || !fits) return undefined;
+  return {
+    format: 1,
+    graph: scan.graph,
+    commit: scan.commit,
+    ...(scan.etag === undefined ? {} : { etag: scan.etag }),
+    ...(scan.size === undefined ? {} : { size: scan.size }),
+    scale: constants.scale,
+    ...(constants.bias === undefined ? {} : { bias: constants.bias }),
+  };
 }
 
 const finite = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);

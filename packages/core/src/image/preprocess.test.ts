@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { isClipkitError } from "../errors.js";
 import { parsePreprocessorConfig } from "./config.js";
 import { cropOffset, preprocessBatch, preprocessImage, resizeTarget } from "./preprocess.js";
+import { rawImages } from "./testing.js";
 import type { PreprocessConfig, RawImage } from "./types.js";
 
 const clip = parsePreprocessorConfig({ image_size: 16 });
@@ -21,17 +22,7 @@ const configs = [clip, hf, siglip];
 const longest = parsePreprocessorConfig({ image_size: [10, 14], resize_mode: "longest", fill_color: 7 });
 
 const dim = fc.integer({ min: 1, max: 48 });
-const image = fc
-  .record({
-    width: dim,
-    height: dim,
-    channels: fc.constantFrom(1 as const, 2 as const, 3 as const, 4 as const),
-  })
-  .chain(({ width, height, channels }) =>
-    fc
-      .uint8Array({ minLength: width * height * channels, maxLength: width * height * channels })
-      .map((data): RawImage => ({ width, height, channels, data })),
-  );
+const image = rawImages(48);
 
 function normalised(v: number, ch: number, cfg: PreprocessConfig): number {
   return Math.fround(

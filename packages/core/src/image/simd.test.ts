@@ -2,20 +2,11 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { resample } from "./resample.js";
 import { simdModuleBytes, simdPasses } from "./simd.js";
+import { rawImages } from "./testing.js";
 import type { RawImage, ResampleFilter } from "./types.js";
 
 const size = fc.integer({ min: 1, max: 48 });
-const image = fc
-  .record({
-    width: size,
-    height: size,
-    channels: fc.constantFrom(1 as const, 2 as const, 3 as const, 4 as const),
-  })
-  .chain(({ width, height, channels }) =>
-    fc
-      .uint8Array({ minLength: width * height * channels, maxLength: width * height * channels })
-      .map((data): RawImage => ({ width, height, channels, data })),
-  );
+const image = rawImages(48);
 const filter = fc.constantFrom<ResampleFilter>("bicubic", "bilinear", "lanczos", "box", "hamming");
 
 describe("WebAssembly SIMD resample passes", () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { createEmbeddings, type EmbeddingSpace } from "../embeddings.js";
 import { FlatIndex, type FlatStorage } from "./flat-index.js";
 import { dotAt } from "./kernels.js";
+import { unitRows } from "./testing.js";
 
 /**
  * Every storage with re-scoring returns exactly what a naive float64 scan returns: the best k rows
@@ -12,26 +13,6 @@ import { dotAt } from "./kernels.js";
  */
 
 const space = (dim: number): EmbeddingSpace => ({ id: "exact", dim, normalized: true });
-
-function rows(count: number, dim: number, seed: number, levels: number): Float32Array {
-  let s = seed >>> 0 || 1;
-  const next = () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-  const out = new Float32Array(count * dim);
-  for (let r = 0; r < count; r++) {
-    let norm = 0;
-    for (let j = 0; j < dim; j++) {
-      // few levels → many equal coordinates and exact ties; many → generic floats
-      const v = Math.round((next() * 2 - 1) * levels) / levels || 1 / levels;
-      out[r * dim + j] = v;
-      norm += v * v;
-    }
-    for (let j = 0; j < dim; j++) out[r * dim + j] = out[r * dim + j]! / Math.sqrt(norm);
-  }
-  return out;
-}
 
 /** The naive reference: all allowed rows scored, sorted by score then row. */
 function reference(
@@ -69,7 +50,7 @@ describe("FlatIndex exactness (all storages, re-scored)", () => {
   it("equals the naive float64 scan, ties by lower row, after removals and with filters", () => {
     fc.assert(
       fc.property(case_, ({ storage, dim, n, nq, k, seed, levels, dupes, sources, drop, filter, jitter }) => {
-        const base = rows(n, dim, seed, levels);
+        const base = unitRows(n, dim, seed, levels);
         // duplicate some rows at the end: exact ties whose order must follow the row index
         // (many copies of a few rows: more exact ties than the first shortlist holds)
         const extra = n > 0 ? dupes.map((d) => d % Math.min(n, sources)) : [];
@@ -104,7 +85,7 @@ describe("FlatIndex exactness (all storages, re-scored)", () => {
         order.forEach((src, row) => {
           kept.set(items.subarray(src * dim, (src + 1) * dim), row * dim);
         });
-        const queries = rows(nq, dim, seed ^ 0x5bd1e995, levels);
+        const queries = unitRows(nq, dim, seed ^ 0x5bd1e995, levels);
         const hits = index.search(createEmbeddings(queries, nq, space(dim)), {
           k,
           ...(filter ? { filter: { even: true } } : {}),
@@ -123,7 +104,7 @@ describe("FlatIndex exactness (all storages, re-scored)", () => {
   it("the empty index answers every query with no hits", () => {
     for (const storage of ["float32", "float16", "int8"] as const) {
       const index = new FlatIndex(space(16), { storage });
-      const q = rows(3, 16, 1, 1000);
+      const q = unitRows(3, 16, 1, 1000);
       expect(index.search(createEmbeddings(q, 3, space(16)), { k: 5 })).toEqual([[], [], []]);
     }
   });

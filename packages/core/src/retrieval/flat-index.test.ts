@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createEmbeddings, type EmbeddingSpace, type Embeddings } from "../embeddings.js";
-import { isClipkitError } from "../errors.js";
+import { expectClipkitError } from "../testing.js";
 import { FlatIndex } from "./flat-index.js";
 import { syntheticEmbeddings } from "./synthetic.js";
 
@@ -50,16 +50,6 @@ const data = fc.integer({ min: 1, max: 9 }).chain((dim) =>
     k: fc.integer({ min: 0, max: 50 }),
   }),
 );
-
-function expectCode(fn: () => unknown, code: string): void {
-  try {
-    fn();
-  } catch (error) {
-    expect(isClipkitError(error) ? error.code : error).toBe(code);
-    return;
-  }
-  throw new Error(`expected ClipkitError ${code}`);
-}
 
 describe("FlatIndex (float32)", () => {
   it("equals brute force, including ties and k > size", () => {
@@ -124,9 +114,9 @@ describe("FlatIndex (float32)", () => {
 
   it("rejects zero and non-unit rows in a normalised space (a norm-10 row would score 10)", () => {
     const index = new FlatIndex(space(2));
-    expectCode(() => index.add(["z"], emb([[0, 0]], 2)), "ZERO_VECTOR");
-    expectCode(() => index.add(["big"], emb([[10, 0]], 2)), "NOT_NORMALIZED");
-    expectCode(
+    expectClipkitError(() => index.add(["z"], emb([[0, 0]], 2)), "ZERO_VECTOR");
+    expectClipkitError(() => index.add(["big"], emb([[10, 0]], 2)), "NOT_NORMALIZED");
+    expectClipkitError(
       () =>
         index.add(
           ["ok", "half"],
@@ -142,12 +132,12 @@ describe("FlatIndex (float32)", () => {
     );
     expect(index.size()).toBe(0);
     index.add(["a"], emb([[0.6, 0.8]], 2));
-    expectCode(() => index.search(emb([[0, 10]], 2), { k: 1 }), "NOT_NORMALIZED");
+    expectClipkitError(() => index.search(emb([[0, 10]], 2), { k: 1 }), "NOT_NORMALIZED");
     fc.assert(
       fc.property(
         fc.float({ min: Math.fround(0.01), max: 100, noNaN: true }).filter((n) => Math.abs(n * n - 1) > 2e-3),
         (norm) => {
-          expectCode(() => index.add(["x"], emb([[0.6 * norm, 0.8 * norm]], 2)), "NOT_NORMALIZED");
+          expectClipkitError(() => index.add(["x"], emb([[0.6 * norm, 0.8 * norm]], 2)), "NOT_NORMALIZED");
         },
       ),
     );
@@ -156,14 +146,14 @@ describe("FlatIndex (float32)", () => {
   it("rejects another space, NaN vectors and duplicate ids; upsert replaces", () => {
     const index = new FlatIndex(space(2));
     index.add(["a"], emb([[1, 0]], 2));
-    expectCode(() => index.search(emb([[1, 0]], 2, "other-model"), { k: 1 }), "SPACE_MISMATCH");
-    expectCode(() => index.search(emb([[1, 0, 0]], 3), { k: 1 }), "SPACE_MISMATCH");
-    expectCode(() => index.add(["b"], emb([[1, 0, 0]], 3)), "SPACE_MISMATCH");
-    expectCode(() => index.add(["b"], emb([[Number.NaN, 0]], 2)), "NON_FINITE");
-    expectCode(() => index.search(emb([[Number.POSITIVE_INFINITY, 0]], 2), { k: 1 }), "NON_FINITE");
-    expectCode(() => index.search(emb([[Number.NaN, 1]], 2), { k: 1 }), "NON_FINITE");
-    expectCode(() => index.add(["a"], emb([[0, 1]], 2)), "DUPLICATE_ID");
-    expectCode(
+    expectClipkitError(() => index.search(emb([[1, 0]], 2, "other-model"), { k: 1 }), "SPACE_MISMATCH");
+    expectClipkitError(() => index.search(emb([[1, 0, 0]], 3), { k: 1 }), "SPACE_MISMATCH");
+    expectClipkitError(() => index.add(["b"], emb([[1, 0, 0]], 3)), "SPACE_MISMATCH");
+    expectClipkitError(() => index.add(["b"], emb([[Number.NaN, 0]], 2)), "NON_FINITE");
+    expectClipkitError(() => index.search(emb([[Number.POSITIVE_INFINITY, 0]], 2), { k: 1 }), "NON_FINITE");
+    expectClipkitError(() => index.search(emb([[Number.NaN, 1]], 2), { k: 1 }), "NON_FINITE");
+    expectClipkitError(() => index.add(["a"], emb([[0, 1]], 2)), "DUPLICATE_ID");
+    expectClipkitError(
       () =>
         index.add(
           ["c", "c"],
@@ -177,7 +167,7 @@ describe("FlatIndex (float32)", () => {
         ),
       "DUPLICATE_ID",
     );
-    expectCode(
+    expectClipkitError(
       () =>
         index.add(
           ["c"],
@@ -191,7 +181,7 @@ describe("FlatIndex (float32)", () => {
         ),
       "SHAPE_MISMATCH",
     );
-    expectCode(() => index.search(emb([[1, 0]], 2), { k: -1 }), "INVALID_ARGUMENT");
+    expectClipkitError(() => index.search(emb([[1, 0]], 2), { k: -1 }), "INVALID_ARGUMENT");
     expect(index.size()).toBe(1);
     index.add(
       ["a", "d"],

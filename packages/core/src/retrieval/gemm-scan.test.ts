@@ -4,6 +4,7 @@ import type { MatMulTopK, MatMulTopKOutput } from "../backend/matmul-topk.js";
 import { createEmbeddings, type EmbeddingSpace } from "../embeddings.js";
 import { FlatIndex } from "./flat-index.js";
 import { shiftedCodes, transposeCodes } from "./gemm-scan.js";
+import { unitRows, unitRowsWithCopies } from "./testing.js";
 
 /**
  * The GEMM hand-over of `FlatIndex.searchAsync` (shortlists read in place from a runtime's top-k
@@ -56,22 +57,6 @@ const jsGemm: MatMulTopK = {
   async release() {},
 };
 
-function unitRows(count: number, dim: number, seed: number, levels: number): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(count * dim);
-  for (let r = 0; r < count; r++) {
-    let norm = 0;
-    for (let j = 0; j < dim; j++) {
-      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-      const v = Math.round((s / 2 ** 32 - 0.5) * 2 * levels) / levels || 1 / levels;
-      out[r * dim + j] = v;
-      norm += v * v;
-    }
-    for (let j = 0; j < dim; j++) out[r * dim + j] = out[r * dim + j]! / Math.sqrt(norm);
-  }
-  return out;
-}
-
 describe("searchAsync on a runtime GEMM (hand-over and re-score)", () => {
   it("shifts every int8 code c to the uint8 c + 128", () => {
     const codes = Int8Array.from({ length: 256 }, (_, i) => i - 128);
@@ -101,13 +86,7 @@ describe("searchAsync on a runtime GEMM (hand-over and re-score)", () => {
         fc.constantFrom(1, 2, 1000),
         fc.array(fc.nat(), { maxLength: 30 }),
         async (storage, dim, n, nq, k, seed, levels, dupes) => {
-          const base = unitRows(n, dim, seed, levels);
-          const items = new Float32Array((n + dupes.length) * dim);
-          items.set(base);
-          dupes.forEach((d, j) => {
-            items.copyWithin((n + j) * dim, (d % n) * dim, ((d % n) + 1) * dim);
-          });
-          const total = n + dupes.length;
+          const { items, total } = unitRowsWithCopies(n, dim, seed, levels, dupes);
           const ids = Array.from({ length: total }, (_, i) => `r${i}`);
           const index = new FlatIndex(space(dim), { storage, backend: { matmulTopK: () => jsGemm } });
           index.add(ids, createEmbeddings(items, total, space(dim)));

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { fromHalfBits } from "./float16.js";
 import { scanTopK } from "./kernels.js";
 import { createSimdDot } from "./simd-dot.js";
+import { lcg } from "./testing.js";
 
 describe("scan kernels", () => {
   it("WebAssembly SIMD is available in this runtime (else the JS fallback would silently be tested twice)", () => {
@@ -25,11 +26,8 @@ describe("scan kernels", () => {
         fc.integer({ min: 1, max: 20 }),
         fc.integer(),
         (dim, ni, nq, k, seed) => {
-          let s = seed >>> 0 || 1;
-          const rnd = () => {
-            s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-            return s / 2 ** 32 - 0.5;
-          };
+          const next = lcg(seed);
+          const rnd = () => next() / 2 ** 32 - 0.5;
           const items = Float32Array.from({ length: ni * dim }, rnd);
           const queries = Float32Array.from({ length: nq * dim }, rnd);
           const allowed = Uint8Array.from({ length: ni }, () => (rnd() > -0.3 ? 1 : 0));
@@ -58,11 +56,8 @@ describe("scan kernels", () => {
         fc.integer({ min: 1, max: 20 }),
         fc.integer(),
         (dim, ni, nq, k, seed) => {
-          let s = seed >>> 0 || 1;
-          const code = () => {
-            s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-            return (s % 255) - 127;
-          };
+          const next = lcg(seed);
+          const code = () => (next() % 255) - 127;
           const items = Int8Array.from({ length: ni * dim }, code);
           const queries = Int8Array.from({ length: nq * dim }, code);
           const itemScale = Float32Array.from({ length: ni }, () => 0.01 + (code() + 127) / 5000);
@@ -86,11 +81,8 @@ describe("scan kernels", () => {
         fc.integer({ min: 1, max: 3 }),
         fc.integer(),
         (dim, nx, nq, seed) => {
-          let s = seed >>> 0 || 1;
-          const rnd = () => {
-            s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-            return s / 2 ** 32 - 0.5;
-          };
+          const next = lcg(seed);
+          const rnd = () => next() / 2 ** 32 - 0.5;
           // float32: queries, rows, scores one after the other in the kernel's memory
           const q = Float32Array.from({ length: nq * dim }, rnd);
           const x = Float32Array.from({ length: nx * dim }, rnd);
@@ -170,8 +162,8 @@ describe("scan kernels", () => {
         fc.integer(),
         (blocks, at, seed) => {
           const words = new Int32Array(blocks * 16);
-          let s = seed >>> 0 || 1;
-          for (let i = 0; i < words.length; i++) words[i] = s = (Math.imul(s, 1664525) + 1013904223) | 0;
+          const next = lcg(seed);
+          for (let i = 0; i < words.length; i++) words[i] = next() | 0;
           kernel.reserve((at + blocks) * 64 + 64);
           new Int32Array(kernel.heap().buffer, at * 64, words.length).set(words);
           let lane0 = 0;

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isClipkitError } from "../errors.js";
+import { thrownDetail } from "../testing.js";
 import { createNormalizer } from "./normalizers.js";
 import { readPostProcessor } from "./post-processor.js";
 import { createPreTokenizer } from "./pre-tokenizers.js";
@@ -10,14 +10,7 @@ import { lowercasePerCodePoint } from "./unicode.js";
 const words = (spec: unknown, text: string, atStart = true) =>
   createPreTokenizer(spec)({ text, atStart }).map((p) => p.text);
 
-function fieldOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (error) {
-    return isClipkitError(error, "TOKENIZER_INVALID") ? String(error.details.field) : "other";
-  }
-  return "none";
-}
+const fieldOf = (f: () => unknown) => thrownDetail(f, "TOKENIZER_INVALID", "field");
 
 describe("tokenizer.json normalizers", () => {
   it("runs sequences of Unicode forms, case, replace, strip and prepend", () => {

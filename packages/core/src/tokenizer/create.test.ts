@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { ModelFiles } from "../backend/session.js";
-import { ClipkitError, isClipkitError } from "../errors.js";
+import { ClipkitError } from "../errors.js";
+import { thrownDetail } from "../testing.js";
 import { clipTokenizerJsonFromMerges } from "./clip-tokenizer-json.js";
 import { createTokenizer, deferredTokenizer, loadTokenizer } from "./create.js";
 import { clipGoldenCases, clipMergesText } from "./test-data.js";
@@ -22,23 +23,8 @@ function memoryFiles(files: Record<string, unknown>): ModelFiles {
   };
 }
 
-function fieldOrArgument(f: () => unknown): string {
-  try {
-    f();
-  } catch (error) {
-    return isClipkitError(error, "INVALID_ARGUMENT") ? String(error.details.argument) : "other";
-  }
-  return "none";
-}
-
-function fieldOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (error) {
-    return isClipkitError(error, "TOKENIZER_INVALID") ? String(error.details.field) : "other";
-  }
-  return "none";
-}
+const fieldOrArgument = (f: () => unknown) => thrownDetail(f, "INVALID_ARGUMENT", "argument");
+const fieldOf = (f: () => unknown) => thrownDetail(f, "TOKENIZER_INVALID", "field");
 
 const { tokenizerJson, tokenizerConfig } = clipTokenizerJsonFromMerges(clipMergesText());
 // Round-trip through JSON text, as a file on disk would be.

@@ -1,6 +1,6 @@
 import { UNICODE_TO_BYTE, unicodeToBytes } from "./bytes-to-unicode.js";
 import { readPattern } from "./regex.js";
-import { asObject, invalid } from "./tokenizer-json.js";
+import { asObject, invalid, readMetaspace } from "./tokenizer-json.js";
 
 /** A tokenizer.json `decoder` step: tokens in, tokens out (joined at the end). */
 export type Decoder = (tokens: string[]) => string[];
@@ -87,13 +87,7 @@ export function createDecoder(spec: unknown, field = "decoder"): Decoder | undef
         return [utf8.decode(Uint8Array.from(bytes))];
       };
     case "Metaspace": {
-      const replacement = typeof node.replacement === "string" ? node.replacement : "\u2581";
-      const scheme =
-        typeof node.prepend_scheme === "string"
-          ? node.prepend_scheme
-          : node.add_prefix_space === false
-            ? "never"
-            : "always";
+      const { replacement, scheme } = readMetaspace(node);
       return (tokens) =>
         tokens.map((token, i) => {
           let out = "";

@@ -1,6 +1,6 @@
 import { bytesToUnicode } from "./bytes-to-unicode.js";
 import { readPattern } from "./regex.js";
-import { asObject, invalid } from "./tokenizer-json.js";
+import { asObject, invalid, readMetaspace } from "./tokenizer-json.js";
 import { NUMERIC, PUNCTUATION, WHITESPACE } from "./unicode.js";
 
 /**
@@ -97,14 +97,7 @@ function behaviorOf(value: unknown, field: string, fallback: Behavior): Behavior
 }
 
 function metaspace(node: Record<string, unknown>): PreTokenizer {
-  const replacement = typeof node.replacement === "string" ? node.replacement : "\u2581";
-  // Older files say add_prefix_space: true/false instead of prepend_scheme.
-  const scheme =
-    typeof node.prepend_scheme === "string"
-      ? node.prepend_scheme
-      : node.add_prefix_space === false
-        ? "never"
-        : "always";
+  const { replacement, scheme } = readMetaspace(node);
   const split = node.split !== false;
   const isReplacement = new RegExp(replacement.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "u");
   return (piece) => {

@@ -152,3 +152,19 @@ export function readMerges(model: Record<string, unknown>): Array<[string, strin
     );
   });
 }
+
+/**
+ * A `Metaspace` node's settings, shared by the pre-tokenizer and the decoder of that name:
+ * the replacement character (default `▁`) and the prepend scheme (`"always"`, `"first"`,
+ * `"never"`). Older files say `add_prefix_space: true/false` instead of `prepend_scheme`.
+ */
+export function readMetaspace(node: Record<string, unknown>): { replacement: string; scheme: string } {
+  const replacement = typeof node.replacement === "string" ? node.replacement : "\u2581";
+  const scheme =
+    typeof node.prepend_scheme === "string"
+      ? node.prepend_scheme
+      : node.add_prefix_space === false
+        ? "never"
+        : "always";
+  return { replacement, scheme };
+}

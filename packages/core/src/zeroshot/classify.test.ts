@@ -1,23 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createEmbeddings } from "../embeddings.js";
-import { isClipkitError } from "../errors.js";
 import { sigmoid } from "../math/softmax.js";
+import { expectClipkitError } from "../testing.js";
 import { buildZeroShotHead, ZeroShotHead } from "./head.js";
 import { FakeImageEmbedder, FakeTextEmbedder } from "./test-fakes.js";
 
 const DIM = 64;
 const SIGLIP = { kind: "sigmoid", logitScale: 117.33, logitBias: -12.93 } as const;
-
-function expectCode(fn: () => unknown, code: string): void {
-  try {
-    fn();
-  } catch (error) {
-    expect(isClipkitError(error, code as never)).toBe(true);
-    return;
-  }
-  throw new Error(`expected ClipkitError ${code}`);
-}
 
 /** Embeds raw (unnormalised) coordinates in the head's space; classify normalises them. */
 function raw(head: ZeroShotHead, ...values: number[]) {
@@ -108,14 +98,14 @@ describe("ZeroShotHead.classify", () => {
   it("rejects thresholds on softmax, sigmoid without a bias, bad topK and unknown threshold labels", () => {
     const clip = axisHead(["cat", "dog"], { kind: "softmax", logitScale: 100 });
     const emb = createEmbeddings(Float32Array.of(1, 0, 0), 1, clip.space);
-    expectCode(() => clip.classify(emb, { threshold: 0.5 }), "INVALID_ARGUMENT");
-    expectCode(() => clip.classify(emb, { mode: "sigmoid" }), "INVALID_ARGUMENT");
+    expectClipkitError(() => clip.classify(emb, { threshold: 0.5 }), "INVALID_ARGUMENT");
+    expectClipkitError(() => clip.classify(emb, { mode: "sigmoid" }), "INVALID_ARGUMENT");
     expect(clip.classify(emb, { mode: "sigmoid", logitBias: -10 })[0]!.top[0]!.score).toBeCloseTo(
       sigmoid(90),
       6,
     );
-    expectCode(() => clip.classify(emb, { topK: 0 }), "INVALID_ARGUMENT");
-    expectCode(
+    expectClipkitError(() => clip.classify(emb, { topK: 0 }), "INVALID_ARGUMENT");
+    expectClipkitError(
       () => clip.classify(emb, { mode: "cosine", classThresholds: { cow: 0.1 } }),
       "INVALID_ARGUMENT",
     );
@@ -128,9 +118,9 @@ describe("ZeroShotHead.classify", () => {
       dim: DIM,
       normalized: true,
     });
-    expectCode(() => head.classify(other), "SPACE_MISMATCH");
+    expectClipkitError(() => head.classify(other), "SPACE_MISMATCH");
     const wider = createEmbeddings(new Float32Array(DIM + 1).fill(1), 1, { ...head.space, dim: DIM + 1 });
-    expectCode(() => head.classify(wider), "SPACE_MISMATCH");
+    expectClipkitError(() => head.classify(wider), "SPACE_MISMATCH");
   });
 });
 

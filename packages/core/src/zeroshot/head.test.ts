@@ -1,22 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isClipkitError } from "../errors.js";
 import { normalize } from "../math/vector.js";
+import { expectClipkitRejection } from "../testing.js";
 import { buildZeroShotHead } from "./head.js";
 import { FakeTextEmbedder, fakeEmbed } from "./test-fakes.js";
 
 const DIM = 16;
-
-async function expectCode(p: Promise<unknown> | (() => unknown), code: string): Promise<void> {
-  try {
-    await (typeof p === "function" ? p() : p);
-  } catch (error) {
-    expect(isClipkitError(error)).toBe(true);
-    expect((error as { code: string }).code).toBe(code);
-    return;
-  }
-  throw new Error(`expected ClipkitError ${code}`);
-}
 
 describe("buildZeroShotHead", () => {
   it("with one template equals the plain normalised text embedding", async () => {
@@ -133,18 +122,27 @@ describe("buildZeroShotHead", () => {
       { labels, templates: ["x {}"] },
       { chunkSize: 1, signal: controller.signal, onProgress: (done) => done === 2 && controller.abort() },
     );
-    await expectCode(run, "ABORTED");
+    await expectClipkitRejection(run, "ABORTED");
   });
 
   it("rejects bad classes with typed errors", async () => {
     const e = new FakeTextEmbedder(DIM);
-    await expectCode(buildZeroShotHead(e, { labels: [], templates: ["{}"] }), "INVALID_ARGUMENT");
-    await expectCode(buildZeroShotHead(e, {}), "INVALID_ARGUMENT");
-    await expectCode(buildZeroShotHead(e, { labels: ["cat", "cat"], templates: ["{}"] }), "PROMPT_INVALID");
-    await expectCode(buildZeroShotHead(e, { labels: ["cat"], templates: ["a photo"] }), "PROMPT_INVALID");
-    await expectCode(buildZeroShotHead(e, { labels: ["cat"], templates: [] }), "PROMPT_INVALID");
-    await expectCode(buildZeroShotHead(e, { labels: [" "], templates: ["{}"] }), "PROMPT_INVALID");
-    await expectCode(buildZeroShotHead(e, { cat: [] }), "PROMPT_INVALID");
-    await expectCode(buildZeroShotHead(e, [{ label: "cat", prompts: [""] }]), "PROMPT_INVALID");
+    await expectClipkitRejection(buildZeroShotHead(e, { labels: [], templates: ["{}"] }), "INVALID_ARGUMENT");
+    await expectClipkitRejection(buildZeroShotHead(e, {}), "INVALID_ARGUMENT");
+    await expectClipkitRejection(
+      buildZeroShotHead(e, { labels: ["cat", "cat"], templates: ["{}"] }),
+      "PROMPT_INVALID",
+    );
+    await expectClipkitRejection(
+      buildZeroShotHead(e, { labels: ["cat"], templates: ["a photo"] }),
+      "PROMPT_INVALID",
+    );
+    await expectClipkitRejection(buildZeroShotHead(e, { labels: ["cat"], templates: [] }), "PROMPT_INVALID");
+    await expectClipkitRejection(
+      buildZeroShotHead(e, { labels: [" "], templates: ["{}"] }),
+      "PROMPT_INVALID",
+    );
+    await expectClipkitRejection(buildZeroShotHead(e, { cat: [] }), "PROMPT_INVALID");
+    await expectClipkitRejection(buildZeroShotHead(e, [{ label: "cat", prompts: [""] }]), "PROMPT_INVALID");
   });
 });

@@ -1,18 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isClipkitError } from "../errors.js";
+import { expectClipkitError } from "../testing.js";
 import { ZeroShotHead } from "./head.js";
 import { HEAD_MAGIC, loadHead, readHeadHeader, saveHead } from "./persist.js";
-
-function expectCode(fn: () => unknown, code: string): void {
-  try {
-    fn();
-  } catch (error) {
-    expect(isClipkitError(error, code as never)).toBe(true);
-    return;
-  }
-  throw new Error(`expected ClipkitError ${code}`);
-}
 
 const SPACE = { id: "openai/clip-vit-base-patch32", dim: 4, normalized: true };
 
@@ -82,8 +72,8 @@ describe("head persistence", () => {
       out.set(new TextEncoder().encode(to), at);
       return out;
     };
-    expectCode(() => loadHead(edit('"rocket"', '"pocket"')), "HEAD_CORRUPT");
-    expectCode(() => loadHead(edit('"logitScale":100', '"logitScale":900')), "HEAD_CORRUPT");
+    expectClipkitError(() => loadHead(edit('"rocket"', '"pocket"')), "HEAD_CORRUPT");
+    expectClipkitError(() => loadHead(edit('"logitScale":100', '"logitScale":900')), "HEAD_CORRUPT");
     const { weightsOffset } = readHeadHeader(bytes);
     for (let i = 16; i < weightsOffset; i++) {
       for (const bit of [0x01, 0x20]) {
@@ -105,36 +95,37 @@ describe("head persistence", () => {
 
   it("detects truncation at every length and trailing bytes", () => {
     const bytes = saveHead(sample());
-    for (let n = 0; n < bytes.length; n++) expectCode(() => loadHead(bytes.subarray(0, n)), "HEAD_CORRUPT");
+    for (let n = 0; n < bytes.length; n++)
+      expectClipkitError(() => loadHead(bytes.subarray(0, n)), "HEAD_CORRUPT");
     const longer = new Uint8Array(bytes.length + 4);
     longer.set(bytes);
-    expectCode(() => loadHead(longer), "HEAD_CORRUPT");
+    expectClipkitError(() => loadHead(longer), "HEAD_CORRUPT");
   });
 
   it("detects a flipped weight bit, bad magic, unknown version and a broken header", () => {
     const bytes = saveHead(sample());
     const flipped = bytes.slice();
     flipped[flipped.length - 3]! ^= 0x10;
-    expectCode(() => loadHead(flipped), "HEAD_CORRUPT");
+    expectClipkitError(() => loadHead(flipped), "HEAD_CORRUPT");
     const magic = bytes.slice();
     magic[0] = 0;
-    expectCode(() => loadHead(magic), "HEAD_CORRUPT");
+    expectClipkitError(() => loadHead(magic), "HEAD_CORRUPT");
     const version = bytes.slice();
     version[8] = 9;
-    expectCode(() => loadHead(version), "HEAD_CORRUPT");
+    expectClipkitError(() => loadHead(version), "HEAD_CORRUPT");
     const header = bytes.slice();
     header[16] = "]".charCodeAt(0);
-    expectCode(() => loadHead(header), "HEAD_CORRUPT");
+    expectClipkitError(() => loadHead(header), "HEAD_CORRUPT");
     expect(new TextDecoder().decode(bytes.subarray(0, 8))).toBe(HEAD_MAGIC);
   });
 
   it("refuses to load into a different model space", () => {
     const bytes = saveHead(sample());
     expect(loadHead(bytes, { space: SPACE }).size).toBe(3);
-    expectCode(
+    expectClipkitError(
       () => loadHead(bytes, { space: { ...SPACE, id: "google/siglip-base-patch16-224" } }),
       "SPACE_MISMATCH",
     );
-    expectCode(() => loadHead(bytes, { space: { ...SPACE, dim: 8 } }), "SPACE_MISMATCH");
+    expectClipkitError(() => loadHead(bytes, { space: { ...SPACE, dim: 8 } }), "SPACE_MISMATCH");
   });
 });
