@@ -44,6 +44,17 @@ export interface ServeAppOptions {
 
 /** Heads built from request labels, kept so repeated label sets skip the text tower. */
 const HEAD_CACHE_SIZE = 16;
+/** The fixed routes and their methods, for 405 answers (kept in step with the routes below). */
+const ROUTE_METHODS: Record<string, readonly string[]> = {
+  "/": ["GET"],
+  "/openapi.json": ["GET"],
+  "/healthz": ["GET"],
+  "/metrics": ["GET"],
+  "/search": ["POST"],
+  "/classify": ["POST"],
+  "/caption": ["POST"],
+  "/ask": ["POST"],
+};
 /** Labels one `/classify` request may name (bounds the text-tower work per request). */
 const MAX_LABELS = 1000;
 /** Served files above this size are refused (the UI shows thumbnails of indexed images). */
@@ -128,9 +139,26 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; metrics: ServeM
       o.log(`clipkit serve: ${c.req.method} ${c.req.path} failed: ${error.stack ?? error.message}\n`);
     return c.json(body, status as 400);
   });
-  app.notFound((c) =>
-    c.json({ error: { code: "ROUTE_NOT_FOUND", message: `no route ${c.req.method} ${c.req.path}` } }, 404),
-  );
+  app.notFound((c) => {
+    // A known path asked with the wrong method is 405 with the methods it takes, not "no route".
+    const allowed = ROUTE_METHODS[c.req.path];
+    if (allowed) {
+      c.header("Allow", allowed.join(", "));
+      return c.json(
+        {
+          error: {
+            code: "METHOD_NOT_ALLOWED",
+            message: `${c.req.path} takes ${allowed.join(" or ")}, not ${c.req.method}`,
+          },
+        },
+        405,
+      );
+    }
+    return c.json(
+      { error: { code: "ROUTE_NOT_FOUND", message: `no route ${c.req.method} ${c.req.path}` } },
+      404,
+    );
+  });
 
   app.use("*", async (c, next) => {
     const started = process.hrtime.bigint();

@@ -6,6 +6,7 @@ import { LimitError } from "./limiter.js";
 export type HttpErrorCode =
   | "UNAUTHORIZED"
   | "ROUTE_NOT_FOUND"
+  | "METHOD_NOT_ALLOWED"
   | "PAYLOAD_TOO_LARGE"
   | "UNSUPPORTED_MEDIA_TYPE"
   | "OVERLOADED"

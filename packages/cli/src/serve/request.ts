@@ -32,7 +32,14 @@ const bad = (message: string, argument: string) =>
 
 function parseInt1(value: unknown, name: string, max: number): number | undefined {
   if (value === undefined || value === null || value === "") return undefined;
-  const n = typeof value === "number" ? value : Number(value);
+  // Form fields arrive as text, so a string is accepted — but only as decimal digits, as the CLI's
+  // flags: Number() would also take "1e1", "0x10" or " 5 ".
+  const n =
+    typeof value === "number"
+      ? value
+      : typeof value === "string" && /^\d+$/.test(value)
+        ? Number(value)
+        : Number.NaN;
   if (!Number.isInteger(n) || n < 1 || n > max)
     throw bad(`${name} must be an integer in [1, ${max}], got ${JSON.stringify(value)}`, name);
   return n;

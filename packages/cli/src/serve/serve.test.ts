@@ -203,10 +203,18 @@ describe("clipkit serve: search", () => {
         "INVALID_ARGUMENT",
       ],
       [fetch(`${server.url}/nope`), 404, "ROUTE_NOT_FOUND"],
+      // A known path with the wrong method is 405, not "no route".
+      [fetch(`${server.url}/search`), 405, "METHOD_NOT_ALLOWED"],
+      [postJson("/healthz", {}), 405, "METHOD_NOT_ALLOWED"],
+      // k as text (form fields are text) is taken only as decimal digits, as the CLI's flags.
+      [postJson("/search", { text: "x", k: "1e1" }), 400, "INVALID_ARGUMENT"],
+      [postJson("/search", { text: "x", k: "0x10" }), 400, "INVALID_ARGUMENT"],
+      [postJson("/search", { text: "x", k: " 5" }), 400, "INVALID_ARGUMENT"],
     ];
     for (const [response, status, code] of cases) {
       const r = await response;
       expect([r.status, ((await r.json()) as ErrorBody).error.code]).toEqual([status, code]);
+      if (status === 405) expect(r.headers.get("allow")).toMatch(/^(GET|POST)$/);
     }
   });
 
