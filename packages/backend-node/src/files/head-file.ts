@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import {
   ClipkitError,
   type HeadFileHeader,
@@ -10,21 +9,7 @@ import {
   type ZeroShotHead,
 } from "@clipkit/core";
 import { writeFileAtomic } from "./atomic.js";
-
-async function readBytes(path: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(path));
-  } catch (error) {
-    // A missing file is NOT_FOUND, as for images and indexes; anything else (a folder, no
-    // permission) is IO_FAILED.
-    const errno = (error as NodeJS.ErrnoException).code;
-    const code = errno === "ENOENT" || errno === "ENOTDIR" ? "NOT_FOUND" : "IO_FAILED";
-    throw new ClipkitError(code, `cannot read head file ${path}: ${(error as Error).message}`, {
-      cause: error,
-      details: { path },
-    });
-  }
-}
+import { readFileBytes } from "./read-bytes.js";
 
 function withPath<T>(path: string, fn: () => T): T {
   try {
@@ -54,7 +39,7 @@ export async function saveHeadFile(
  * `NOT_FOUND`, an unreadable one `IO_FAILED`.
  */
 export async function loadHeadFile(path: string, options?: LoadHeadOptions): Promise<ZeroShotHead> {
-  const bytes = await readBytes(path);
+  const bytes = await readFileBytes(path, "head file");
   return withPath(path, () => loadHead(bytes, options));
 }
 
@@ -62,7 +47,7 @@ export async function loadHeadFile(path: string, options?: LoadHeadOptions): Pro
 export async function readHeadFileInfo(
   path: string,
 ): Promise<HeadFileHeader & { version: number; bytes: number }> {
-  const bytes = await readBytes(path);
+  const bytes = await readFileBytes(path, "head file");
   // Full decode validates length and checksum, so `info` never vouches for a damaged file.
   withPath(path, () => loadHead(bytes));
   const { weightsOffset: _, ...header } = readHeadHeader(bytes);

@@ -16,20 +16,8 @@ import {
   saveFlatIndex,
 } from "@clipkit/core";
 import { writeFileAtomic } from "../files/atomic.js";
+import { readFileBytes } from "../files/read-bytes.js";
 import { UsearchIndex, type UsearchIndexOptions, type UsearchState } from "./usearch-index.js";
-
-/** Reads a whole index file, turning a missing/unreadable file into `IO_FAILED` naming it. */
-async function readIndexBytes(path: string): Promise<Uint8Array> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code === "ENOENT" ? "NOT_FOUND" : "IO_FAILED";
-    throw new ClipkitError(code, `cannot read index ${path}: ${(error as Error).message}`, {
-      cause: error,
-      details: { path },
-    });
-  }
-}
 
 /**
  * Saves a {@link FlatIndex} to `path` atomically (temp file, fsync, rename): a crash or kill
@@ -47,7 +35,7 @@ export async function loadFlatIndexFile<M extends Metadata = Metadata>(
   path: string,
   runtime: FlatRuntimeOptions = {},
 ): Promise<FlatIndex<M>> {
-  return loadFlatIndex<M>(await readIndexBytes(path), path, runtime);
+  return loadFlatIndex<M>(await readFileBytes(path, "index"), path, runtime);
 }
 
 const USEARCH_KIND = "usearch";
@@ -95,7 +83,7 @@ export async function loadUsearchIndexFile<M extends Metadata = Metadata>(
   path: string,
   overrides: UsearchRuntimeOptions = {},
 ): Promise<UsearchIndex<M>> {
-  return usearchFromBytes<M>(await readIndexBytes(path), path, overrides);
+  return usearchFromBytes<M>(await readFileBytes(path, "index"), path, overrides);
 }
 
 async function usearchFromBytes<M extends Metadata>(
@@ -192,7 +180,7 @@ export async function loadIndexFile<M extends Metadata = Metadata>(
   path: string,
   usearch: UsearchRuntimeOptions = {},
 ): Promise<LoadedIndex<M>> {
-  const bytes = await readIndexBytes(path);
+  const bytes = await readFileBytes(path, "index");
   return indexFileKind(bytes) === "usearch"
     ? { kind: "usearch", index: await usearchFromBytes<M>(bytes, path, usearch) }
     : { kind: "flat", index: loadFlatIndex<M>(bytes, path) };

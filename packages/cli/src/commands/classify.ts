@@ -8,7 +8,7 @@ import {
 } from "@clipkit/core";
 import type { Command, CommandContext } from "../command.js";
 import { parseFlags, parseNumber, parsePositiveInt, usageError } from "../util/args.js";
-import { decodeAnyHead, REBUILD_HINT, readAnyHeadFile } from "../util/head-file.js";
+import { decodeAnyHead, readAnyHeadFile } from "../util/head-file.js";
 import { expandInputs, WALK_FLAGS, WALK_USAGE } from "../util/inputs.js";
 import { MODEL_FLAGS, MODEL_FLAGS_USAGE, openModel } from "../util/model.js";
 import { mapFiles, reportFailures, STRICT_FLAG, STRICT_USAGE } from "../util/per-file.js";
@@ -140,19 +140,6 @@ async function classify(ctx: CommandContext): Promise<number> {
       );
     }
     return reportFailures(ctx.stderr, mapped.failed, images.length, values.strict);
-  } catch (error) {
-    if (
-      isClipkitError(error, "SPACE_MISMATCH") &&
-      values.head &&
-      !error.message.includes(REBUILD_HINT.train) &&
-      !error.message.includes(REBUILD_HINT.build)
-    ) {
-      throw new ClipkitError("SPACE_MISMATCH", `${error.message} — ${REBUILD_HINT.build}`, {
-        cause: error,
-        details: error.details,
-      });
-    }
-    throw error;
   } finally {
     await model.release();
   }

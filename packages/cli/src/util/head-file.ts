@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFileBytes } from "@clipkit/backend-node";
 import {
   ADAPTED_HEAD_FORMAT_VERSION,
   type AdaptedHead,
@@ -12,7 +12,7 @@ import {
 } from "@clipkit/core";
 
 /** What to do about a head made for another model, by the command that makes that kind. */
-export const REBUILD_HINT = {
+const REBUILD_HINT = {
   build: "rebuild the head for this model with 'clipkit head build'",
   train: "retrain the head for this model with 'clipkit head train'",
 } as const;
@@ -30,16 +30,7 @@ export interface HeadFileBytes {
  *   `path` and the `flag` it came from.
  */
 export async function readAnyHeadFile(path: string, flag = "--head"): Promise<HeadFileBytes> {
-  try {
-    return { path, bytes: new Uint8Array(await readFile(path)) };
-  } catch (error) {
-    const errno = (error as NodeJS.ErrnoException).code;
-    const code = errno === "ENOENT" || errno === "ENOTDIR" ? "NOT_FOUND" : "IO_FAILED";
-    throw new ClipkitError(code, `${flag} ${path}: cannot read the head file: ${(error as Error).message}`, {
-      cause: error,
-      details: { path, argument: flag },
-    });
-  }
+  return { path, bytes: await readFileBytes(path, "head file", flag) };
 }
 
 /**
