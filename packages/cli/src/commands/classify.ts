@@ -1,11 +1,4 @@
-import {
-  type AdaptedHead,
-  type Classification,
-  type ClassifyMode,
-  ClipkitError,
-  isClipkitError,
-  type ZeroShotHead,
-} from "@clipkit/core";
+import type { AdaptedHead, Classification, ClassifyMode, ZeroShotHead } from "@clipkit/core";
 import type { Command, CommandContext } from "../command.js";
 import { parseFlags, parseNumber, parsePositiveInt, usageError } from "../util/args.js";
 import { decodeAnyHead, readAnyHeadFile } from "../util/head-file.js";

@@ -470,10 +470,8 @@ describe("clipkit serve: limits, auth and shutdown", () => {
     }
   });
 
-  it("classifies with a head saved by 'clipkit head build' and given at start-up", async () => {
-    const headPath = join(dir, "animals.head");
-    const built = await run(["head", "build", "--labels", "avocado,bear,butterfly", "--out", headPath]);
-    expect(built.code, built.stderr).toBe(0);
+  /** A server started with `--head headPath` (no other traffic) answers one POST /classify of an emoji. */
+  async function classifyWithHead(headPath: string, emoji: string, topK: number) {
     const s = await startServer({
       ...TEST_SERVER,
       indexPath,
@@ -483,17 +481,24 @@ describe("clipkit serve: limits, auth and shutdown", () => {
       watch: false,
     });
     try {
-      const r = await fetch(`${s.url}/classify?topK=2`, {
+      const r = await fetch(`${s.url}/classify?topK=${topK}`, {
         method: "POST",
         headers: { "content-type": "image/png" },
-        body: await readFile(join(EMOJI, "butterfly.png")),
+        body: await readFile(join(EMOJI, emoji)),
       });
-      const body = (await r.json()) as { top: { label: string }[] };
-      expect(body.top.map((t) => t.label)).toHaveLength(2);
-      expect(body.top[0]!.label).toBe("butterfly");
+      return { status: r.status, body: (await r.json()) as { top: { label: string }[] } };
     } finally {
       await s.close();
     }
+  }
+
+  it("classifies with a head saved by 'clipkit head build' and given at start-up", async () => {
+    const headPath = join(dir, "animals.head");
+    const built = await run(["head", "build", "--labels", "avocado,bear,butterfly", "--out", headPath]);
+    expect(built.code, built.stderr).toBe(0);
+    const { body } = await classifyWithHead(headPath, "butterfly.png", 2);
+    expect(body.top.map((t) => t.label)).toHaveLength(2);
+    expect(body.top[0]!.label).toBe("butterfly");
   });
 
   it("classifies with a few-shot head from 'clipkit head train' given at start-up", async () => {
@@ -515,27 +520,10 @@ describe("clipkit serve: limits, auth and shutdown", () => {
       join(dir, "train-cache.idx"),
     ]);
     expect(trained.code, trained.stderr).toBe(0);
-    const s = await startServer({
-      ...TEST_SERVER,
-      indexPath,
-      headPath,
-      maxConcurrency: 1,
-      maxQueue: 1,
-      watch: false,
-    });
-    try {
-      const r = await fetch(`${s.url}/classify?topK=3`, {
-        method: "POST",
-        headers: { "content-type": "image/png" },
-        body: await readFile(join(EMOJI, "bear.png")),
-      });
-      expect(r.status).toBe(200);
-      const body = (await r.json()) as { top: { label: string }[] };
-      expect(body.top.map((t) => t.label).sort()).toEqual(["avocado", "bear", "butterfly"]);
-      expect(body.top[0]!.label).toBe("bear"); // a training image: its own class first
-    } finally {
-      await s.close();
-    }
+    const { status, body } = await classifyWithHead(headPath, "bear.png", 3);
+    expect(status).toBe(200);
+    expect(body.top.map((t) => t.label).sort()).toEqual(["avocado", "bear", "butterfly"]);
+    expect(body.top[0]!.label).toBe("bear"); // a training image: its own class first
   });
 
   it("a port in use is INVALID_ARGUMENT naming --port, not a raw listen error", async () => {

@@ -13,6 +13,21 @@ import { zeroShotLogits, zeroShotWeights } from "./zeroshot-weights.js";
 const BLOCK = 256;
 const POWER_BITS = 10;
 
+/** Leave-one-out search arguments over the default grids: every example a query skipping itself. */
+function looArgs(zs: ReturnType<typeof zeroShotFor>, scale: number, train: PreparedData) {
+  const leaveOut = Int32Array.from({ length: train.n }, (_, i) => i);
+  return [
+    zeroShotWeights(zs, zs.labels),
+    scale,
+    train,
+    train.x,
+    train,
+    DEFAULT_TIP_ALPHA_GRID,
+    DEFAULT_TIP_BETA_GRID,
+    leaveOut,
+  ] as const;
+}
+
 /**
  * The search as it was written before its loops were tuned (plain scatter of affinities over every
  * key, a softmax over every class per (query, β, α)): the reference the tuned one, which skips
@@ -159,17 +174,7 @@ describe("Tip-Adapter (α, β) search", () => {
     };
     const train = prepareData(shuffled, zs.labels, false);
     expect(train.n).toBeGreaterThan(BLOCK);
-    const leaveOut = Int32Array.from({ length: n }, (_, i) => i);
-    const args = [
-      zeroShotWeights(zs, zs.labels),
-      zs.scoring.logitScale,
-      train,
-      train.x,
-      train,
-      DEFAULT_TIP_ALPHA_GRID,
-      DEFAULT_TIP_BETA_GRID,
-      leaveOut,
-    ] as const;
+    const args = looArgs(zs, zs.scoring.logitScale, train);
     const chosen = runSteps(searchCacheHyper(...args));
     expect(chosen).toEqual(runSteps(referenceSearch(...args)));
     expect(chosen.heldOut).toBeDefined();
@@ -179,17 +184,7 @@ describe("Tip-Adapter (α, β) search", () => {
     const cs = centres(60, 32, 11);
     const zs = zeroShotFor(cs, 0.3, 12);
     const train = prepareData(clusters(cs, 6, 0.2, 13), zs.labels, false);
-    const leaveOut = Int32Array.from({ length: train.n }, (_, i) => i);
-    const args = [
-      zeroShotWeights(zs, zs.labels),
-      100,
-      train,
-      train.x,
-      train,
-      DEFAULT_TIP_ALPHA_GRID,
-      DEFAULT_TIP_BETA_GRID,
-      leaveOut,
-    ] as const;
+    const args = looArgs(zs, 100, train);
     const stats: PruneStats = { exact: 0, skipped: 0 };
     const chosen = runSteps(searchCacheHyper(...args, stats));
     expect(chosen).toEqual(runSteps(referenceSearch(...args)));
